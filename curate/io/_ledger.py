@@ -1,0 +1,83 @@
+"""Per-input completion records: the source of truth for "is this input done?".
+
+One small JSON file per input under ``root/_ledger/``, written atomically after
+the input's shards are committed. Queryable in DuckDB as the ``ledger`` view.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+LEDGER = "_ledger"
+
+DONE = "done"            # every record read
+PARTIAL = "partial"      # the file is corrupt past some point; rows before it were kept
+FAILED = "failed"        # nothing usable (404, not a WARC, network gave up): no rows; redone on the next run
+FINISHED = (DONE, PARTIAL)
+
+
+@dataclass
+class Completion:
+    """What one finished input produced."""
+
+    key: str
+    source: str
+    status: str
+    records: int = 0
+    pages: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    seconds: float = 0.0
+    shards: dict[str, list[str]] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Ledger:
+    """Completion records of one output root."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.folder = Path(root) / LEDGER
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def get(self, key: str) -> Completion | None:
+        try:
+            data = json.loads(self.path(key).read_text())
+        except FileNotFoundError:
+            return None
+        return Completion(**data)
+
+    def is_done(self, key: str) -> bool:
+        """True when ``key`` finished (done or partial); failed inputs are redone."""
+        done = self.get(key)
+        return done is not None and done.status in FINISHED
+
+    def record(self, completion: Completion) -> None:
+        write_atomic(self.path(completion.key), json.dumps(asdict(completion), indent=1, sort_keys=True).encode())
+
+    def all(self) -> list[Completion]:
+        return [Completion(**json.loads(p.read_text())) for p in sorted(self.folder.glob("*.json"))]

@@ -1,0 +1,141 @@
+"""Parquet shard writing with explicit schemas, size targets and atomic commits.
+
+Layout under an output root::
+
+    root/<dataset>/<input_key>-00000.parquet   committed shards
+    root/_staging/<input_key>/<dataset>/...    shards of an input still being written
+    root/_ledger/<input_key>.json              completion record (see _ledger.py)
+
+An input's shards are written to its staging folder, renamed into place when the
+input is finished, and only then is its completion record written. A crash at
+any point leaves either nothing visible or shards without a completion record;
+:meth:`ShardStore.begin` removes both before an input is redone, so a rerun never
+duplicates rows and shard names are the same as on a clean run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curate.errors import FatalError
+
+STAGING = "_staging"
+
+
+class ShardWriter:
+    """Writes rows of one dataset for one input into numbered Parquet shards.
+
+    A new shard starts when the current one reaches ``target_rows`` rows or about
+    ``target_bytes`` bytes (estimated from the Arrow buffers before compression).
+    """
+
+    def __init__(self, folder: Path, prefix: str, schema: pa.Schema, *,
+                 target_rows: int = 100_000, target_bytes: int = 256 << 20,
+                 batch_rows: int = 1_000):
+        self.folder, self.prefix, self.schema = Path(folder), prefix, schema
+        self.target_rows, self.target_bytes, self.batch_rows = target_rows, target_bytes, batch_rows
+        self._buffer: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._shard_rows = self._shard_bytes = 0
+        self.paths: list[Path] = []
+        self.rows = 0
+
+    def write(self, row: dict[str, Any]) -> None:
+        """Buffer one row (a dict keyed by column name; missing keys are null)."""
+        self._buffer.append(row)
+        if len(self._buffer) >= self.batch_rows:
+            self._flush()
+
+    def write_many(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self.write(row)
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        batch = pa.RecordBatch.from_pylist(self._buffer, schema=self.schema)
+        self._buffer = []
+        if self._writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"{self.prefix}-{len(self.paths):05d}.parquet"
+            self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+            self.paths.append(path)
+        self._writer.write_batch(batch)
+        self.rows += batch.num_rows
+        self._shard_rows += batch.num_rows
+        self._shard_bytes += batch.nbytes
+        if self._shard_rows >= self.target_rows or self._shard_bytes >= self.target_bytes:
+            self._close_shard()
+
+    def _close_shard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            self._shard_rows = self._shard_bytes = 0
+
+    def close(self) -> list[Path]:
+        """Flush and close; returns the shard paths written (possibly none)."""
+        self._flush()
+        self._close_shard()
+        return list(self.paths)
+
+
+class ShardStore:
+    """The datasets under one output root, written one input at a time."""
+
+    def __init__(self, root: str | os.PathLike, schemas: dict[str, pa.Schema], *,
+                 target_rows: int = 100_000, target_bytes: int = 256 << 20):
+        self.root = Path(root)
+        self.schemas = schemas
+        self.target_rows, self.target_bytes = target_rows, target_bytes
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FatalError(f"cannot create output root {self.root}: {exc}") from exc
+
+    def staging(self, key: str) -> Path:
+        return self.root / STAGING / key
+
+    def begin(self, key: str) -> dict[str, ShardWriter]:
+        """Forget any partial output of ``key`` and return one writer per dataset."""
+        self.discard(key)
+        for name in self.schemas:
+            for stale in (self.root / name).glob(f"{key}-*.parquet"):
+                stale.unlink()
+        return {
+            name: ShardWriter(self.staging(key) / name, key, schema,
+                              target_rows=self.target_rows, target_bytes=self.target_bytes)
+            for name, schema in self.schemas.items()
+        }
+
+    def commit(self, key: str, writers: dict[str, ShardWriter]) -> dict[str, list[str]]:
+        """Close the writers and move their shards into place; returns final paths."""
+        final: dict[str, list[str]] = {}
+        for name, writer in writers.items():
+            dest = self.root / name
+            dest.mkdir(parents=True, exist_ok=True)
+            final[name] = []
+            for path in writer.close():
+                target = dest / path.name
+                os.replace(path, target)  # same file system: atomic
+                final[name].append(str(target.relative_to(self.root)))
+        self.discard(key)
+        return final
+
+    def discard(self, key: str) -> None:
+        """Remove the staging folder of ``key`` (after a crash or an abort)."""
+        shutil.rmtree(self.staging(key), ignore_errors=True)
+
+    def abort(self, key: str, writers: dict[str, ShardWriter]) -> None:
+        for writer in writers.values():
+            try:
+                writer.close()
+            except Exception:  # closing a half-written file may fail; it is deleted anyway
+                pass
+        self.discard(key)

@@ -1,0 +1,130 @@
+"""Where WARC/WET inputs come from: local paths and globs, URLs, crawl ids.
+
+A source spec is one of:
+
+- a local file, a folder (every WARC/WET file below it) or a glob (``**`` allowed);
+- an ``http(s)://`` URL (streamed with :class:`ResumableHTTPFile`);
+- an ``s3://`` URL or glob (through fsspec; needs the ``s3`` extra);
+- a Common Crawl crawl id such as ``CC-MAIN-2024-22``, resolved through
+  ``<base>/crawl-data/<id>/warc.paths.gz`` (or ``wet.paths.gz``).
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import gzip
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from curate.errors import FatalError, ShardError
+from curate.io._http import ResumableHTTPFile, fetch
+
+CRAWL_ID = re.compile(r"CC-MAIN-\d{4}-\d{2}")
+DEFAULT_CC_BASE = os.environ.get("CURATE_CC_BASE_URL", "https://data.commoncrawl.org")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz", ".arc.gz",
+                 ".warc.zst", ".warc.lz4")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file: its URI, a stable key for shard names, its crawl if known."""
+
+    uri: str
+    key: str
+    crawl: str | None = None
+
+
+def input_key(uri: str) -> str:
+    """Stable, file-system safe name of an input: basename plus 8 hex of its URI hash."""
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", uri.rstrip("/").rsplit("/", 1)[-1])[:80] or "input"
+    return f"{base}-{hashlib.sha1(uri.encode()).hexdigest()[:8]}"
+
+
+def crawl_of(uri: str) -> str | None:
+    match = CRAWL_ID.search(uri)
+    return match.group(0) if match else None
+
+
+def is_url(spec: str) -> bool:
+    return "://" in spec
+
+
+def _has_glob(spec: str) -> bool:
+    return any(c in spec for c in "*?[")
+
+
+def _crawl_paths(crawl: str, base: str, kind: str) -> list[str]:
+    url = f"{base.rstrip('/')}/crawl-data/{crawl}/{kind}.paths.gz"
+    try:
+        listing = gzip.decompress(fetch(url)).decode()
+    except ShardError as exc:
+        raise FatalError(f"cannot list crawl {crawl}: {exc}") from exc
+    except (OSError, EOFError) as exc:
+        raise FatalError(f"{url} is not a gzipped path list: {exc}") from exc
+    return [f"{base.rstrip('/')}/{line.strip()}" for line in listing.splitlines() if line.strip()]
+
+
+def _local(spec: str) -> list[str]:
+    if _has_glob(spec):
+        found = sorted(p for p in _glob.glob(spec, recursive=True) if os.path.isfile(p))
+        if not found:
+            raise FatalError(f"no file matches {spec!r}")
+        return [os.path.abspath(p) for p in found]
+    path = Path(spec)
+    if path.is_dir():
+        found = sorted(str(p.resolve()) for p in path.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
+        if not found:
+            raise FatalError(f"no WARC/WET file under {spec!r}")
+        return found
+    if not path.is_file():
+        raise FatalError(f"input not found: {spec!r}")
+    return [str(path.resolve())]
+
+
+def resolve(specs: list[str], *, limit: int | None = None, cc_base_url: str | None = None,
+            cc_kind: str = "warc") -> list[Source]:
+    """Expand source specs into an ordered, de-duplicated list of inputs."""
+    if cc_kind not in ("warc", "wet"):
+        raise FatalError(f"cc_kind must be 'warc' or 'wet', not {cc_kind!r}")
+    base = cc_base_url or DEFAULT_CC_BASE
+    out: list[Source] = []
+    seen: set[str] = set()
+    for spec in specs:
+        if CRAWL_ID.fullmatch(spec):
+            uris = _crawl_paths(spec, base, cc_kind)
+        elif spec.startswith("s3://") and _has_glob(spec):
+            import fsspec
+            fs, _, _ = fsspec.get_fs_token_paths(spec)
+            uris = sorted(f"s3://{p}" for p in fs.glob(spec))
+        elif is_url(spec):
+            uris = [spec]
+        else:
+            uris = _local(spec)
+        for uri in uris:
+            if uri not in seen:
+                seen.add(uri)
+                out.append(Source(uri, input_key(uri), crawl_of(uri)))
+    return out[:limit] if limit is not None else out
+
+
+def open_source(uri: str, **http_options) -> BinaryIO:
+    """Open an input for streaming reads (never loads the whole file)."""
+    if uri.startswith(("http://", "https://")):
+        return io.BufferedReader(ResumableHTTPFile(uri, **http_options), buffer_size=1 << 20)
+    if is_url(uri):
+        try:
+            import fsspec
+            return fsspec.open(uri, "rb").open()
+        except ImportError as exc:
+            raise FatalError(f"{uri}: install the extra for this protocol (pip install 'curate[s3]')") from exc
+        except FileNotFoundError as exc:
+            raise ShardError(f"{uri}: not found") from exc
+    try:
+        return open(uri, "rb")
+    except OSError as exc:
+        raise ShardError(f"{uri}: {exc}") from exc

@@ -1,0 +1,26 @@
+"""Machine-readable reasons written to the ``rejected`` dataset.
+
+Each constant is a stable string: reports group by it and users filter on it,
+so values never change once released (add new ones instead).
+"""
+
+# read stage: the WARC container itself
+TRUNCATED_RECORD = "truncated_record"      # fewer payload bytes than Content-Length
+WARC_READ_ERROR = "warc_read_error"        # corrupt gzip / invalid header: the rest of the file is unreadable
+REVISIT_RECORD = "revisit_record"          # no payload, refers to an earlier capture
+NOT_A_DOCUMENT = "not_a_document"          # resource/metadata record without HTML (e.g. wget logs)
+
+# decode stage: HTTP payload to HTML text
+HTTP_STATUS = "http_status"                # not a 2xx response (redirects, errors)
+NON_HTML = "non_html"                      # content type is not HTML/XHTML
+EMPTY_BODY = "empty_body"                  # zero-length payload
+BODY_TOO_LARGE = "body_too_large"          # above max_body_bytes, not read into memory
+CONTENT_DECODING = "content_decoding"      # broken chunked/gzip/deflate encoding, or decompression bomb
+UNDECODABLE = "undecodable"                # no charset decodes the bytes cleanly
+
+# extract stage
+EXTRACT_TIMEOUT = "extract_timeout"        # extractor exceeded the hard per-document timeout (worker killed)
+EXTRACT_ERROR = "extract_error"            # extractor raised
+NO_TEXT = "no_text"                        # extractor found no main text
+
+ALL = sorted(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))

@@ -1,0 +1,16 @@
+"""Dataset schemas: the only place columns and types are declared.
+
+Every Parquet writer passes one of these schemas; DuckDB views and the docs are
+derived from them. Each field carries a ``description`` in its metadata.
+"""
+
+from schemas._base import field, describe
+from schemas.pages import PAGES, REJECTED
+
+#: dataset name -> schema; the name is also the folder under an output root.
+DATASETS = {
+    "pages": PAGES,
+    "rejected": REJECTED,
+}
+
+__all__ = ["DATASETS", "PAGES", "REJECTED", "field", "describe"]
