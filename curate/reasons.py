@@ -24,3 +24,11 @@ EXTRACT_ERROR = "extract_error"            # extractor raised
 NO_TEXT = "no_text"                        # extractor found no main text
 
 ALL = sorted(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))
+
+#: reason -> pipeline stage that applies it (the ``stage`` column of ``rejected``).
+STAGE = {
+    TRUNCATED_RECORD: "read", WARC_READ_ERROR: "read", REVISIT_RECORD: "read",
+    CONTENT_DECODING: "read", BODY_TOO_LARGE: "read",
+    NOT_A_DOCUMENT: "filter", HTTP_STATUS: "filter", NON_HTML: "filter", EMPTY_BODY: "filter",
+    UNDECODABLE: "extract", EXTRACT_TIMEOUT: "extract", EXTRACT_ERROR: "extract", NO_TEXT: "extract",
+}

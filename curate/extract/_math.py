@@ -1,0 +1,189 @@
+"""Keep math through HTML extraction, as LaTeX.
+
+trafilatura drops ``<script type="math/tex">`` and bare MathML, and its markdown
+output escapes ``_`` and ``*`` inside formulas. So before extraction every
+formula found in the tree is replaced by a placeholder token (``ⓜ12ⓜ``, which
+trafilatura neither drops nor escapes), and after extraction each token is
+swapped back for ``$tex$`` or ``$$tex$$``.
+
+Markup handled (OpenWebMath's list): MathJax TeX in text and in
+``<script type="math/tex">``, KaTeX annotations and ``data-expr``, MathML
+(TeX annotation, else ``alttext``, else converted), MathJax 3 assistive MathML,
+TeX-carrying images (codecogs, latex.php, mimetex) and StackExchange
+``.math-container``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_plus, urlsplit
+
+from curate.extract._mathml import mathml_to_latex
+
+# Cheap test on the raw HTML: is it worth walking the tree at all?
+PREFILTER = re.compile(
+    r"math/tex|katex|<math|mathjax|mjx-|codecogs|latex\.php|mimetex|math-container|data-expr"
+    r"|\\\(|\\\[|\$\$|\\begin\{|\\frac", re.I)
+_JS_MATH_LOADER = re.compile(r"mathjax|katex|math-container", re.I)
+
+_TEX_TEXT = re.compile(
+    r"\$\$(?P<d1>[^$]{1,8000}?)\$\$"
+    r"|\\\[(?P<d2>.{1,8000}?)\\\]"
+    r"|\\\((?P<i1>.{1,2000}?)\\\)"
+    r"|(?P<env>\\begin\{(?P<name>equation|align|gather|multline|eqnarray)\*?\}.{1,8000}?\\end\{(?P=name)\*?\})",
+    re.S)
+# Single dollars (pandoc's rule: no space inside the delimiters, no digit after the
+# closing one), only on pages that load a math renderer, so "$5 and $10" stays text.
+_TEX_DOLLAR = re.compile(r"(?<![\\$\w])\$(?=[^\s$])(?P<i2>[^$\n]{1,1000}?)(?<=[^\s\\])\$(?!\d)")
+
+_TEX_IMG = re.compile(r"codecogs\.com|latex\.php|mimetex\.cgi|mathtex\.cgi|/latex\?|chart\.googleapis\.com/chart\?cht=tx", re.I)
+_SKIP = {"script", "style", "pre", "code", "textarea", "noscript", "kbd", "samp"}
+_RENDERED = re.compile(r"\b(MathJax|MathJax_Preview|MathJax_Display|MathJax_SVG|MathJax_SVG_Display|"
+                       r"MathJax_CHTML|katex-html|mwe-math-fallback-image-inline|mwe-math-fallback-image-display)\b")
+PLACEHOLDER = re.compile(r"ⓜ(\d+)ⓜ")
+
+
+def _clean_tex(tex: str) -> str:
+    tex = " ".join(tex.split())
+    if tex.startswith("{\\displaystyle") and tex.endswith("}"):
+        tex = tex[len("{\\displaystyle"):-1].strip()
+    return tex
+
+
+class MathCollector:
+    """Replaces formulas in an lxml tree by placeholders and remembers them."""
+
+    def __init__(self) -> None:
+        self.formulas: list[str] = []
+        self.markers: set[str] = set()
+
+    def _token(self, tex: str, display: bool, marker: str) -> str:
+        self.markers.add(marker)
+        tex = _clean_tex(tex)
+        if not tex:
+            return ""
+        self.formulas.append(f"$${tex}$$" if display else f"${tex}$")
+        return f"ⓜ{len(self.formulas) - 1}ⓜ"
+
+    # -- tree surgery ---------------------------------------------------------
+    @staticmethod
+    def _replace(el, text: str) -> None:
+        """Put ``text`` (and el's tail) where ``el`` was, then drop ``el``."""
+        parent = el.getparent()
+        if parent is None:
+            return
+        joined = text + (el.tail or "")
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + joined
+        else:
+            parent.text = (parent.text or "") + joined
+        parent.remove(el)
+
+    def rewrite(self, root, raw: str) -> None:
+        """Rewrite ``root`` in place; ``raw`` is the page source (for cheap tests)."""
+        if not PREFILTER.search(raw):
+            return
+        for el in list(root.iter("script")):
+            kind = (el.get("type") or "").lower()
+            if kind.startswith("math/tex"):
+                self._replace(el, self._token(el.text or "", "mode=display" in kind, "mathjax_script"))
+        for el in list(root.iter("mjx-container")):
+            math = next(el.iter("{*}math"), None)
+            tex = self._math_tex(math) if math is not None else ""
+            display = el.get("display") == "true"
+            self._replace(el, self._token(tex, display, "mathml") if tex else "")
+        for el in list(root.xpath('//*[contains(@class,"katex") or @data-expr or @data-tex or @data-latex]')):
+            if el.getparent() is None or not _still_attached(el, root):
+                continue
+            classes = el.get("class") or ""
+            tex = el.get("data-expr") or el.get("data-tex") or el.get("data-latex")
+            class_set = set(classes.split())
+            if tex is None and class_set & {"katex", "katex-display"}:
+                ann = el.xpath('.//*[local-name()="annotation"][@encoding="application/x-tex"]')
+                tex = ann[0].text if ann else None
+            if tex is not None:
+                display = "katex-display" in class_set or el.get("display") in ("block", "true")
+                self._replace(el, self._token(tex, display, "katex"))
+        for el in list(root.xpath('//*[contains(@class,"mwe-math-element")]')):
+            math = next(el.iter("{*}math"), None)
+            if math is not None:
+                self._replace(el, self._token(self._math_tex(math), math.get("display") == "block", "mathml"))
+        for el in list(root.iter("{*}math")):
+            if _still_attached(el, root):
+                display = el.get("display") == "block" or el.get("mode") == "display"
+                self._replace(el, self._token(self._math_tex(el), display, "mathml"))
+        for el in list(root.iter("img")):
+            src = el.get("src") or ""
+            if _TEX_IMG.search(src) or "latex" in (el.get("class") or "").split():
+                tex = el.get("alt") or _tex_from_url(src)
+                if tex:
+                    self._replace(el, self._token(tex, False, "tex_image"))
+        for el in list(root.xpath('//*[@class]')):
+            if _RENDERED.search(el.get("class")) and _still_attached(el, root):
+                self._replace(el, "")  # rendered glyphs duplicate the TeX we keep
+        if root.xpath('//*[contains(@class,"math-container")]'):
+            self.markers.add("math_container")
+        self._text_pass(root, dollars=bool(_JS_MATH_LOADER.search(raw)))
+
+    def _math_tex(self, math) -> str:
+        ann = math.xpath('.//*[local-name()="annotation"][contains(@encoding,"tex")]')
+        if ann and (ann[0].text or "").strip():
+            return ann[0].text
+        return math.get("alttext") or mathml_to_latex(math)
+
+    def _sub(self, text: str, dollars: bool) -> str:
+        def repl(m: re.Match) -> str:
+            if m.group("env"):
+                return self._token(m.group("env"), True, "tex_text")
+            tex = m.group("d1") or m.group("d2")
+            if tex is not None:
+                return self._token(tex, True, "tex_text")
+            return self._token(m.group("i1"), False, "tex_text")
+
+        text = _TEX_TEXT.sub(repl, text)
+        if dollars and "$" in text:
+            text = _TEX_DOLLAR.sub(lambda m: self._token(m.group("i2"), False, "tex_text"), text)
+        return text
+
+    def _text_pass(self, root, dollars: bool) -> None:
+        stack = [(root, False)]
+        while stack:
+            el, skipped = stack.pop()
+            if not isinstance(el.tag, str):
+                continue
+            skip = skipped or el.tag in _SKIP
+            if el.text and not skip and ("\\" in el.text or "$" in el.text):
+                el.text = self._sub(el.text, dollars)
+            for child in el:
+                if child.tail and not skip and ("\\" in child.tail or "$" in child.tail):
+                    child.tail = self._sub(child.tail, dollars)
+                stack.append((child, skip))
+
+    def restore(self, text: str) -> str:
+        """Swap placeholders in extracted text back for the formulas."""
+        if "ⓜ" not in text:
+            return text
+        n = len(self.formulas)
+        return PLACEHOLDER.sub(lambda m: self.formulas[int(m.group(1))] if int(m.group(1)) < n else m.group(0), text)
+
+
+def _still_attached(el, root) -> bool:
+    while el is not None:
+        if el is root:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _tex_from_url(src: str) -> str:
+    parts = urlsplit(src)
+    query = parts.query
+    if query.startswith("latex="):
+        query = query[len("latex="):].split("&", 1)[0]
+    return unquote_plus(query) if query else ""
+
+
+def text_markers(text: str) -> set[str]:
+    """Math markers of plain text (WET records): TeX delimiters or commands."""
+    return {"tex_text"} if _TEX_TEXT.search(text) or re.search(r"\\(frac|sum|int|alpha|sqrt)\b", text) else set()

@@ -1,0 +1,114 @@
+"""One document in, one page dict (or a rejection) out.
+
+Runs inside extraction worker processes (see _pool.py): pure function of its
+arguments, no I/O.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import trafilatura
+from trafilatura.utils import load_html
+
+from curate import reasons
+from curate.extract._lang import identify
+from curate.extract._math import MathCollector, text_markers
+from curate.extract._url import domain_of, host_of
+
+EXTRACTOR = f"trafilatura/{trafilatura.__version__}+curate-math/1"
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_HTML_SNIFF = re.compile(rb"<!doctype html|<html|<head|<body", re.I)
+HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml+xhtml", "text/xhtml"}
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+def looks_like_html(body: bytes) -> bool:
+    return bool(_HTML_SNIFF.search(body[:2048]))
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip()).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes, charset: str | None) -> str:
+    """Text of an HTML payload: BOM, HTTP charset, <meta> charset, UTF-8, then detection."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return body.decode(enc, errors="replace")
+    meta = _META_CHARSET.search(body[:4096])
+    candidates = [_codec(charset), _codec(meta.group(1).decode("ascii", "ignore") if meta else None), "utf-8"]
+    for enc in dict.fromkeys(c for c in candidates if c):
+        try:
+            return body.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace")
+    text = body.decode("utf-8", errors="replace")
+    if text.count("\ufffd") > max(16, len(text) // 100):
+        raise Rejected(reasons.UNDECODABLE, f"no charset decodes the payload (declared {charset!r})")
+    return text
+
+
+def _title(tree) -> str | None:
+    for path in ("//title/text()", '//meta[@property="og:title"]/@content', "//h1//text()"):
+        found = tree.xpath(path)
+        if found:
+            title = " ".join(" ".join(str(t) for t in found[:20]).split())
+            if title:
+                return title[:1000]
+    return None
+
+
+def _finish(page: dict, url: str | None, text: str, markers: set[str]) -> dict:
+    host = host_of(url)
+    lang, score = identify(text)
+    page.update(text=text, n_chars=len(text), lang=lang, lang_score=score, host=host,
+                domain=domain_of(host), has_math=bool(markers), math_markers=sorted(markers))
+    return page
+
+
+def extract_html(body: bytes, url: str | None = None, charset: str | None = None) -> dict:
+    """Extract one HTML page; raises :class:`Rejected` with a reason."""
+    html = decode_html(body, charset)
+    tree = load_html(html)
+    if tree is None:
+        raise Rejected(reasons.NO_TEXT, "not parseable as HTML")
+    title = _title(tree)
+    math = MathCollector()
+    math.rewrite(tree, html)
+    text = trafilatura.extract(tree, url=url, output_format="markdown", include_tables=True,
+                               include_comments=False, deduplicate=False)
+    if not text or not text.strip():
+        raise Rejected(reasons.NO_TEXT, "extractor found no main text")
+    return _finish({"title": title, "extractor": EXTRACTOR}, url, math.restore(text), math.markers)
+
+
+def extract_plain(body: bytes, url: str | None = None) -> dict:
+    """A WET conversion record: the text is already extracted."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        raise Rejected(reasons.EMPTY_BODY, "empty conversion record")
+    return _finish({"title": None, "extractor": "wet"}, url, text, text_markers(text))
+
+
+def extract(kind: str, body: bytes, url: str | None, charset: str | None) -> dict:
+    """Dispatch on payload kind ('html' or 'text')."""
+    if kind == "text":
+        return extract_plain(body, url)
+    return extract_html(body, url, charset)

@@ -1,0 +1,175 @@
+"""Run page extraction in worker processes with a hard per-document timeout.
+
+Some pages make trafilatura (or lxml, or a regex) run for minutes. A thread or
+signal cannot stop code stuck in C, so each document goes to a worker process;
+a worker that exceeds the timeout is killed and replaced, that document is
+rejected with ``extract_timeout`` and the rest of the shard carries on.
+Results come back in submission order, so output does not depend on timing or
+on the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections import deque
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Iterable, Iterator
+
+from curate import reasons
+
+# A job's payload: (kind, body, url, charset); None means "no extraction needed".
+Payload = tuple[str, bytes, "str | None", "str | None"] | None
+# A result: ("ok", page) or ("rejected", reason, detail); None for passthrough jobs.
+Result = tuple | None
+
+
+def _serve(conn: Connection) -> None:
+    """Worker loop: extract documents until the pipe closes."""
+    from curate.extract._page import Rejected, extract
+
+    while True:
+        try:
+            seq, payload = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            out: tuple = ("ok", extract(*payload))
+        except Rejected as exc:
+            out = ("rejected", exc.reason, exc.detail)
+        except Exception as exc:  # any extractor bug: reject this page, keep the worker
+            out = ("rejected", reasons.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}"[:500])
+        conn.send((seq, out))
+
+
+def _context():
+    ctx = mp.get_context("forkserver")
+    # Preloaded once in the fork server; every worker forks with trafilatura
+    # imported and the language model loaded.
+    ctx.set_forkserver_preload(["curate.extract._warm"])
+    return ctx
+
+
+class _Worker:
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="curate-extract")
+        self.proc.start()
+        child.close()
+        self.seq: int | None = None
+        self.deadline = 0.0
+        self.done = 0
+
+    def stop(self, kill: bool = False) -> None:
+        try:
+            self.conn.close()
+        finally:
+            if kill:
+                self.proc.kill()
+            self.proc.join(timeout=5)
+            if self.proc.is_alive():
+                self.proc.kill()
+                self.proc.join()
+
+
+class ExtractorPool:
+    """Ordered, timeout-enforcing map of payloads over ``workers`` processes.
+
+    ``workers=0`` runs in-process (no hard timeout): for debugging, and for hosts
+    that cannot start processes (daemonic Dask workers).
+    """
+
+    def __init__(self, workers: int = 1, timeout: float = 30.0, *, max_pending: int = 256,
+                 max_tasks_per_worker: int = 2000, fn: Callable[..., dict] | None = None):
+        self.workers, self.timeout = workers, timeout
+        self.max_pending, self.max_tasks = max_pending, max_tasks_per_worker
+        self._fn = fn
+        self._ctx = _context() if workers > 0 else None
+        self._pool: list[_Worker] = []
+        self.timeouts = self.restarts = 0
+
+    def __enter__(self) -> "ExtractorPool":
+        self._pool = [_Worker(self._ctx) for _ in range(self.workers)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for w in self._pool:
+            w.stop(kill=w.seq is not None)
+        self._pool = []
+
+    def _replace(self, worker: _Worker, kill: bool) -> None:
+        worker.stop(kill=kill)
+        self._pool[self._pool.index(worker)] = _Worker(self._ctx)
+        self.restarts += 1
+
+    def _inline(self, jobs: Iterable[tuple[Any, Payload]]) -> Iterator[tuple[Any, Result]]:
+        from curate.extract._page import Rejected, extract
+
+        fn = self._fn or extract
+        for ctx, payload in jobs:
+            if payload is None:
+                yield ctx, None
+                continue
+            try:
+                yield ctx, ("ok", fn(*payload))
+            except Rejected as exc:
+                yield ctx, ("rejected", exc.reason, exc.detail)
+            except Exception as exc:
+                yield ctx, ("rejected", reasons.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}"[:500])
+
+    def imap(self, jobs: Iterable[tuple[Any, Payload]]) -> Iterator[tuple[Any, Result]]:
+        """Yield ``(ctx, result)`` for each ``(ctx, payload)`` job, in job order."""
+        if self.workers == 0:
+            yield from self._inline(jobs)
+            return
+        source = iter(jobs)
+        contexts: dict[int, Any] = {}
+        results: dict[int, Result] = {}
+        idle = deque(self._pool)
+        next_seq = next_out = 0
+        exhausted = False
+        while True:
+            while not exhausted and idle and next_seq - next_out < self.max_pending:
+                try:
+                    ctx, payload = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                contexts[next_seq] = ctx
+                if payload is None:
+                    results[next_seq] = None
+                else:
+                    worker = idle.popleft()
+                    worker.conn.send((next_seq, payload))
+                    worker.seq, worker.deadline = next_seq, time.monotonic() + self.timeout
+                next_seq += 1
+            while next_out in results:
+                yield contexts.pop(next_out), results.pop(next_out)
+                next_out += 1
+            busy = [w for w in self._pool if w.seq is not None]
+            if not busy:
+                if exhausted and next_out == next_seq:
+                    return
+                continue
+            remaining = min(w.deadline for w in busy) - time.monotonic()
+            ready = set(wait([w.conn for w in busy], timeout=max(0.0, remaining)))
+            now = time.monotonic()
+            for worker in busy:
+                if worker.conn in ready:
+                    try:
+                        seq, out = worker.conn.recv()
+                    except (EOFError, OSError):  # the worker died (segfault, OOM kill)
+                        results[worker.seq] = ("rejected", reasons.EXTRACT_ERROR, "extraction worker died")
+                        self._replace(worker, kill=True)
+                        continue
+                    results[seq] = out
+                    worker.seq = None
+                    worker.done += 1
+                    if worker.done >= self.max_tasks:  # bound slow leaks in lxml/trafilatura
+                        self._replace(worker, kill=False)
+                elif now >= worker.deadline:
+                    results[worker.seq] = ("rejected", reasons.EXTRACT_TIMEOUT,
+                                           f"extraction exceeded {self.timeout:g}s; worker killed")
+                    self.timeouts += 1
+                    self._replace(worker, kill=True)
+            idle = deque(w for w in self._pool if w.seq is None)

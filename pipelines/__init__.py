@@ -1,0 +1,1 @@
+"""Runnable jobs: each module composes library stages and has a frozen config."""

@@ -1,0 +1,223 @@
+"""Ingestion job: WARC/WET files in, ``pages`` and ``rejected`` Parquet shards out.
+
+Per input: stream records, judge each (keep or reject with a reason), extract
+kept HTML in worker processes, write shards through the shard store, then write
+the input's completion record. Inputs already completed are skipped, so a rerun
+after a crash finishes only the missing work.
+
+Run without Prefect: ``python -m pipelines.ingest --config ingest.toml`` or
+``curate ingest SOURCE... --out DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from curate import reasons
+from curate.errors import RetryableError, ShardError
+from curate.extract import EXTRACTOR, HTML_TYPES, ExtractorPool, looks_like_html
+from curate.io import Completion, Ledger, ShardStore, Source, open_source, resolve
+from curate.io._ledger import DONE, FAILED, PARTIAL
+from curate.io._warc import Record, WarcFormatError, iter_records
+from pipelines._config import build, load_mapping
+from schemas import PAGES, REJECTED
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Settings of one ingestion run (TOML/YAML keys have the same names)."""
+
+    sources: tuple[str, ...]
+    out: str
+    limit: int | None = None               # at most this many inputs (after expansion)
+    cc_base_url: str | None = None         # where crawl ids are resolved; default data.commoncrawl.org
+    cc_kind: str = "warc"                  # warc or wet paths of a crawl id
+    workers: int = 1                       # extraction processes per input (0: in-process, no hard timeout)
+    timeout: float = 30.0                  # hard per-document extraction timeout, seconds
+    max_body_bytes: int = 8 << 20          # larger payloads are rejected without being read whole
+    target_rows: int = 100_000             # rows per shard
+    target_bytes: int = 256 << 20          # uncompressed bytes per shard
+    http_retries: int = 5
+    http_backoff: float = 0.5
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "IngestConfig":
+        data = load_mapping(path)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return build(cls, data)
+
+    def fingerprint(self) -> dict:
+        """Settings that change output rows (stored in each completion record)."""
+        return {"extractor": EXTRACTOR, "max_body_bytes": self.max_body_bytes, "timeout": self.timeout}
+
+
+@dataclass
+class IngestSummary:
+    """What a run did, for the CLI summary and flow artifacts."""
+
+    inputs: int = 0
+    skipped: int = 0
+    records: int = 0
+    pages: int = 0
+    rejected: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, done: Completion) -> None:
+        self.inputs += 1
+        self.records += done.records
+        self.pages += done.pages
+        self.rejected += done.rejected
+        self.reasons.update(done.reasons)
+        if done.status == FAILED:
+            self.failed.append((done.source, done.error or ""))
+
+    def format(self) -> str:
+        rate = self.pages / self.seconds if self.seconds else 0.0
+        lines = [f"inputs: {self.inputs} processed, {self.skipped} already done, {len(self.failed)} failed",
+                 f"records read: {self.records}", f"pages written: {self.pages}",
+                 f"rejected: {self.rejected}"]
+        lines += [f"  {reason}: {n}" for reason, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
+        lines.append(f"time: {self.seconds:.1f}s, {rate:.1f} pages/s")
+        lines += [f"FAILED {uri}: {err}" for uri, err in self.failed]
+        return "\n".join(lines)
+
+
+def judge(rec: Record) -> tuple | None:
+    """Extraction payload for a usable record; otherwise set ``rec.reason`` and return None."""
+    if rec.reason:
+        return None
+    if rec.warc_type == "conversion":
+        return ("text", rec.body, rec.url, None)
+    if rec.http_status is not None and not 200 <= rec.http_status < 300:
+        rec.reason, rec.detail = reasons.HTTP_STATUS, str(rec.http_status)
+    elif not rec.body:
+        rec.reason, rec.detail = reasons.EMPTY_BODY, "zero-length payload"
+    elif rec.content_type in HTML_TYPES or (rec.content_type in (None, "text/plain", "application/octet-stream")
+                                           and looks_like_html(rec.body)):
+        return ("html", rec.body, rec.url, rec.charset)
+    elif rec.warc_type == "resource":
+        rec.reason, rec.detail = reasons.NOT_A_DOCUMENT, f"resource of type {rec.content_type}"
+    else:
+        rec.reason, rec.detail = reasons.NON_HTML, str(rec.content_type)
+    return None
+
+
+def _lineage(rec: Record, source: Source) -> dict:
+    return {"id": rec.doc_id, "url": rec.url, "crawl": source.crawl or rec.crawl, "warc_path": source.uri,
+            "warc_offset": rec.offset, "warc_record_id": rec.record_id, "warc_type": rec.warc_type,
+            "fetch_time": rec.date, "http_status": rec.http_status, "content_type": rec.content_type}
+
+
+def _jobs(stream, config: IngestConfig, problems: list) -> Iterator[tuple[Record, tuple | None]]:
+    try:
+        for rec in iter_records(stream, max_body_bytes=config.max_body_bytes):
+            yield rec, judge(rec)
+    except WarcFormatError as exc:  # keep what came before; the pool still owes those results
+        problems.append(exc)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], None] | None = None) -> Completion:
+    """Ingest one input completely (or not at all) and write its completion record."""
+    store = ShardStore(config.out, {"pages": PAGES, "rejected": REJECTED},
+                       target_rows=config.target_rows, target_bytes=config.target_bytes)
+    done = Completion(key=source.key, source=source.uri, status=DONE, started=_now(), config=config.fingerprint())
+    t0 = time.monotonic()
+    writers = store.begin(source.key)
+    counts: Counter = Counter()
+    problems: list[WarcFormatError] = []
+    try:
+        with open_source(source.uri, retries=config.http_retries, backoff=config.http_backoff) as stream, \
+                ExtractorPool(config.workers, config.timeout) as pool:
+            for rec, result in pool.imap(_jobs(stream, config, problems)):
+                done.records += 1
+                if on_record:
+                    on_record()
+                row = _lineage(rec, source)
+                if result is None:
+                    row.update(reason=rec.reason, detail=rec.detail)
+                elif result[0] == "ok":
+                    row.update(result[1])
+                    writers["pages"].write(row)
+                    done.pages += 1
+                    continue
+                else:
+                    row.update(reason=result[1], detail=result[2])
+                row["stage"] = reasons.STAGE[row["reason"]]
+                writers["rejected"].write(row)
+                counts[row["reason"]] += 1
+        for exc in problems:
+            done.status, done.error = PARTIAL, str(exc)
+            writers["rejected"].write({"id": None, "warc_path": source.uri, "warc_offset": exc.offset,
+                                       "crawl": source.crawl, "stage": "read",
+                                       "reason": reasons.WARC_READ_ERROR, "detail": str(exc)})
+            counts[reasons.WARC_READ_ERROR] += 1
+    except (ShardError, RetryableError) as exc:
+        store.abort(source.key, writers)
+        done = Completion(key=source.key, source=source.uri, status=FAILED, started=done.started,
+                          error=f"{type(exc).__name__}: {exc}", config=config.fingerprint())
+    else:
+        done.shards = store.commit(source.key, writers)
+        done.reasons = dict(counts)
+        done.rejected = sum(counts.values())
+    done.finished, done.seconds = _now(), round(time.monotonic() - t0, 3)
+    Ledger(config.out).record(done)
+    return done
+
+
+def run(config: IngestConfig, *, progress: bool = False) -> IngestSummary:
+    """Ingest every source not yet completed under ``config.out``."""
+    t0 = time.monotonic()
+    sources = resolve(list(config.sources), limit=config.limit, cc_base_url=config.cc_base_url,
+                      cc_kind=config.cc_kind)
+    ledger = Ledger(config.out)
+    summary = IngestSummary()
+    todo = []
+    for source in sources:
+        if ledger.is_done(source.key):
+            summary.skipped += 1
+        else:
+            todo.append(source)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(unit=" rec", desc="ingest", file=sys.stderr, dynamic_ncols=True)
+    try:
+        for i, source in enumerate(todo, 1):
+            if bar is not None:
+                bar.set_description(f"[{i}/{len(todo)}] {source.key[:40]}")
+            done = ingest_one(source, config, on_record=bar.update if bar is not None else None)
+            summary.add(done)
+            if bar is not None:
+                bar.set_postfix(pages=summary.pages, rejected=summary.rejected)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.ingest", description=__doc__.split("\n")[0])
+    parser.add_argument("--config", required=True, help="TOML or YAML file with IngestConfig keys")
+    args = parser.parse_args(argv)
+    summary = run(IngestConfig.from_file(args.config), progress=True)
+    print(summary.format())
+    return 1 if summary.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
