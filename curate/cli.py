@@ -1,0 +1,148 @@
+"""The ``curate`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from curate.errors import CurateError
+
+DEMO_QUERIES = """\
+Next, query the shards (DuckDB):
+  curate query "SELECT url, lang, has_math, math_markers, n_chars FROM pages" --root {root}
+  curate query "SELECT reason, count(*) AS n FROM rejected GROUP BY ALL" --root {root}
+  curate query "SELECT text FROM pages WHERE has_math LIMIT 1" --root {root} --format text
+  curate query "SELECT source, status, pages, rejected FROM ledger" --root {root}
+"""
+
+
+def _ingest_config(args):
+    from pipelines.ingest import IngestConfig
+
+    overrides = dict(limit=args.limit, cc_base_url=args.cc_base_url, cc_kind=args.cc_kind, workers=args.workers,
+                     timeout=args.timeout, max_body_bytes=args.max_body_bytes)
+    if args.sources:
+        overrides["sources"] = tuple(args.sources)
+    if args.out:
+        overrides["out"] = args.out
+    if args.config:
+        return IngestConfig.from_file(args.config, **overrides)
+    if not args.sources or not args.out:
+        raise SystemExit("curate ingest: give SOURCE... and --out DIR (or --config FILE)")
+    return IngestConfig(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def cmd_ingest(args) -> int:
+    from pipelines.ingest import run
+
+    summary = run(_ingest_config(args), progress=not args.quiet)
+    print(summary.format())
+    return 1 if summary.failed else 0
+
+
+def cmd_extract(args) -> int:
+    from curate.extract import Rejected, extract_html
+
+    try:
+        page = extract_html(Path(args.file).read_bytes(), url=args.url, charset=args.charset)
+    except Rejected as exc:
+        print(f"rejected: {exc.reason}: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"title: {page['title']}\nlang: {page['lang']} ({page['lang_score']:.2f})\n"
+          f"math: {', '.join(page['math_markers']) or 'none'}\n")
+    print(page["text"])
+    return 0
+
+
+def cmd_query(args) -> int:
+    from curate.query import connect
+
+    con = connect(args.root)
+    rel = con.sql(args.sql)
+    if rel is None:
+        return 0
+    if args.format == "table":
+        rel.show(max_width=args.max_width, max_rows=args.max_rows)
+    elif args.format == "csv":
+        rel.write_csv("/dev/stdout")
+    elif args.format == "json":
+        import json
+
+        cols = rel.columns
+        for row in rel.fetchall():
+            print(json.dumps(dict(zip(cols, row)), default=str, ensure_ascii=False))
+    else:  # text: values only, one per line (for reading extracted text)
+        for row in rel.fetchall():
+            print("\t".join("" if v is None else str(v) for v in row))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from curate.demo import write_demo_warc
+    from pipelines.ingest import IngestConfig, run
+
+    root = Path(args.out)
+    warc = write_demo_warc(root / "input" / "demo.warc.gz")
+    print(f"demo input: {warc}")
+    summary = run(IngestConfig(sources=(str(warc),), out=str(root / "shards")), progress=not args.quiet)
+    print(summary.format())
+    print()
+    print(DEMO_QUERIES.format(root=root / "shards"))
+    return 1 if summary.failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="curate", description="Turn raw public data into pre-training corpora.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log retries and worker restarts")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="WARC/WET files, URLs or crawl ids -> page shards")
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="file, folder, glob, http(s):// or s3:// URL, or crawl id such as CC-MAIN-2024-22")
+    p.add_argument("--out", help="output root (datasets pages/, rejected/, _ledger/)")
+    p.add_argument("--config", help="TOML/YAML with IngestConfig keys; flags override it")
+    p.add_argument("--limit", type=int, help="ingest at most N inputs")
+    p.add_argument("--cc-base-url", help="base URL for crawl ids (default https://data.commoncrawl.org)")
+    p.add_argument("--cc-kind", choices=["warc", "wet"], help="which path list of a crawl id")
+    p.add_argument("--workers", type=int, help="extraction processes (default 1; 0 = in-process)")
+    p.add_argument("--timeout", type=float, help="hard per-document extraction timeout in seconds (default 30)")
+    p.add_argument("--max-body-bytes", type=int, help="reject larger payloads (default 8 MiB)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("extract", help="print the extracted text of one HTML file")
+    p.add_argument("file")
+    p.add_argument("--url")
+    p.add_argument("--charset", help="charset to try first (as an HTTP header would say)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("query", help="run SQL over the datasets of an output root")
+    p.add_argument("sql")
+    p.add_argument("--root", required=True)
+    p.add_argument("--format", choices=["table", "csv", "json", "text"], default="table")
+    p.add_argument("--max-rows", type=int, default=40)
+    p.add_argument("--max-width", type=int, default=160)
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("demo", help="build the demo WARC and ingest it")
+    p.add_argument("--out", default="demo-out", help="folder for the demo input and shards (default ./demo-out)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except CurateError as exc:
+        print(f"curate: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
