@@ -112,7 +112,7 @@ def judge(rec: Record) -> tuple | None:
 
 
 def _lineage(rec: Record, source: Source) -> dict:
-    return {"id": rec.doc_id, "url": rec.url, "crawl": source.crawl or rec.crawl, "warc_path": source.uri,
+    return {"id": rec.doc_id(source.uri.rstrip("/").rsplit("/", 1)[-1]), "url": rec.url, "crawl": source.crawl or rec.crawl, "warc_path": source.uri,
             "warc_offset": rec.offset, "warc_record_id": rec.record_id, "warc_type": rec.warc_type,
             "fetch_time": rec.date, "http_status": rec.http_status, "content_type": rec.content_type}
 

@@ -11,7 +11,7 @@ _TS = pa.timestamp("us", tz="UTC")
 # Lineage shared by pages and rejected records: enough to re-read the exact
 # WARC record (open warc_path, seek to warc_offset, read one record).
 LINEAGE = [
-    field("id", pa.string(), "Stable document id: first 16 hex digits of sha1(WARC-Record-ID), or of warc_path@warc_offset when the record has no id."),
+    field("id", pa.string(), "Stable document id: 16 hex digits of sha1(file name of warc_path | WARC-Record-ID, or the offset if none)."),
     field("url", pa.string(), "Target URI of the WARC record (wget's <...> brackets removed)."),
     field("crawl", pa.string(), "Common Crawl crawl id (e.g. CC-MAIN-2024-22) if known, else null."),
     field("warc_path", pa.string(), "Source file as given to the ingest (absolute local path or URL)."),

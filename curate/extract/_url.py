@@ -36,5 +36,7 @@ def domain_of(host: str | None) -> str | None:
     except ValueError:
         pass
     parts = _extractor()(host)
-    top = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
+    # tldextract >= 5.3 renamed registered_domain
+    top = parts.top_domain_under_public_suffix if hasattr(parts, "top_domain_under_public_suffix") \
+        else parts.registered_domain
     return top or host

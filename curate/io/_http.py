@@ -48,6 +48,26 @@ class ResumableHTTPFile(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    # fastwarc asks the stream for its position (a seek); seeking elsewhere
+    # reconnects with a Range request, so lineage look-ups can jump to an offset.
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            offset += self.pos
+        elif whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("seek from the end of an HTTP stream")
+        if offset != self.pos:
+            if self._resp is not None:
+                self._resp.release_conn()
+            self.pos, self._eof = offset, False
+            self._connect()
+        return self.pos
+
     def _wait(self, attempt: int, why: str) -> None:
         if attempt > self.retries:
             raise RetryableError(f"{self.url}: giving up after {self.retries} retries at byte {self.pos}: {why}")

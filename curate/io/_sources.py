@@ -26,8 +26,7 @@ from curate.io._http import ResumableHTTPFile, fetch
 
 CRAWL_ID = re.compile(r"CC-MAIN-\d{4}-\d{2}")
 DEFAULT_CC_BASE = os.environ.get("CURATE_CC_BASE_URL", "https://data.commoncrawl.org")
-WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz", ".arc.gz",
-                 ".warc.zst", ".warc.lz4")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".wat", ".wat.gz", ".warc.zst", ".warc.lz4")
 
 
 @dataclass(frozen=True)

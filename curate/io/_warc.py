@@ -50,9 +50,14 @@ class Record:
     detail: str | None = None
     crawl: str | None = None      # from the file's warcinfo (isPartOf), if any
 
-    @property
-    def doc_id(self) -> str:
-        return hashlib.sha1((self.record_id or f"@{self.offset}").encode()).hexdigest()[:16]
+    def doc_id(self, file_name: str) -> str:
+        """Stable id: the file's name plus the record id (or offset when it has none).
+
+        The file name, not its full path, so the same file read from disk or over
+        HTTP gives the same ids; the name, because copies of one capture in two
+        files (a .warc and its .warc.gz) are two rows.
+        """
+        return hashlib.sha1(f"{file_name}|{self.record_id or self.offset}".encode()).hexdigest()[:16]
 
 
 def _clean_uri(uri: str | None) -> str | None:
@@ -122,6 +127,12 @@ def iter_records(stream: BinaryIO, *, max_body_bytes: int = 8 << 20) -> Iterator
             return
         except OSError as exc:  # corrupt gzip member, invalid header
             raise WarcFormatError(f"unreadable after byte {offset}: {exc}", offset) from exc
+        except BaseException as exc:
+            # A bug in fastwarc's Rust core surfaces as pyo3's PanicException (a
+            # BaseException): contain it to this file instead of ending the run.
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise WarcFormatError(f"WARC reader failed after byte {offset}: {exc}", offset) from None
         offset = rec.stream_pos
         kind = str(rec.record_type)
         headers = rec.headers
