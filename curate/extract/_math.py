@@ -20,11 +20,17 @@ from urllib.parse import unquote_plus, urlsplit
 
 from curate.extract._mathml import mathml_to_latex
 
-# Cheap test on the raw HTML: is it worth walking the tree at all?
-PREFILTER = re.compile(
-    r"math/tex|katex|<math|mathjax|mjx-|codecogs|latex\.php|mimetex|math-container|data-expr"
-    r"|\\\(|\\\[|\$\$|\\begin\{|\\frac", re.I)
-_JS_MATH_LOADER = re.compile(r"mathjax|katex|math-container", re.I)
+# Cheap tests on the lower-cased raw HTML: is it worth walking the tree at all?
+# (Plain substring search: a case-insensitive regex alternation over a whole page
+# cost more than trafilatura's parse.)
+# "latex" covers latex.php and data-latex. Not bare "math": the word is common in prose.
+_MARKUP = ("<math", "math/tex", "mathjax", "math-container", "katex", "mjx-", "latex", "codecogs", "mimetex", "data-expr", "data-tex",
+           "\\(", "\\[", "$$", "\\begin{", "\\frac")
+_JS_MATH_LOADER = ("mathjax", "katex", "math-container")
+
+
+def may_have_math(raw_lower: str) -> bool:
+    return any(marker in raw_lower for marker in _MARKUP)
 
 _TEX_TEXT = re.compile(
     r"\$\$(?P<d1>[^$]{1,8000}?)\$\$"
@@ -82,7 +88,8 @@ class MathCollector:
 
     def rewrite(self, root, raw: str) -> None:
         """Rewrite ``root`` in place; ``raw`` is the page source (for cheap tests)."""
-        if not PREFILTER.search(raw):
+        low = raw.lower()
+        if not may_have_math(low):
             return
         for el in list(root.iter("script")):
             kind = (el.get("type") or "").lower()
@@ -124,7 +131,7 @@ class MathCollector:
                 self._replace(el, "")  # rendered glyphs duplicate the TeX we keep
         if root.xpath('//*[contains(@class,"math-container")]'):
             self.markers.add("math_container")
-        self._text_pass(root, dollars=bool(_JS_MATH_LOADER.search(raw)))
+        self._text_pass(root, dollars=any(marker in low for marker in _JS_MATH_LOADER))
 
     def _math_tex(self, math) -> str:
         ann = math.xpath('.//*[local-name()="annotation"][contains(@encoding,"tex")]')

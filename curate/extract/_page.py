@@ -93,7 +93,7 @@ def extract_html(body: bytes, url: str | None = None, charset: str | None = None
     math = MathCollector()
     math.rewrite(tree, html)
     text = trafilatura.extract(tree, url=url, output_format="markdown", include_tables=True,
-                               include_comments=False, deduplicate=False)
+                               include_comments=True, deduplicate=False)
     if not text or not text.strip():
         raise Rejected(reasons.NO_TEXT, "extractor found no main text")
     return _finish({"title": title, "extractor": EXTRACTOR}, url, math.restore(text), math.markers)

@@ -26,8 +26,13 @@ Result = tuple | None
 
 def _serve(conn: Connection) -> None:
     """Worker loop: extract documents until the pipe closes."""
+    import gc
+
     from curate.extract._page import Rejected, extract
 
+    # Objects inherited from the fork server never die: keep the collector off
+    # them (fewer full-heap passes, fewer copy-on-write page faults).
+    gc.freeze()
     while True:
         try:
             seq, payload = conn.recv()
@@ -56,8 +61,8 @@ class _Worker:
         self.proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="curate-extract")
         self.proc.start()
         child.close()
-        self.seq: int | None = None
-        self.deadline = 0.0
+        self.queue: deque[int] = deque()  # seqs sent, oldest (running) first
+        self.started = 0.0                # when the running job started
         self.done = 0
 
     def stop(self, kill: bool = False) -> None:
@@ -94,13 +99,24 @@ class ExtractorPool:
 
     def __exit__(self, *exc) -> None:
         for w in self._pool:
-            w.stop(kill=w.seq is not None)
+            w.stop(kill=bool(w.queue))
         self._pool = []
 
-    def _replace(self, worker: _Worker, kill: bool) -> None:
+    def _replace(self, worker: _Worker, kill: bool, payloads: dict[int, Payload]) -> None:
+        """Swap in a fresh worker; jobs queued behind the lost one are sent to it again."""
         worker.stop(kill=kill)
-        self._pool[self._pool.index(worker)] = _Worker(self._ctx)
+        fresh = _Worker(self._ctx)
+        self._pool[self._pool.index(worker)] = fresh
         self.restarts += 1
+        for seq in worker.queue:
+            self._send(fresh, seq, payloads[seq])
+
+    @staticmethod
+    def _send(worker: _Worker, seq: int, payload: Payload) -> None:
+        if not worker.queue:
+            worker.started = time.monotonic()
+        worker.queue.append(seq)
+        worker.conn.send((seq, payload))
 
     def _inline(self, jobs: Iterable[tuple[Any, Payload]]) -> Iterator[tuple[Any, Result]]:
         from curate.extract._page import Rejected, extract
@@ -124,12 +140,18 @@ class ExtractorPool:
             return
         source = iter(jobs)
         contexts: dict[int, Any] = {}
+        payloads: dict[int, Payload] = {}  # in flight, kept to resend after a worker is lost
         results: dict[int, Result] = {}
-        idle = deque(self._pool)
         next_seq = next_out = 0
         exhausted = False
         while True:
-            while not exhausted and idle and next_seq - next_out < self.max_pending:
+            # Two jobs per worker: the next one is already queued when the
+            # current one finishes, so the worker never waits for the parent.
+            while not exhausted and next_seq - next_out < self.max_pending:
+                # a worker past max_tasks gets no more jobs; it is replaced once drained
+                worker = min(self._pool, key=lambda w: (w.done >= self.max_tasks, len(w.queue)))
+                if len(worker.queue) >= 2 or worker.done >= self.max_tasks:
+                    break
                 try:
                     ctx, payload = next(source)
                 except StopIteration:
@@ -139,19 +161,18 @@ class ExtractorPool:
                 if payload is None:
                     results[next_seq] = None
                 else:
-                    worker = idle.popleft()
-                    worker.conn.send((next_seq, payload))
-                    worker.seq, worker.deadline = next_seq, time.monotonic() + self.timeout
+                    payloads[next_seq] = payload
+                    self._send(worker, next_seq, payload)
                 next_seq += 1
             while next_out in results:
                 yield contexts.pop(next_out), results.pop(next_out)
                 next_out += 1
-            busy = [w for w in self._pool if w.seq is not None]
+            busy = [w for w in self._pool if w.queue]
             if not busy:
                 if exhausted and next_out == next_seq:
                     return
                 continue
-            remaining = min(w.deadline for w in busy) - time.monotonic()
+            remaining = min(w.started for w in busy) + self.timeout - time.monotonic()
             ready = set(wait([w.conn for w in busy], timeout=max(0.0, remaining)))
             now = time.monotonic()
             for worker in busy:
@@ -159,17 +180,22 @@ class ExtractorPool:
                     try:
                         seq, out = worker.conn.recv()
                     except (EOFError, OSError):  # the worker died (segfault, OOM kill)
-                        results[worker.seq] = ("rejected", reasons.EXTRACT_ERROR, "extraction worker died")
-                        self._replace(worker, kill=True)
+                        lost = worker.queue.popleft()
+                        results[lost] = ("rejected", reasons.EXTRACT_ERROR, "extraction worker died")
+                        payloads.pop(lost)
+                        self._replace(worker, kill=True, payloads=payloads)
                         continue
+                    worker.queue.popleft()
+                    payloads.pop(seq)
                     results[seq] = out
-                    worker.seq = None
+                    worker.started = now
                     worker.done += 1
-                    if worker.done >= self.max_tasks:  # bound slow leaks in lxml/trafilatura
-                        self._replace(worker, kill=False)
-                elif now >= worker.deadline:
-                    results[worker.seq] = ("rejected", reasons.EXTRACT_TIMEOUT,
-                                           f"extraction exceeded {self.timeout:g}s; worker killed")
+                    if worker.done >= self.max_tasks and not worker.queue:  # bound slow leaks
+                        self._replace(worker, kill=False, payloads=payloads)
+                elif now >= worker.started + self.timeout:
+                    lost = worker.queue.popleft()
+                    results[lost] = ("rejected", reasons.EXTRACT_TIMEOUT,
+                                     f"extraction exceeded {self.timeout:g}s; worker killed")
+                    payloads.pop(lost)
                     self.timeouts += 1
-                    self._replace(worker, kill=True)
-            idle = deque(w for w in self._pool if w.seq is None)
+                    self._replace(worker, kill=True, payloads=payloads)

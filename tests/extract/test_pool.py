@@ -48,3 +48,13 @@ def test_same_output_with_more_workers_and_in_process():
     inline, _ = run(workers=0, timeout=60)
     assert one == two == inline
     assert dict(one)["slow"][0] == "ok"  # with a generous timeout the slow page is extracted
+
+
+def test_workers_are_recycled_without_losing_jobs():
+    pages = [(i, ("html", article(f"Page {i}"), f"http://p.test/{i}", None)) for i in range(7)]
+    with ExtractorPool(workers=1, timeout=60, max_tasks_per_worker=3) as pool:
+        out = list(pool.imap(pages))
+        restarts = pool.restarts
+    assert [ctx for ctx, _ in out] == list(range(7))
+    assert all(r[0] == "ok" and f"Page {i} paragraph 0" in r[1]["text"] for i, (_, r) in enumerate(out))
+    assert restarts == 2
