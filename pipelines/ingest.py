@@ -177,19 +177,24 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
     return done
 
 
-def run(config: IngestConfig, *, progress: bool = False) -> IngestSummary:
-    """Ingest every source not yet completed under ``config.out``."""
-    t0 = time.monotonic()
+def plan(config: IngestConfig, max_inputs: int | None = None) -> tuple[list[Source], int]:
+    """(inputs still to do, number already done): the ledger decides, not the caller.
+
+    ``limit`` caps the expanded input list; ``max_inputs`` caps how many of the
+    not-yet-done inputs are returned (a scheduled run's batch size).
+    """
     sources = resolve(list(config.sources), limit=config.limit, cc_base_url=config.cc_base_url,
                       cc_kind=config.cc_kind)
     ledger = Ledger(config.out)
-    summary = IngestSummary()
-    todo = []
-    for source in sources:
-        if ledger.is_done(source.key):
-            summary.skipped += 1
-        else:
-            todo.append(source)
+    todo = [s for s in sources if not ledger.is_done(s.key)]
+    return todo[:max_inputs] if max_inputs is not None else todo, len(sources) - len(todo)
+
+
+def run(config: IngestConfig, *, progress: bool = False) -> IngestSummary:
+    """Ingest every source not yet completed under ``config.out``."""
+    t0 = time.monotonic()
+    todo, skipped = plan(config)
+    summary = IngestSummary(skipped=skipped)
     bar = None
     if progress:
         from tqdm import tqdm

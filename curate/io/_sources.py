@@ -15,6 +15,7 @@ import glob as _glob
 import gzip
 import hashlib
 import io
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from curate.io._http import ResumableHTTPFile, fetch
 
 CRAWL_ID = re.compile(r"CC-MAIN-\d{4}-\d{2}")
 DEFAULT_CC_BASE = os.environ.get("CURATE_CC_BASE_URL", "https://data.commoncrawl.org")
+DEFAULT_CC_INDEX = os.environ.get("CURATE_CC_INDEX_URL", "https://index.commoncrawl.org")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".wat", ".wat.gz", ".warc.zst", ".warc.lz4")
 
 
@@ -55,6 +57,19 @@ def is_url(spec: str) -> bool:
 
 def _has_glob(spec: str) -> bool:
     return any(c in spec for c in "*?[")
+
+
+def latest_crawl(index_url: str | None = None) -> str:
+    """Newest crawl id in Common Crawl's crawl list (``<index>/collinfo.json``)."""
+    url = f"{(index_url or DEFAULT_CC_INDEX).rstrip('/')}/collinfo.json"
+    try:
+        crawls = json.loads(fetch(url))
+    except (ShardError, ValueError) as exc:
+        raise FatalError(f"cannot read the crawl list {url}: {exc}") from exc
+    ids = [c.get("id", "") for c in crawls if isinstance(c, dict) and CRAWL_ID.fullmatch(c.get("id", ""))]
+    if not ids:
+        raise FatalError(f"no crawl ids in {url}")
+    return max(ids)  # CC-MAIN-YYYY-WW sorts by date
 
 
 def _crawl_paths(crawl: str, base: str, kind: str) -> list[str]:

@@ -1,0 +1,86 @@
+"""Ingestion as a Prefect flow: one task per input file, mapped on Dask.
+
+The ledger under the output root is the source of truth for what is done: a
+rerun after a crash or a killed worker maps only the inputs without a
+completion record, so no row is missed or written twice. Prefect's result
+cache is not used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import create_markdown_artifact
+
+from curate.io import Source
+from curate.io._ledger import FAILED
+from pipelines.ingest import IngestConfig, IngestSummary, ingest_one, plan
+
+
+class InputFailed(Exception):
+    """Raised by a task whose input failed, so Prefect retries it."""
+
+
+@task(retries=2, retry_delay_seconds=5, task_run_name="ingest {source.key}", cache_policy=None)
+def ingest_input(source: Source, config: IngestConfig) -> dict:
+    """Ingest one input file; returns its completion record as a small dict."""
+    done = ingest_one(source, config)
+    if done.status == FAILED:
+        raise InputFailed(f"{source.uri}: {done.error}")
+    record = asdict(done)
+    record.pop("shards", None)
+    return record
+
+
+def summary_markdown(title: str, rows: list[dict], summary: IngestSummary) -> str:
+    """The run's summary table (one line per input), for a Prefect artifact."""
+    lines = [f"# {title}", "",
+             f"{summary.inputs} inputs processed, {summary.skipped} already done, {len(summary.failed)} failed; "
+             f"{summary.records} records, {summary.pages} pages, {summary.rejected} rejected, "
+             f"{summary.pages / summary.seconds if summary.seconds else 0:.1f} pages/s", "",
+             "| input | status | records | pages | rejected | top reasons | seconds |",
+             "| --- | --- | ---: | ---: | ---: | --- | ---: |"]
+    for row in rows:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(row.get("reasons", {}).items(), key=lambda kv: -kv[1])[:3])
+        lines.append(f"| {row['source'].rsplit('/', 1)[-1]} | {row['status']} | {row.get('records', 0)} | "
+                     f"{row.get('pages', 0)} | {row.get('rejected', 0)} | {reasons or row.get('error') or ''} | "
+                     f"{row.get('seconds', 0):.1f} |")
+    return "\n".join(lines)
+
+
+def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title: str) -> dict:
+    """Map ``ingest_input`` over ``todo``, gather stats, publish the artifact."""
+    import time
+
+    from pipelines.ingest import Completion
+
+    log = get_run_logger()
+    t0 = time.monotonic()
+    summary = IngestSummary(skipped=skipped)
+    futures = ingest_input.map(todo, config=unmapped(config))
+    rows = []
+    for source, future in zip(todo, futures):
+        future.wait()
+        if future.state.is_completed():
+            row = future.result()
+        else:
+            error = str(future.state.message or "task failed")
+            log.warning("input failed after retries: %s: %s", source.uri, error)
+            row = {"key": source.key, "source": source.uri, "status": FAILED, "error": error}
+        rows.append(row)
+        summary.add(Completion(**{k: v for k, v in row.items() if k in Completion.__dataclass_fields__}))
+    summary.seconds = time.monotonic() - t0
+    create_markdown_artifact(markdown=summary_markdown(title, rows, summary), key="ingest-summary",
+                             description=title)
+    log.info("%s", summary.format())
+    return {"inputs": summary.inputs, "skipped": summary.skipped, "pages": summary.pages,
+            "rejected": summary.rejected, "failed": [uri for uri, _ in summary.failed],
+            "reasons": dict(summary.reasons)}
+
+
+@flow(name="ingest", log_prints=True)
+def ingest_flow(config: IngestConfig) -> dict:
+    """Ingest every input of ``config`` that the ledger does not list as done."""
+    todo, skipped = plan(config)
+    return ingest_sources(todo, skipped, config, f"Ingest into {config.out}")

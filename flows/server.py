@@ -1,0 +1,77 @@
+"""A local Prefect server on 127.0.0.1 with a project-local PREFECT_HOME.
+
+Schedules fire only on a real server, and Dask worker processes must share one
+API (in ephemeral mode each would start its own). ``curate server start``
+runs ``prefect server start`` in the background; ``status`` and ``stop`` use
+its pid file. Export the printed ``PREFECT_API_URL`` in shells that run flows.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+HOME = Path(os.environ.get("CURATE_PREFECT_HOME", ".curate/prefect")).resolve()
+QUIET = {  # dependencies.md: no network here, and first start needs time for migrations
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
+def api_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/api"
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def start(port: int = 4200, home: Path = HOME, wait: float = 120.0, ui: bool = True) -> str:
+    """Start the server unless it runs; returns its API URL once healthy."""
+    url = api_url(port)
+    if healthy(url):
+        return url
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home), "PREFECT_SERVER_UI_ENABLED": str(ui).lower()}
+    env.pop("PREFECT_API_URL", None)
+    log = open(home / "server.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    (home / "server.pid").write_text(str(proc.pid))
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"prefect server exited ({proc.returncode}); see {home / 'server.log'}")
+        if healthy(url):
+            return url
+        time.sleep(0.5)
+    stop(home)
+    raise RuntimeError(f"prefect server not healthy after {wait:.0f}s; see {home / 'server.log'}")
+
+
+def stop(home: Path = HOME) -> bool:
+    pid_file = home / "server.pid"
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text())
+    try:
+        os.killpg(pid, signal.SIGTERM)
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.2)
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    pid_file.unlink(missing_ok=True)
+    return True
