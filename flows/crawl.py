@@ -33,6 +33,7 @@ class CrawlConfig:
     cc_index_url: str | None = None         # where "latest" is looked up (collinfo.json)
     workers: int = 1                        # extraction processes per task
     timeout: float = 30.0
+    task_retries: int = 2                   # Prefect retries of a failed input within one run
 
     @classmethod
     def from_file(cls, path: str | Path) -> "CrawlConfig":
@@ -50,7 +51,8 @@ def crawl_ingest(config: CrawlConfig) -> dict:
     ingest = config.ingest_config()
     get_run_logger().info("crawls: %s", ", ".join(ingest.sources))
     todo, skipped = plan(ingest, max_inputs=config.max_files)
-    return ingest_sources(todo, skipped, ingest, f"Crawl ingest of {', '.join(ingest.sources)}")
+    return ingest_sources(todo, skipped, ingest, f"Crawl ingest of {', '.join(ingest.sources)}",
+                          retries=config.task_retries)
 
 
 def with_overrides(config: CrawlConfig, **kw) -> CrawlConfig:

@@ -49,7 +49,8 @@ def summary_markdown(title: str, rows: list[dict], summary: IngestSummary) -> st
     return "\n".join(lines)
 
 
-def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title: str) -> dict:
+def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title: str,
+                   retries: int = 2) -> dict:
     """Map ``ingest_input`` over ``todo``, gather stats, publish the artifact."""
     import time
 
@@ -58,7 +59,8 @@ def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title
     log = get_run_logger()
     t0 = time.monotonic()
     summary = IngestSummary(skipped=skipped)
-    futures = ingest_input.map(todo, config=unmapped(config))
+    mapped = ingest_input.with_options(retries=retries)
+    futures = mapped.map(todo, config=unmapped(config))
     rows = []
     for source, future in zip(todo, futures):
         future.wait()
@@ -80,7 +82,7 @@ def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title
 
 
 @flow(name="ingest", log_prints=True)
-def ingest_flow(config: IngestConfig) -> dict:
+def ingest_flow(config: IngestConfig, task_retries: int = 2) -> dict:
     """Ingest every input of ``config`` that the ledger does not list as done."""
     todo, skipped = plan(config)
-    return ingest_sources(todo, skipped, config, f"Ingest into {config.out}")
+    return ingest_sources(todo, skipped, config, f"Ingest into {config.out}", retries=task_retries)

@@ -8,6 +8,7 @@ those statuses first; ``ranges = False`` ignores Range headers (answers 200).
 from __future__ import annotations
 
 import gzip
+import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,6 +79,9 @@ class CCServer(ThreadingHTTPServer):
             self.paths.append("/" + rel)
         listing = "".join(p[1:] + "\n" for p in self.paths).encode()
         self.files[f"/crawl-data/{crawl}/warc.paths.gz"] = gzip.compress(listing, mtime=0)
+        # Common Crawl's crawl list, newest first, as index.commoncrawl.org serves it
+        older = "CC-MAIN-2000-01"
+        self.files["/collinfo.json"] = json.dumps([{"id": crawl, "name": crawl}, {"id": older, "name": older}]).encode()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property

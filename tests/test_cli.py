@@ -16,7 +16,7 @@ def curate(*args, cwd=None):
 
 def test_demo_end_to_end_then_query(tmp_path):
     out = tmp_path / "demo"
-    done = curate("demo", "--out", str(out), "-q")
+    done = curate("demo", "--out", str(out), "-q", "--no-prefect")
     assert done.returncode == 0, done.stderr
     assert "pages written: 6" in done.stdout and "http_status: 2" in done.stdout
     assert "curate query" in done.stdout
@@ -28,7 +28,7 @@ def test_demo_end_to_end_then_query(tmp_path):
     text = curate("query", "SELECT text FROM pages WHERE url LIKE '%quadratic%'", "--root", str(out / "shards"),
                   "--format", "text").stdout
     assert "$$x = \\frac{-b \\pm \\sqrt{b^2 - 4ac}}{2a}.$$" in text
-    again = curate("demo", "--out", str(out), "-q")
+    again = curate("demo", "--out", str(out), "-q", "--no-prefect")
     assert "1 already done" in again.stdout and "pages written: 0" in again.stdout
 
 
