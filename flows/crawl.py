@@ -10,7 +10,7 @@ Serve on a schedule: ``curate serve --config crawl.toml --cron "0 3 * * *"``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -53,7 +53,3 @@ def crawl_ingest(config: CrawlConfig) -> dict:
     todo, skipped = plan(ingest, max_inputs=config.max_files)
     return ingest_sources(todo, skipped, ingest, f"Crawl ingest of {', '.join(ingest.sources)}",
                           retries=config.task_retries)
-
-
-def with_overrides(config: CrawlConfig, **kw) -> CrawlConfig:
-    return replace(config, **{k: v for k, v in kw.items() if v is not None})

@@ -8,12 +8,13 @@ cache is not used.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 
-from curate.io import Source
+from curate.io import Completion, Source
 from curate.io._ledger import FAILED
 from pipelines.ingest import IngestConfig, IngestSummary, ingest_one, plan
 
@@ -52,10 +53,6 @@ def summary_markdown(title: str, rows: list[dict], summary: IngestSummary) -> st
 def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title: str,
                    retries: int = 2) -> dict:
     """Map ``ingest_input`` over ``todo``, gather stats, publish the artifact."""
-    import time
-
-    from pipelines.ingest import Completion
-
     log = get_run_logger()
     t0 = time.monotonic()
     summary = IngestSummary(skipped=skipped)

@@ -68,10 +68,25 @@ def stop(home: Path = HOME) -> bool:
     try:
         os.killpg(pid, signal.SIGTERM)
         for _ in range(50):
-            os.kill(pid, 0)
+            if not _alive(pid):
+                break
             time.sleep(0.2)
-        os.killpg(pid, signal.SIGKILL)
+        else:
+            os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     pid_file.unlink(missing_ok=True)
     return True
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs; reaps it when it is our own child (else it stays a zombie)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:  # not our child: started by an earlier `curate server start`
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
