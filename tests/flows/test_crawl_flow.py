@@ -45,3 +45,32 @@ def test_each_run_ingests_new_paths_only_and_records_failures(prefect_api, share
     assert crawls == [(CRAWL,)]  # "latest" resolved through collinfo.json
     counts = connect(tmp_path).execute("SELECT count(*), count(DISTINCT id) FROM pages").fetchone()
     assert counts[0] == counts[1] == 1 + 1 + 15
+
+
+def test_serve_registers_a_cron_deployment(prefect_api, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from prefect.client.orchestration import get_client
+
+    cfg = tmp_path / "crawl.toml"
+    cfg.write_text(f'out = "{tmp_path / "out"}"\ncrawls = ["CC-MAIN-2099-01"]\nmax_files = 3\n')
+    proc = subprocess.Popen([sys.executable, "-m", "curate", "serve", "--config", str(cfg), "--cron", "*/5 * * * *"],
+                            env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deployment = None
+        deadline = time.monotonic() + 90
+        with get_client(sync_client=True) as client:
+            while deployment is None and time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    deployment = client.read_deployment_by_name("crawl-ingest/crawl-ingest")
+                except Exception:
+                    time.sleep(1)
+        assert deployment is not None, proc.stderr.read().decode()[-2000:] if proc.poll() is not None else "timeout"
+        assert [s.schedule.cron for s in deployment.schedules] == ["*/5 * * * *"]
+        assert deployment.parameters["config"]["max_files"] == 3
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -148,3 +148,20 @@ def test_not_a_warc_fails_that_input_only(tmp_path, shared):
     assert done["example.warc.gz"].status == "done"
     assert done["junk.warc.gz"].status in ("partial", "failed") and done["junk.warc.gz"].error
     assert summary.inputs == 2
+
+
+def test_fsspec_urls_stream_like_local_files(shared, tmp_path):
+    """s3:// goes through fsspec; its in-memory file system exercises the same path offline."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    src = shared / "warc/dolma/sample-0001.warc.gz"
+    fs.pipe("/bucket/crawl/sample-0001.warc.gz", src.read_bytes())
+    try:
+        remote = ingest(["memory://bucket/crawl/sample-0001.warc.gz"], tmp_path / "remote")
+        local = ingest([src], tmp_path / "local")
+    finally:
+        fs.rm("/bucket", recursive=True)
+    assert remote.pages == local.pages == 15
+    q = "SELECT * EXCLUDE (warc_path) FROM pages ORDER BY id"
+    assert table(tmp_path / "remote", q) == table(tmp_path / "local", q)
