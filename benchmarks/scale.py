@@ -1,6 +1,7 @@
 """Ingestion throughput on Dask with 1 and 2 workers, and Prefect's per-task overhead.
 
-Input: ``--files`` WARCs, each holding every HTML page of ../shared/data/html.
+Input: ``--files`` WARCs, each holding every HTML page of ../shared/data/html
+``--repeat`` times (larger files amortise per-task costs, as real 1 GB WARCs do).
 Runs the ingest flow (real Prefect server on 127.0.0.1, DaskTaskRunner on a
 LocalCluster) with 1 and then 2 workers on the same input, and the plain
 pipeline on many tiny inputs with and without Prefect to isolate per-task cost.
@@ -26,6 +27,7 @@ from tests.conftest import warc_bytes  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--files", type=int, default=4)
+    ap.add_argument("--repeat", type=int, default=4, help="copies of the shared pages per file")
     ap.add_argument("--tiny", type=int, default=20, help="tiny inputs for the per-task overhead")
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     args = ap.parse_args()
@@ -37,7 +39,7 @@ def main() -> None:
         from flows.ingest import ingest_flow
         from pipelines.ingest import IngestConfig, run
 
-        pages = [p.read_bytes() for p in sorted((Path(args.shared) / "html").rglob("*.html"))]
+        pages = [p.read_bytes() for p in sorted((Path(args.shared) / "html").rglob("*.html"))] * args.repeat
         inputs = Path(tmp) / "in"
         inputs.mkdir()
         for f in range(args.files):
