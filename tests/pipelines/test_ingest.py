@@ -165,3 +165,33 @@ def test_fsspec_urls_stream_like_local_files(shared, tmp_path):
     assert remote.pages == local.pages == 15
     q = "SELECT * EXCLUDE (warc_path) FROM pages ORDER BY id"
     assert table(tmp_path / "remote", q) == table(tmp_path / "local", q)
+
+
+def test_shards_are_byte_identical_whatever_the_worker_count(shared, tmp_path):
+    src = shared / "warc/dolma/sample-0000.warc.gz"
+    outs = {}
+    for workers in (0, 1, 2):
+        ingest([src], tmp_path / f"w{workers}", workers=workers)
+        outs[workers] = {p.relative_to(tmp_path / f"w{workers}"): p.read_bytes()
+                         for p in sorted((tmp_path / f"w{workers}").glob("*/*.parquet"))}
+    assert len(outs[1]) == 2  # pages and rejected
+    assert outs[0] == outs[1] == outs[2]
+
+
+@pytest.mark.slow
+def test_all_shared_html_pages_end_to_end(shared, tmp_path):
+    """Every labelled page of ../shared/data/html in one WARC, 2 extraction workers vs in-process."""
+    import csv
+
+    rows = list(csv.DictReader(open(shared / "html/INDEX.tsv", encoding="utf-8"), delimiter="\t"))
+    path = tmp_path / "html.warc.gz"
+    path.write_bytes(warc_bytes([{"url": f"https://pages.test/{r['path']}", "body": (shared / "html" / r["path"]).read_bytes()}
+                                 for r in rows]))
+    ingest([path], tmp_path / "pool", workers=2)
+    ingest([path], tmp_path / "inline", workers=0)
+    q = "SELECT * EXCLUDE (warc_path) FROM pages ORDER BY id"
+    assert table(tmp_path / "pool", q) == table(tmp_path / "inline", q)
+    flags = dict(table(tmp_path / "pool", "SELECT url, has_math FROM pages"))
+    assert len(flags) == len(rows)
+    for r in rows:
+        assert flags[f"https://pages.test/{r['path']}"] == (r["math_label"] != "non_math"), r["path"]
