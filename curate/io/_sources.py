@@ -142,3 +142,14 @@ def open_source(uri: str, **http_options) -> BinaryIO:
         return open(uri, "rb")
     except OSError as exc:
         raise ShardError(f"{uri}: {exc}") from exc
+
+
+def reread(warc_path: str, warc_offset: int, **kwargs):
+    """Re-read the exact record a row came from (its ``warc_path`` and ``warc_offset``).
+
+    Works for local files and URLs alike (an HTTP stream seeks with a Range request).
+    """
+    from curate.io._warc import read_record
+
+    with open_source(warc_path) as stream:
+        return read_record(stream, warc_offset, **kwargs)

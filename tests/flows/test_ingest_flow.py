@@ -25,8 +25,6 @@ def plain(shared, tmp_path_factory):
 
 
 def test_flow_on_dask_gives_exactly_the_plain_rows(prefect_api, shared, plain, tmp_path):
-    from prefect.client.orchestration import get_client  # noqa: F401  (server is up)
-
     from flows._runner import task_runner
     from flows.ingest import ingest_flow
 
@@ -35,6 +33,14 @@ def test_flow_on_dask_gives_exactly_the_plain_rows(prefect_api, shared, plain, t
     assert result["inputs"] == 5 and not result["failed"]
     assert rows(tmp_path, PAGES) == rows(plain, PAGES)
     assert rows(tmp_path, REJECTED) == rows(plain, REJECTED)
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-summary"])), limit=1)
+    assert "| sample-0000.warc.gz | done | 24 | 22 | 2 |" in artifact.data
+    assert "| example-trunc.warc | partial |" in artifact.data
     again = ingest_flow.with_options(task_runner=task_runner(workers=2))(config)
     assert again["inputs"] == 0 and again["skipped"] == 5
     assert rows(tmp_path, "SELECT count(*) FROM pages") == rows(plain, "SELECT count(*) FROM pages")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from curate.errors import FatalError
-from curate.io import Ledger, resolve
+from curate.io import Ledger, reread, resolve
 from curate.query import connect
 from pipelines.ingest import IngestConfig, run
 from tests.http_server import CCServer
@@ -39,11 +39,15 @@ def test_dropped_connections_resume_with_range_and_same_rows(shared, tmp_path, c
             server.cuts[path] = 2  # every file is cut twice mid-stream
         summary = ingest_http(server, tmp_path)
         ranged = [r for p, r in server.requests if r]
-    assert not summary.failed and summary.inputs == 3
-    assert len(ranged) == 6 and all(r.startswith("bytes=") and r != "bytes=0-" for r in ranged)
-    con = connect(tmp_path)
-    assert con.sql(ROWS).fetchall() == clean_rows
-    assert con.sql("SELECT DISTINCT crawl FROM pages").fetchall() == [(CRAWL,)]
+        assert not summary.failed and summary.inputs == 3
+        assert len(ranged) == 6 and all(r.startswith("bytes=") and r != "bytes=0-" for r in ranged)
+        con = connect(tmp_path)
+        assert con.sql(ROWS).fetchall() == clean_rows
+        assert con.sql("SELECT DISTINCT crawl FROM pages").fetchall() == [(CRAWL,)]
+        # lineage: every row's record can be re-read over HTTP from its offset
+        for path, offset, record_id in con.sql("SELECT warc_path, warc_offset, warc_record_id FROM pages "
+                                               "USING SAMPLE 5 ROWS (reservoir, 7)").fetchall():
+            assert reread(path, offset).record_id == record_id
 
 
 def test_server_without_range_support_restarts_without_duplicates(shared, tmp_path, clean_rows):
