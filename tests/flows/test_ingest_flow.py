@@ -29,16 +29,18 @@ def test_flow_on_dask_gives_exactly_the_plain_rows(prefect_api, shared, plain, t
     from flows.ingest import ingest_flow
 
     config = IngestConfig(sources=tuple(str(shared / "warc" / f) for f in FILES), out=str(tmp_path))
-    result = ingest_flow.with_options(task_runner=task_runner(workers=2))(config)
+    state = ingest_flow.with_options(task_runner=task_runner(workers=2))(config, return_state=True)
+    result = state.result()
     assert result["inputs"] == 5 and not result["failed"]
     assert rows(tmp_path, PAGES) == rows(plain, PAGES)
     assert rows(tmp_path, REJECTED) == rows(plain, REJECTED)
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
     with get_client(sync_client=True) as client:
-        (artifact,) = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-summary"])), limit=1)
+        (artifact,) = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=["ingest-summary"]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
     assert "| sample-0000.warc.gz | done | 24 | 22 | 2 |" in artifact.data
     assert "| example-trunc.warc | partial |" in artifact.data
     again = ingest_flow.with_options(task_runner=task_runner(workers=2))(config)
