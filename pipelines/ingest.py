@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 from curate import reasons
 from curate.errors import RetryableError, ShardError
 from curate.extract import EXTRACTOR, HTML_TYPES, ExtractorPool, looks_like_html
-from curate.io import Completion, Ledger, ShardStore, Source, open_source, resolve
+from curate.io import Completion, Ledger, ShardStore, Source, file_name, open_source, resolve
 from curate.io._ledger import DONE, FAILED, PARTIAL
 from curate.io._warc import Record, WarcFormatError, iter_records
 from pipelines._config import build, load_mapping
@@ -111,8 +111,8 @@ def judge(rec: Record) -> tuple | None:
     return None
 
 
-def _lineage(rec: Record, source: Source, file_name: str) -> dict:
-    return {"id": rec.doc_id(file_name), "url": rec.url, "crawl": source.crawl or rec.crawl, "warc_path": source.uri,
+def _lineage(rec: Record, source: Source, name: str) -> dict:
+    return {"id": rec.doc_id(name), "url": rec.url, "crawl": source.crawl or rec.crawl, "warc_path": source.uri,
             "warc_offset": rec.offset, "warc_record_id": rec.record_id, "warc_type": rec.warc_type,
             "fetch_time": rec.date, "http_status": rec.http_status, "content_type": rec.content_type}
 
@@ -138,7 +138,7 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
     writers = store.begin(source.key)
     counts: Counter = Counter()
     problems: list[WarcFormatError] = []
-    file_name = source.uri.rstrip("/").rsplit("/", 1)[-1]
+    name = file_name(source.uri)
     try:
         with open_source(source.uri, retries=config.http_retries, backoff=config.http_backoff) as stream, \
                 ExtractorPool(config.workers, config.timeout) as pool:
@@ -146,7 +146,7 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
                 done.records += 1
                 if on_record:
                     on_record()
-                row = _lineage(rec, source, file_name)
+                row = _lineage(rec, source, name)
                 if result is None:
                     row.update(reason=rec.reason, detail=rec.detail)
                 elif result[0] == "ok":

@@ -101,7 +101,7 @@ class MathCollector:
             display = el.get("display") == "true"
             self._replace(el, self._token(tex, display, "mathml") if tex else "")
         for el in list(root.xpath('//*[contains(@class,"katex") or @data-expr or @data-tex or @data-latex]')):
-            if el.getparent() is None or not _still_attached(el, root):
+            if not _still_attached(el, root):
                 continue
             classes = el.get("class") or ""
             tex = el.get("data-expr") or el.get("data-tex") or el.get("data-latex")

@@ -14,7 +14,7 @@ import multiprocessing as mp
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from curate import reasons
 
@@ -24,11 +24,21 @@ Payload = tuple[str, bytes, "str | None", "str | None"] | None
 Result = tuple | None
 
 
+def _extract_one(payload: tuple) -> tuple:
+    """Extract one payload into a result; never raises for a bad page."""
+    from curate.extract._page import Rejected, extract
+
+    try:
+        return ("ok", extract(*payload))
+    except Rejected as exc:
+        return ("rejected", exc.reason, exc.detail)
+    except Exception as exc:  # any extractor bug: reject this page, keep going
+        return ("rejected", reasons.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}"[:500])
+
+
 def _serve(conn: Connection) -> None:
     """Worker loop: extract documents until the pipe closes."""
     import gc
-
-    from curate.extract._page import Rejected, extract
 
     # Objects inherited from the fork server never die: keep the collector off
     # them (fewer full-heap passes, fewer copy-on-write page faults).
@@ -38,13 +48,7 @@ def _serve(conn: Connection) -> None:
             seq, payload = conn.recv()
         except (EOFError, OSError):
             return
-        try:
-            out: tuple = ("ok", extract(*payload))
-        except Rejected as exc:
-            out = ("rejected", exc.reason, exc.detail)
-        except Exception as exc:  # any extractor bug: reject this page, keep the worker
-            out = ("rejected", reasons.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}"[:500])
-        conn.send((seq, out))
+        conn.send((seq, _extract_one(payload)))
 
 
 def _context():
@@ -85,10 +89,9 @@ class ExtractorPool:
     """
 
     def __init__(self, workers: int = 1, timeout: float = 30.0, *, max_pending: int = 256,
-                 max_tasks_per_worker: int = 2000, fn: Callable[..., dict] | None = None):
+                 max_tasks_per_worker: int = 2000):
         self.workers, self.timeout = workers, timeout
         self.max_pending, self.max_tasks = max_pending, max_tasks_per_worker
-        self._fn = fn
         self._ctx = _context() if workers > 0 else None
         self._pool: list[_Worker] = []
         self.timeouts = self.restarts = 0
@@ -118,20 +121,10 @@ class ExtractorPool:
         worker.queue.append(seq)
         worker.conn.send((seq, payload))
 
-    def _inline(self, jobs: Iterable[tuple[Any, Payload]]) -> Iterator[tuple[Any, Result]]:
-        from curate.extract._page import Rejected, extract
-
-        fn = self._fn or extract
+    @staticmethod
+    def _inline(jobs: Iterable[tuple[Any, Payload]]) -> Iterator[tuple[Any, Result]]:
         for ctx, payload in jobs:
-            if payload is None:
-                yield ctx, None
-                continue
-            try:
-                yield ctx, ("ok", fn(*payload))
-            except Rejected as exc:
-                yield ctx, ("rejected", exc.reason, exc.detail)
-            except Exception as exc:
-                yield ctx, ("rejected", reasons.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}"[:500])
+            yield ctx, None if payload is None else _extract_one(payload)
 
     def imap(self, jobs: Iterable[tuple[Any, Payload]]) -> Iterator[tuple[Any, Result]]:
         """Yield ``(ctx, result)`` for each ``(ctx, payload)`` job, in job order."""

@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from curate.errors import FatalError, ShardError
 from curate.io._http import ResumableHTTPFile, fetch
+from curate.io._warc import Record, read_record
 
 CRAWL_ID = re.compile(r"CC-MAIN-\d{4}-\d{2}")
 DEFAULT_CC_BASE = os.environ.get("CURATE_CC_BASE_URL", "https://data.commoncrawl.org")
@@ -40,9 +41,14 @@ class Source:
     crawl: str | None = None
 
 
+def file_name(uri: str) -> str:
+    """Last path segment of a local path or URL."""
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
 def input_key(uri: str) -> str:
     """Stable, file-system safe name of an input: basename plus 8 hex of its URI hash."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", uri.rstrip("/").rsplit("/", 1)[-1])[:80] or "input"
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", file_name(uri))[:80] or "input"
     return f"{base}-{hashlib.sha1(uri.encode()).hexdigest()[:8]}"
 
 
@@ -144,12 +150,10 @@ def open_source(uri: str, **http_options) -> BinaryIO:
         raise ShardError(f"{uri}: {exc}") from exc
 
 
-def reread(warc_path: str, warc_offset: int, **kwargs):
+def reread(warc_path: str, warc_offset: int, **kwargs) -> Record:
     """Re-read the exact record a row came from (its ``warc_path`` and ``warc_offset``).
 
     Works for local files and URLs alike (an HTTP stream seeks with a Range request).
     """
-    from curate.io._warc import read_record
-
     with open_source(warc_path) as stream:
         return read_record(stream, warc_offset, **kwargs)

@@ -37,7 +37,3 @@ def connect(root: str | Path, database: str = ":memory:") -> duckdb.DuckDBPyConn
         con.execute(f"CREATE OR REPLACE VIEW ledger AS SELECT * FROM read_json_auto({ledger}, union_by_name=true)")
     return con
 
-
-def run_query(root: str | Path, sql: str):
-    """Run ``sql`` against the views of ``root``; returns a DuckDB relation (or None)."""
-    return connect(root).sql(sql)
