@@ -116,15 +116,14 @@ def test_bad_inputs_are_rejected_with_reasons_and_the_rest_survives(tmp_path):
     assert set(pages) == {"http://ok.test/1", "http://ok.test/2", "http://latin1.test/"}
     assert pages["http://latin1.test/"] == "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e"
     why = dict(table(out, "SELECT url, reason FROM rejected"))
+    assert why.pop("http://binary.test/") in (reasons.UNDECODABLE, reasons.NO_TEXT)
     assert why == {
         "http://big.test/": reasons.BODY_TOO_LARGE,
         "http://slow.test/": reasons.EXTRACT_TIMEOUT,
         "http://empty.test/": reasons.EMPTY_BODY,
-        "http://binary.test/": why["http://binary.test/"],
         "http://img.test/a.png": reasons.NON_HTML,
         "http://gone.test/": reasons.HTTP_STATUS,
     }
-    assert why["http://binary.test/"] in (reasons.UNDECODABLE, reasons.NO_TEXT)
     stages = dict(table(out, "SELECT reason, stage FROM rejected"))
     assert stages[reasons.BODY_TOO_LARGE] == "read" and stages[reasons.EXTRACT_TIMEOUT] == "extract"
     rerun = ingest([path], out, timeout=1.0)
