@@ -5,12 +5,15 @@ derived from them. Each field carries a ``description`` in its metadata.
 """
 
 from schemas._base import field, describe
+from schemas.dedup import CONTAMINATION, DUPLICATES
 from schemas.pages import PAGES, REJECTED
 
 #: dataset name -> schema; the name is also the folder under an output root.
 DATASETS = {
     "pages": PAGES,
     "rejected": REJECTED,
+    "duplicates": DUPLICATES,
+    "contamination": CONTAMINATION,
 }
 
-__all__ = ["DATASETS", "PAGES", "REJECTED", "field", "describe"]
+__all__ = ["CONTAMINATION", "DATASETS", "DUPLICATES", "PAGES", "REJECTED", "field", "describe"]

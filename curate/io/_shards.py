@@ -56,11 +56,20 @@ class ShardWriter:
         for row in rows:
             self.write(row)
 
+    def write_table(self, table: pa.Table) -> None:
+        """Write Arrow rows (already of this writer's schema), split at shard targets."""
+        self._flush()
+        for batch in table.to_batches(max_chunksize=self.batch_rows * 10):
+            self._write_batch(batch)
+
     def _flush(self) -> None:
         if not self._buffer:
             return
         batch = pa.RecordBatch.from_pylist(self._buffer, schema=self.schema)
         self._buffer = []
+        self._write_batch(batch)
+
+    def _write_batch(self, batch: pa.RecordBatch) -> None:
         if self._writer is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             path = self.folder / f"{self.prefix}-{len(self.paths):05d}.parquet"

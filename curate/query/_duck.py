@@ -17,7 +17,7 @@ def dataset_glob(root: str | Path, name: str) -> str:
     return str(Path(root) / name / "*.parquet")
 
 
-def _sql_str(value: str) -> str:
+def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -28,12 +28,42 @@ def connect(root: str | Path, database: str = ":memory:") -> duckdb.DuckDBPyConn
     for name, schema in DATASETS.items():
         if not any((root / name).glob("*.parquet")):
             continue
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_sql_str(dataset_glob(root, name))})")
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({sql_str(dataset_glob(root, name))})")
         for column, text in describe(schema).items():
             if text:
-                con.execute(f"COMMENT ON COLUMN {name}.{column} IS {_sql_str(text)}")
+                con.execute(f"COMMENT ON COLUMN {name}.{column} IS {sql_str(text)}")
     if any((root / "_ledger").glob("*.json")):
-        ledger = _sql_str(str(root / "_ledger" / "*.json"))
+        ledger = sql_str(str(root / "_ledger" / "*.json"))
         con.execute(f"CREATE OR REPLACE VIEW ledger AS SELECT * FROM read_json_auto({ledger}, union_by_name=true)")
     return con
 
+
+
+def write_query(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path, schema, *,
+                batch_rows: int = 100_000) -> int:
+    """Stream the result of ``sql`` into one Parquet file with ``schema``, atomically.
+
+    Batches are cast to ``schema`` (so DuckDB's types never leak into files) and
+    written to a temp file renamed into place; returns the number of rows.
+    """
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    rows = 0
+    reader = con.sql(sql).to_arrow_reader(batch_rows)
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for batch in reader:
+                table = pa.Table.from_batches([batch]).select(schema.names).cast(schema)
+                writer.write_table(table)
+                rows += table.num_rows
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return rows
