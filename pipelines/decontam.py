@@ -1,0 +1,186 @@
+"""Decontamination job: page shards in, a ``contamination`` dataset out.
+
+Each input shard is scanned against the benchmarks it has not been scanned
+against yet (the ledger keeps, per shard, which benchmark versions it has
+seen), so adding a benchmark later scans existing shards for that benchmark
+only; the page shards themselves are never rewritten. A document is removed
+if it has any row in ``contamination``.
+
+Run without Prefect: ``curate decontaminate INPUT... --benchmarks DIR --out DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from curate.decontam import Benchmark, NgramIndex, find_benchmarks, load_items
+from curate.io import Completion, Ledger, ShardStore
+from curate.io._ledger import DONE
+from pipelines._config import build, load_mapping
+from pipelines.dedup import input_shards
+from schemas import CONTAMINATION
+
+COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
+
+
+@dataclass(frozen=True)
+class DecontamConfig:
+    """Settings of a decontamination run (TOML/YAML keys have the same names)."""
+
+    inputs: tuple[str, ...]                 # pages shards: files, globs, folders
+    benchmarks: tuple[str, ...]             # benchmark files or folders (see curate.decontam)
+    out: str
+    n: int = 10                             # DeepSeek: 10-gram match
+    min_words: int = 3                      # shorter benchmark texts are ignored; 3..n-1 words must match whole
+    only: tuple[str, ...] = ()              # benchmark names to use (default: all found)
+    batch_rows: int = 2_000
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "DecontamConfig":
+        data = load_mapping(path)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return build(cls, data)
+
+
+@dataclass
+class DecontamSummary:
+    shards: int = 0
+    skipped: int = 0
+    documents: int = 0
+    contaminated: int = 0
+    by_benchmark: Counter = field(default_factory=Counter)
+    benchmarks: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def format(self) -> str:
+        lines = [f"benchmarks: {', '.join(self.benchmarks)}",
+                 f"shards: {self.shards} scanned, {self.skipped} already scanned for these benchmarks",
+                 f"documents scanned: {self.documents}, contaminated: {self.contaminated}"]
+        lines += [f"  {b}: {n} documents" for b, n in sorted(self.by_benchmark.items(), key=lambda kv: (-kv[1], kv[0]))]
+        lines.append(f"time: {self.seconds:.1f}s")
+        return "\n".join(lines)
+
+
+def shard_key(path: str) -> str:
+    return f"{Path(path).stem}-{hashlib.sha1(path.encode()).hexdigest()[:8]}"
+
+
+def select_benchmarks(config: DecontamConfig) -> list[Benchmark]:
+    found = find_benchmarks(config.benchmarks)
+    return [b for b in found if not config.only or b.name in config.only]
+
+
+def covered(ledger: Ledger, key: str) -> set[str]:
+    """Benchmark versions shard ``key`` was already scanned against."""
+    done: set[str] = set()
+    for path in sorted(ledger.folder.glob(f"decontam-{key}-*.json")):
+        record = ledger.get(path.stem)
+        if record and record.status == DONE:
+            done.update(record.config.get("benchmarks", []))
+    return done
+
+
+def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], index: NgramIndex) -> Completion:
+    """Scan one shard against ``benches`` (whose items ``index`` holds); write rows and the ledger record."""
+    keys = sorted(b.key for b in benches)
+    key = f"decontam-{shard_key(shard)}-{hashlib.sha1(' '.join(keys).encode()).hexdigest()[:8]}"
+    store = ShardStore(config.out, {"contamination": CONTAMINATION})
+    writers = store.begin(key)
+    done = Completion(key=key, source=shard, status=DONE, config={"benchmarks": keys, "n": config.n})
+    t0 = time.monotonic()
+    counts: Counter = Counter()
+    pf = pq.ParquetFile(shard)
+    cols = [c for c in COLUMNS if c in pf.schema_arrow.names]
+    row0 = 0
+    try:
+        for batch in pf.iter_batches(batch_size=config.batch_rows, columns=cols):
+            meta = {c: batch.column(c).to_pylist() for c in cols if c != "text"}
+            hit_docs = set()
+            for m in index.scan(batch.column("text")):
+                row = {c: meta[c][m.doc] for c in meta}
+                row.update(source_shard=shard, source_row=row0 + m.doc, benchmark=m.benchmark, item=m.item,
+                           part=m.part, n=m.n, ngram=m.ngram, matches=m.matches)
+                writers["contamination"].write(row)
+                if (m.doc, m.benchmark) not in hit_docs:
+                    hit_docs.add((m.doc, m.benchmark))
+                    counts[m.benchmark] += 1
+            done.records += batch.num_rows
+            done.rejected += len({d for d, _ in hit_docs})
+            row0 += batch.num_rows
+    except BaseException:
+        store.abort(key, writers)
+        raise
+    done.shards = store.commit(key, writers)
+    done.reasons = dict(counts)
+    done.pages = done.records - done.rejected
+    done.seconds = round(time.monotonic() - t0, 3)
+    Ledger(config.out).record(done)
+    return done
+
+
+def plan(config: DecontamConfig) -> tuple[list[tuple[str, list[Benchmark]]], int, list[Benchmark]]:
+    """(shard, benchmarks still to scan) pairs, shards already complete, all benchmarks."""
+    benches = select_benchmarks(config)
+    ledger = Ledger(config.out)
+    todo, skipped = [], 0
+    for shard in input_shards(config.inputs):
+        seen = covered(ledger, shard_key(shard))
+        missing = [b for b in benches if b.key not in seen]
+        if missing:
+            todo.append((shard, missing))
+        else:
+            skipped += 1
+    return todo, skipped, benches
+
+
+def build_index(config: DecontamConfig, benches: list[Benchmark]) -> NgramIndex:
+    return NgramIndex([it for b in benches for it in load_items(b)], n=config.n, min_words=config.min_words)
+
+
+def run(config: DecontamConfig, *, progress: bool = False) -> DecontamSummary:
+    """Scan every shard against every benchmark it has not seen."""
+    t0 = time.monotonic()
+    todo, skipped, benches = plan(config)
+    summary = DecontamSummary(skipped=skipped, benchmarks=[b.key for b in benches])
+    indexes: dict[tuple[str, ...], NgramIndex] = {}
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit=" shard", desc="decontaminate", file=sys.stderr, dynamic_ncols=True)
+    for shard, missing in todo:
+        ident = tuple(b.key for b in missing)
+        if ident not in indexes:
+            indexes[ident] = build_index(config, missing)
+        done = scan_shard(config, shard, missing, indexes[ident])
+        summary.shards += 1
+        summary.documents += done.records
+        summary.contaminated += done.rejected
+        summary.by_benchmark.update(done.reasons)
+        if bar is not None:
+            bar.update()
+            bar.set_postfix(contaminated=summary.contaminated)
+    if bar is not None:
+        bar.close()
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.decontam", description=__doc__.split("\n")[0])
+    parser.add_argument("--config", required=True, help="TOML or YAML file with DecontamConfig keys")
+    args = parser.parse_args(argv)
+    print(run(DecontamConfig.from_file(args.config), progress=True).format())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
