@@ -12,6 +12,7 @@ Run without Prefect: ``curate decontaminate INPUT... --benchmarks DIR --out DIR`
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import sys
 import time
@@ -142,7 +143,13 @@ def plan(config: DecontamConfig) -> tuple[list[tuple[str, list[Benchmark]]], int
 
 
 def build_index(config: DecontamConfig, benches: list[Benchmark]) -> NgramIndex:
-    return NgramIndex([it for b in benches for it in load_items(b)], n=config.n, min_words=config.min_words)
+    """The n-gram index of ``benches``, built once per process (workers scan many shards)."""
+    return _cached_index(tuple(benches), config.n, config.min_words)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_index(benches: tuple[Benchmark, ...], n: int, min_words: int) -> NgramIndex:
+    return NgramIndex([it for b in benches for it in load_items(b)], n=n, min_words=min_words)
 
 
 def run(config: DecontamConfig, *, progress: bool = False) -> DecontamSummary:

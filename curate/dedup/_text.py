@@ -130,7 +130,7 @@ def words(texts: pa.Array) -> Words:
     step = np.diff(np.concatenate([[True], sep, [True]]).view(np.int8))
     starts, ends = np.flatnonzero(step == -1), np.flatnonzero(step == 1)
     inner = offsets[1:-1]
-    glued = inner[(inner > 0) & (inner < n)]
+    glued = np.unique(inner[(inner > 0) & (inner < n)])   # empty documents repeat an offset
     glued = glued[~sep[glued] & ~sep[glued - 1]]         # a word running across a document boundary
     if len(glued):
         starts = np.insert(starts, np.searchsorted(starts, glued), glued)   # both sorted: no re-sort

@@ -1,0 +1,86 @@
+"""Dedup and decontamination as Prefect flows on Dask.
+
+``dedup``: sketching is mapped over input shards and bucketing over key kinds
+(each band, exact, url); numbering and the final clustering are single tasks
+over files. Every task reads and writes files under the run's work folder and
+returns small numbers, so tasks pass paths, never tables. Each step skips work
+whose output exists, so a rerun after a crash or a killed worker resumes.
+
+``decontaminate``: one task per input shard, each scanning only the benchmarks
+that shard has not been scanned against.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import create_markdown_artifact
+
+from pipelines import decontam as dc
+from pipelines import dedup as dd
+
+
+@task(retries=2, retry_delay_seconds=2, task_run_name="sketch shard {i}", cache_policy=None)
+def sketch_task(config: dd.DedupConfig, p: dd.Plan, i: int) -> int:
+    return dd.sketch_shard(config, p, i)
+
+
+@task(retries=1, cache_policy=None)
+def number_task(config: dd.DedupConfig, p: dd.Plan, sketched: list[int]) -> int:
+    return dd.number_nodes(config, p)
+
+
+@task(retries=2, retry_delay_seconds=2, task_run_name="bucket {kind}", cache_policy=None)
+def bucket_task(config: dd.DedupConfig, p: dd.Plan, kind: str, numbered: int) -> int:
+    return dd.bucket_edges(config, p, kind)
+
+
+@task(retries=1, cache_policy=None)
+def decide_task(config: dd.DedupConfig, p: dd.Plan, edges: list[int]) -> dict:
+    summary = dd.decide(config, p, log=get_run_logger().info)
+    return {"run": summary.run, "documents": summary.documents, "kept": summary.kept,
+            "removed": summary.removed, "clusters": summary.clusters, "rounds": summary.rounds,
+            "s_curve": summary.s_curve}
+
+
+@flow(name="dedup", log_prints=True)
+def dedup_flow(config: dd.DedupConfig) -> dict:
+    """Exact, URL and MinHash-LSH dedup of ``config.inputs`` (see pipelines/dedup.py)."""
+    log = get_run_logger()
+    p = dd.plan(config)
+    if dd.is_done(config, p):
+        log.info("dedup run %s already done", p.run)
+        return {"run": p.run, "skipped": True}
+    log.info("dedup run %s: %d shards, %d key kinds", p.run, len(p.shards), len(config.kinds))
+    sketched = [f.result() for f in sketch_task.map(unmapped(config), unmapped(p), range(len(p.shards)))]
+    numbered = number_task.submit(config, p, sketched).result()
+    edges = [f.result() for f in bucket_task.map(unmapped(config), unmapped(p), config.kinds,
+                                                  unmapped(numbered))]
+    result = decide_task.submit(config, p, edges).result()
+    lines = [f"# Dedup run {result['run']}", "",
+             f"{result['documents']} documents, {result['kept']} kept, {result['clusters']} clusters, "
+             f"{sum(edges)} candidate edges", "", "| reason | documents |", "| --- | ---: |"]
+    lines += [f"| {k} | {v} |" for k, v in sorted(result["removed"].items())]
+    create_markdown_artifact(markdown="\n".join(lines), key="dedup-summary", description=f"dedup {p.run}")
+    return result
+
+
+@task(retries=2, retry_delay_seconds=2, task_run_name="decontaminate {shard}", cache_policy=None)
+def scan_task(config: dc.DecontamConfig, shard: str, keys: list[str]) -> dict:
+    benches = [b for b in dc.select_benchmarks(config) if b.key in keys]
+    done = dc.scan_shard(config, shard, benches, dc.build_index(config, benches))
+    return {"documents": done.records, "contaminated": done.rejected, "by_benchmark": done.reasons}
+
+
+@flow(name="decontaminate", log_prints=True)
+def decontam_flow(config: dc.DecontamConfig) -> dict:
+    """Scan every shard against the benchmarks it has not seen yet."""
+    todo, skipped, benches = dc.plan(config)
+    futures = scan_task.map(unmapped(config), [s for s, _ in todo], [[b.key for b in m] for _, m in todo])
+    rows = [f.result() for f in futures]
+    out = {"shards": len(rows), "skipped": skipped, "documents": sum(r["documents"] for r in rows),
+           "contaminated": sum(r["contaminated"] for r in rows), "by_benchmark": {}}
+    for r in rows:
+        for k, v in r["by_benchmark"].items():
+            out["by_benchmark"][k] = out["by_benchmark"].get(k, 0) + v
+    get_run_logger().info("%s", out)
+    return out
