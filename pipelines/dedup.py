@@ -316,7 +316,7 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     shards = store.commit(key, writers)
     summary.removed = removed
     summary.kept = summary.documents - sum(removed.values())
-    summary.clusters = con.execute("SELECT count(*) FROM sizes").fetchone()[0]
+    summary.clusters = con.execute("SELECT count(*) FROM sizes").fetchall()[0][0]
     if config.index:
         _commit_index(con, config, plan, summary.documents)
     con.close()

@@ -38,7 +38,7 @@ def components(con: duckdb.DuckDBPyConnection, edges: str, out: str = "labels",
             SELECT s.node, least(s.label, coalesce(t.label, s.label)) AS label
             FROM _step s LEFT JOIN _step t ON t.node = s.label""")
         changed = con.execute(f"""SELECT count(*) FROM _next n JOIN {out} o USING (node)
-                                  WHERE n.label <> o.label""").fetchone()[0]
+                                  WHERE n.label <> o.label""").fetchall()[0][0]
         con.execute(f"DROP TABLE {out}")
         con.execute(f"ALTER TABLE _next RENAME TO {out}")
         if log:

@@ -1,0 +1,90 @@
+"""Decontamination against the real benchmark files."""
+
+import json
+import re
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from curate.decontam import NgramIndex, find_benchmarks, load_items
+from pipelines import decontam as dc
+from tests.dedup.corpus import real_texts, write_pages
+
+
+@pytest.fixture(scope="module")
+def benches(shared):
+    return find_benchmarks([shared / "benchmarks"])
+
+
+def _items(benches, name):
+    return [it for b in benches if b.name == name for it in load_items(b)]
+
+
+def test_loaders_read_every_format(benches):
+    names = {b.name for b in benches}
+    assert {"gsm8k", "math500", "mgsm_en", "mgsm_de", "aime24", "svamp", "mawps", "olympiadbench"} <= names
+    gsm = _items(benches, "gsm8k")
+    assert sum(it.part == "question" for it in gsm) == 1319
+    assert gsm[0].text.startswith("Janet’s ducks lay 16 eggs")
+    svamp = _items(benches, "svamp")          # Body + Question fields, capitalised keys
+    assert any("Body" not in it.text and it.part == "question" and len(it.text.split()) > 15 for it in svamp)
+    assert all(it.text for b in benches for it in load_items(b))
+
+
+def test_mgsm_english_items_are_gsm8k_contamination(benches):
+    index = NgramIndex(_items(benches, "gsm8k"))
+    mgsm = [it.text for it in _items(benches, "mgsm_en") if it.part == "question"]
+    matches = index.scan(pa.array(mgsm))
+    flagged = {m.doc for m in matches}
+    assert len(mgsm) == 250 and len(flagged) >= 245
+    assert all(m.benchmark == "gsm8k" and m.n == 10 for m in matches)
+    assert matches[0].ngram == "janet s ducks lay 16 eggs per day she eats"
+    # German MGSM is a translation: no 10-gram survives
+    de = [it.text for it in _items(benches, "mgsm_de") if it.part == "question"]
+    assert not index.scan(pa.array(de))
+
+
+def test_short_benchmark_texts_must_match_whole(tmp_path):
+    bench = tmp_path / "tiny" / "test.jsonl"
+    bench.parent.mkdir()
+    bench.write_text(json.dumps({"question": "What is seven times six?", "answer": "42"}) + "\n")
+    index = NgramIndex(list(load_items(find_benchmarks([bench])[0])))
+    docs = ["Quiz: what is seven times six? Think first.", "what is seven times", "seven times six"]
+    assert [m.doc for m in index.scan(pa.array(docs))] == [0]
+
+
+@pytest.fixture()
+def pages(shared, benches, tmp_path):
+    gsm = [it for it in _items(benches, "gsm8k") if it.part == "question"]
+    math = [it for it in _items(benches, "math500") if it.part == "question"]
+    clean = real_texts(shared)[:40]
+    rows = [{"id": f"c{i}", "url": f"https://c.example/{i}", "text": t} for i, t in enumerate(clean)]
+    rows.append({"id": "leak-gsm", "url": "https://leak.example/1",
+                 "text": "Homework help forum. " + gsm[7].text + " Please show your working, thanks!"})
+    rows.append({"id": "leak-math", "url": "https://leak.example/2",
+                 "text": "Solutions blog. " + math[3].text + " The end."})
+    write_pages(tmp_path / "in" / "pages" / "s0.parquet", rows[:20])
+    write_pages(tmp_path / "in" / "pages" / "s1.parquet", rows[20:])
+    return tmp_path, gsm[7], math[3]
+
+
+def test_pipeline_reports_matches_and_adds_benchmarks_incrementally(shared, pages):
+    root, gsm_item, math_item = pages
+    base = dict(inputs=(str(root / "in"),), benchmarks=(str(shared / "benchmarks"),), out=str(root / "out"))
+    first = dc.run(dc.DecontamConfig(**base, only=("gsm8k",)))
+    assert first.shards == 2 and first.documents == 42 and first.contaminated == 1
+    con = duckdb.connect()
+    glob = f"read_parquet('{root}/out/contamination/*.parquet')"
+    rows = con.execute(f"SELECT id, benchmark, item, part, n, ngram FROM {glob}").fetchall()
+    assert rows[0][:5] == ("leak-gsm", "gsm8k", gsm_item.item, "question", 10)
+    assert rows[0][5] in " ".join(re.findall(r"[^\W_]+", gsm_item.text.lower()))
+    # same benchmarks again: nothing to do
+    assert dc.run(dc.DecontamConfig(**base, only=("gsm8k",))).shards == 0
+    # add MATH-500 later: each shard is scanned for MATH-500 only; no GSM8K row is written twice
+    second = dc.run(dc.DecontamConfig(**base, only=("gsm8k", "math500")))
+    assert second.shards == 2 and second.benchmarks == sorted(second.benchmarks)
+    assert dict(second.by_benchmark) == {"math500": 1}
+    found = con.execute(f"SELECT id, benchmark, count(*) FROM {glob} GROUP BY ALL ORDER BY 1").fetchall()
+    assert found == [("leak-gsm", "gsm8k", 1), ("leak-math", "math500", 1)]
+    assert con.execute(f"SELECT item FROM {glob} WHERE benchmark = 'math500'").fetchall() == [(math_item.item,)]
