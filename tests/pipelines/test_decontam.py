@@ -84,7 +84,9 @@ def test_pipeline_reports_matches_and_adds_benchmarks_incrementally(shared, page
     # add MATH-500 later: each shard is scanned for MATH-500 only; no GSM8K row is written twice
     second = dc.run(dc.DecontamConfig(**base, only=("gsm8k", "math500")))
     assert second.shards == 2 and second.benchmarks == sorted(second.benchmarks)
-    assert dict(second.by_benchmark) == {"math500": 1}
-    found = con.execute(f"SELECT id, benchmark, count(*) FROM {glob} GROUP BY ALL ORDER BY 1").fetchall()
-    assert found == [("leak-gsm", "gsm8k", 1), ("leak-math", "math500", 1)]
-    assert con.execute(f"SELECT item FROM {glob} WHERE benchmark = 'math500'").fetchall() == [(math_item.item,)]
+    # the real-analysis textbook shares one 10-gram with a MATH-500 question: the rule flags it too
+    assert dict(second.by_benchmark) == {"math500": 2}
+    found = con.execute(f"SELECT id, benchmark, item, ngram FROM {glob} ORDER BY id").fetchall()
+    assert [f[:2] for f in found] == [("c35", "math500"), ("leak-gsm", "gsm8k"), ("leak-math", "math500")]
+    assert found[0][3] == "there exists an x in 0 1 such that f"
+    assert found[2][2] == math_item.item
