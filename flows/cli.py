@@ -8,7 +8,7 @@ from typing import Iterator
 
 from flows import server
 
-PIPELINES = ("ingest", "crawl")
+PIPELINES = ("ingest", "crawl", "dedup", "decontaminate")
 
 
 @contextmanager
@@ -41,6 +41,16 @@ def _load(pipeline: str, config_path: str):
         from flows.crawl import CrawlConfig, crawl_ingest
 
         return crawl_ingest, CrawlConfig.from_file(config_path)
+    if pipeline == "dedup":
+        from flows.dedup import dedup_flow
+        from pipelines.dedup import DedupConfig
+
+        return dedup_flow, DedupConfig.from_file(config_path)
+    if pipeline == "decontaminate":
+        from flows.dedup import decontam_flow
+        from pipelines.decontam import DecontamConfig
+
+        return decontam_flow, DecontamConfig.from_file(config_path)
     raise SystemExit(f"unknown pipeline {pipeline!r}; choose from {', '.join(PIPELINES)}")
 
 

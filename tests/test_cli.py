@@ -54,3 +54,30 @@ def test_ci_runs_the_readme_test_command():
     blocks = re.findall(r"```bash\n(.+?)\n```", readme, re.S)
     assert blocks[0].endswith("curate demo") and blocks[1].endswith("pytest")
     assert blocks[1] in (ROOT / ".ci/run").read_text()
+
+
+def test_dedup_and_decontaminate_commands_then_query_views(shared, tmp_path):
+    from tests.dedup.corpus import real_texts, write_pages
+
+    texts = real_texts(shared)[:12]
+    gsm = json.loads((shared / "benchmarks" / "gsm8k" / "test.jsonl").read_text().splitlines()[0])["question"]
+    rows = [{"id": f"d{i}", "url": f"https://e.example/{i}", "text": t} for i, t in enumerate(texts)]
+    rows += [{"id": "z-copy", "url": "https://f.example/", "text": texts[4]},
+             {"id": "leak", "url": "https://g.example/", "text": "Forum post: " + gsm}]
+    write_pages(tmp_path / "in" / "pages" / "s.parquet", rows)
+    out = str(tmp_path / "out")
+    done = curate("dedup", str(tmp_path / "in"), "--out", out, "--threshold", "0.8", "-q")
+    assert done.returncode == 0, done.stderr
+    assert "14 documents, 13 kept" in done.stdout
+    done = curate("decontaminate", str(tmp_path / "in"), "--benchmarks", str(shared / "benchmarks"),
+                  "--only", "gsm8k,mgsm_en", "--out", out, "-q")
+    assert done.returncode == 0, done.stderr
+    q = curate("query", "SELECT d.id, d.reason, d.duplicate_of, c.benchmark FROM duplicates d "
+               "LEFT JOIN contamination c USING (id) WHERE NOT d.keep OR c.id IS NOT NULL ORDER BY d.id",
+               "--root", out, "--format", "json")
+    assert q.returncode == 0, q.stderr
+    found = [json.loads(line) for line in q.stdout.splitlines()]
+    assert {(r["id"], r["reason"], r["duplicate_of"]) for r in found if r["reason"]} == {("z-copy", "exact_duplicate", "d4")}
+    assert sorted(r["benchmark"] for r in found if r["id"] == "leak") == ["gsm8k", "mgsm_en"]
+    bad = curate("dedup", str(tmp_path / "nothing-here"), "--out", out)
+    assert bad.returncode == 2 and "no Parquet input" in bad.stderr

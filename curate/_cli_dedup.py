@@ -1,0 +1,96 @@
+"""``curate dedup`` and ``curate decontaminate`` (registered by curate.cli)."""
+
+from __future__ import annotations
+
+DEDUP_QUERIES = """\
+Why was a document removed, and what is it a duplicate of?
+  curate query "SELECT reason, count(*) FROM duplicates GROUP BY ALL" --root {root}
+  curate query "SELECT id, reason, duplicate_of, duplicate_of_crawl, cluster_size FROM duplicates WHERE NOT keep LIMIT 20" --root {root}
+"""
+
+
+def _overrides(args, fields) -> dict:
+    return {f: getattr(args, f) for f in fields if getattr(args, f, None) is not None}
+
+
+def cmd_dedup(args) -> int:
+    from pipelines.dedup import DedupConfig, run
+
+    overrides = _overrides(args, ("out", "run", "index", "num_perm", "bands", "rows", "ngram", "seed",
+                                  "representative", "memory_limit"))
+    if args.threshold is not None:
+        from curate.dedup import lsh_params
+
+        overrides["bands"], overrides["rows"] = lsh_params(args.threshold, overrides.get("num_perm", 112))
+    if args.no_exact:
+        overrides["exact"] = False
+    if args.no_urls:
+        overrides["urls"] = False
+    if args.inputs:
+        overrides["inputs"] = tuple(args.inputs)
+    if args.config:
+        config = DedupConfig.from_file(args.config, **overrides)
+    elif args.inputs and args.out:
+        config = DedupConfig(**overrides)
+    else:
+        raise SystemExit("curate dedup: give INPUT... and --out DIR (or --config FILE)")
+    summary = run(config, progress=not args.quiet)
+    print(summary.format())
+    print()
+    print(DEDUP_QUERIES.format(root=config.out))
+    return 0
+
+
+def cmd_decontaminate(args) -> int:
+    from pipelines.decontam import DecontamConfig, run
+
+    overrides = _overrides(args, ("out", "n", "min_words"))
+    if args.inputs:
+        overrides["inputs"] = tuple(args.inputs)
+    if args.benchmarks:
+        overrides["benchmarks"] = tuple(args.benchmarks)
+    if args.only:
+        overrides["only"] = tuple(args.only.split(","))
+    if args.config:
+        config = DecontamConfig.from_file(args.config, **overrides)
+    elif args.inputs and args.out and args.benchmarks:
+        config = DecontamConfig(**overrides)
+    else:
+        raise SystemExit("curate decontaminate: give INPUT..., --benchmarks PATH and --out DIR (or --config FILE)")
+    print(run(config, progress=not args.quiet).format())
+    print(f'\nWhich documents match which benchmark item?\n  curate query "SELECT id, benchmark, item, part, '
+          f'ngram FROM contamination LIMIT 20" --root {config.out}')
+    return 0
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("dedup", help="exact, URL and MinHash-LSH near-duplicate removal over page shards")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="pages shards: files, globs, or output roots")
+    p.add_argument("--out", help="output root (dataset duplicates/, _ledger/)")
+    p.add_argument("--config", help="TOML/YAML with DedupConfig keys; flags override it")
+    p.add_argument("--run", help="run name (default: derived from the inputs)")
+    p.add_argument("--index", help="persistent cross-crawl index folder: dedup against every earlier run")
+    p.add_argument("--num-perm", type=int, help="MinHash permutations (default 112)")
+    p.add_argument("--bands", type=int, help="LSH bands (default 14)")
+    p.add_argument("--rows", type=int, help="rows per band (default 8)")
+    p.add_argument("--threshold", type=float, help="choose bands and rows for this Jaccard threshold")
+    p.add_argument("--ngram", type=int, help="word n-gram shingle size (default 5)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--representative", choices=["earliest", "latest", "longest"],
+                   help="which document of a cluster is kept (default earliest crawl, then smallest id)")
+    p.add_argument("--memory-limit", help="DuckDB memory limit for grouping (default 2GB; it spills beyond)")
+    p.add_argument("--no-exact", action="store_true", help="no exact-text buckets")
+    p.add_argument("--no-urls", action="store_true", help="no same-URL buckets")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_dedup)
+
+    p = sub.add_parser("decontaminate", help="flag documents containing benchmark text (10-gram rule)")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="pages shards: files, globs, or output roots")
+    p.add_argument("--benchmarks", nargs="+", help="benchmark files or folders (.jsonl, .tsv)")
+    p.add_argument("--only", help="comma-separated benchmark names to use")
+    p.add_argument("--out", help="output root (dataset contamination/, _ledger/)")
+    p.add_argument("--config", help="TOML/YAML with DecontamConfig keys")
+    p.add_argument("--n", type=int, help="n-gram length (default 10)")
+    p.add_argument("--min-words", type=int, help="shorter benchmark texts are ignored (default 3)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_decontaminate)
