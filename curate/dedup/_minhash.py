@@ -28,7 +28,7 @@ EMPTY = np.uint32(0xFFFFFFFF)   # signature value of a document without shingles
 class MinHasher:
     """Signatures of ``num_perm`` permutations, fixed by ``seed``."""
 
-    def __init__(self, num_perm: int = 112, seed: int = 42, window: int = 2048):
+    def __init__(self, num_perm: int = 112, seed: int = 42, window: int = 8192):
         if num_perm < 1:
             raise ValueError("num_perm must be >= 1")
         rng = np.random.default_rng(seed)
