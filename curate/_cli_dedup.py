@@ -34,7 +34,7 @@ def cmd_dedup(args) -> int:
         config = DedupConfig(**overrides)
     else:
         raise SystemExit("curate dedup: give INPUT... and --out DIR (or --config FILE)")
-    summary = run(config, progress=not args.quiet)
+    summary = run(config, progress=not args.quiet, workers=args.workers)
     print(summary.format())
     print()
     print(DEDUP_QUERIES.format(root=config.out))
@@ -79,6 +79,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--representative", choices=["earliest", "latest", "longest"],
                    help="which document of a cluster is kept (default earliest crawl, then smallest id)")
     p.add_argument("--memory-limit", help="DuckDB memory limit for grouping (default 2GB; it spills beyond)")
+    p.add_argument("--workers", type=int, default=1, help="processes for sketching and bucketing (default 1)")
     p.add_argument("--no-exact", action="store_true", help="no exact-text buckets")
     p.add_argument("--no-urls", action="store_true", help="no same-URL buckets")
     p.add_argument("-q", "--quiet", action="store_true")

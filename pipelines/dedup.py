@@ -354,8 +354,22 @@ def is_done(config: DedupConfig, p: Plan) -> bool:
     return Ledger(config.out).is_done(f"dedup-{p.run}")
 
 
-def run(config: DedupConfig, *, progress: bool = False, log=None) -> DedupSummary:
-    """Run every step not yet done (sequentially; flows/dedup.py maps them on Dask)."""
+def _pool_map(fn, args: list[tuple], workers: int):
+    """``fn(*a)`` for each ``a``, in order; in worker processes when ``workers`` > 1."""
+    if workers <= 1 or len(args) <= 1:
+        for a in args:
+            yield fn(*a)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        yield from pool.map(fn, *zip(*args))
+
+
+def run(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=None) -> DedupSummary:
+    """Run every step not yet done; ``workers`` processes share the per-shard and
+    per-kind steps (flows/dedup.py maps the same steps on Dask instead)."""
     t0 = time.monotonic()
     p = plan(config)
     if is_done(config, p):
@@ -367,17 +381,16 @@ def run(config: DedupConfig, *, progress: bool = False, log=None) -> DedupSummar
 
         bar = tqdm(total=len(p.shards), unit=" shard", desc="sketch", file=sys.stderr, dynamic_ncols=True)
     docs = 0
-    for i in range(len(p.shards)):
-        docs += sketch_shard(config, p, i)
+    for n in _pool_map(sketch_shard, [(config, p, i) for i in range(len(p.shards))], workers):
+        docs += n
         if bar is not None:
             bar.update()
             bar.set_postfix(docs=docs, rate=f"{docs / (time.monotonic() - t0):.0f}/s")
     if bar is not None:
         bar.close()
-    say(f"numbered {number_nodes(config, p)} documents")
-    for kind in config.kinds:
-        bucket_edges(config, p, kind)
-    say("candidate edges written; clustering")
+    say(f"numbered {number_nodes(config, p)} documents ({time.monotonic() - t0:.1f}s)")
+    edges = sum(_pool_map(bucket_edges, [(config, p, kind) for kind in config.kinds], workers))
+    say(f"{edges} candidate edges ({time.monotonic() - t0:.1f}s); clustering")
     summary = decide(config, p, log=say)
     summary.seconds = time.monotonic() - t0
     return summary
