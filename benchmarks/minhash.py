@@ -84,7 +84,7 @@ def main() -> None:
     mb = sum(len(d) for d in docs) / 1e6
     impls = {"curate": ours, "datasketch MinHash.bulk": datasketch_bulk}
     try:
-        import rensa  # noqa: F401
+        import rensa  # noqa: F401  (availability check)
 
         impls["rensa RMinHash"] = rensa_minhash
     except ImportError:

@@ -58,11 +58,16 @@ SKETCH_DOCS = pa.schema([
     field("url_hash", pa.uint64(), "Hash of the normalised URL (null if no URL)."),
 ])
 
-SKETCH_BANDS = pa.schema([
+SKETCH_KEYS = pa.schema([
     field("shard", pa.int32(), "Input shard position."),
     field("row", pa.int64(), "Row in the shard."),
-    field("band", pa.int16(), "LSH band number."),
-    field("hash", pa.uint64(), "Hash of the band's rows of the MinHash signature."),
+    field("hash", pa.uint64(), "Bucket key: a band's hash of MinHash rows, 8 bytes of exact_hash, or url_hash."),
+])
+
+NODES = pa.schema([
+    field("shard", pa.int32(), "Input shard position."),
+    field("row", pa.int64(), "Row in the shard."),
+    field("node", pa.int64(), "Global document number, in representative order."),
 ])
 
 INDEX_DOCS = pa.schema([

@@ -34,7 +34,7 @@ def components(con: duckdb.DuckDBPyConnection, edges: str, out: str = "labels",
                 SELECT e.a AS node, min(x.label) AS label FROM _e e JOIN {out} x ON x.node = e.b GROUP BY e.a
             ) n ON n.node = l.node""")
         # pointer jumping: adopt the label of one's label (halves path lengths each round)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _next AS
+        con.execute("""CREATE OR REPLACE TEMP TABLE _next AS
             SELECT s.node, least(s.label, coalesce(t.label, s.label)) AS label
             FROM _step s LEFT JOIN _step t ON t.node = s.label""")
         changed = con.execute(f"""SELECT count(*) FROM _next n JOIN {out} o USING (node)

@@ -9,7 +9,6 @@ import pytest
 from datasketch import MinHash, MinHashLSH
 
 from curate.dedup import MinHasher, Sketcher, SketchParams, band_hashes, candidate_probability, jaccard, lsh_params, ngrams, words
-from tests.dedup.corpus import jaccard as true_jaccard
 from tests.dedup.corpus import plant, real_texts, shingles
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 
-import pyarrow.parquet as pq
 import pytest
 
 from curate import reasons

@@ -1,0 +1,124 @@
+"""Configuration, input resolution and summary of a dedup run."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curate.dedup import DedupIndex, SketchParams
+from curate.errors import FatalError
+from curate.io import Ledger
+from pipelines._config import build, load_mapping
+
+ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
+    "earliest": "crawl ASC NULLS LAST, id, shard, row",
+    "latest": "crawl DESC NULLS LAST, id, shard, row",
+    "longest": "n_words DESC, crawl ASC NULLS LAST, id, shard, row",
+}
+READ_COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Settings of one dedup run (TOML/YAML keys have the same names)."""
+
+    inputs: tuple[str, ...]                 # pages shards: files, globs, or folders (root/pages/*.parquet)
+    out: str
+    run: str | None = None                  # run name; default: derived from the input list
+    index: str | None = None                # persistent cross-run index folder (None: this run only)
+    num_perm: int = 112
+    bands: int = 14                         # FineWeb's 14 x 8: candidates from Jaccard ~0.72
+    rows: int = 8
+    ngram: int = 5
+    seed: int = 42
+    exact: bool = True                      # exact duplicates of normalised text
+    urls: bool = True                       # same normalised URL
+    representative: str = "earliest"        # earliest | latest | longest
+    batch_rows: int = 2_000                 # documents sketched per batch
+    memory_limit: str = "2GB"               # DuckDB's limit for the grouping steps (it spills beyond)
+    threads: int = 2
+    keep_work: bool = False                 # keep _dedup/<run>/ after success
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "DedupConfig":
+        data = load_mapping(path)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return build(cls, data)
+
+    def __post_init__(self):
+        if self.representative not in ORDER:
+            raise FatalError(f"representative must be one of {sorted(ORDER)}, not {self.representative!r}")
+        self.params  # validates bands x rows
+
+    @property
+    def params(self) -> SketchParams:
+        return SketchParams(self.num_perm, self.bands, self.rows, self.ngram, self.seed)
+
+    @property
+    def kinds(self) -> list[str]:
+        return [f"band_{b:02d}" for b in range(self.bands)] + ["exact"] * self.exact + ["url"] * self.urls
+
+
+@dataclass
+class Plan:
+    """The resolved inputs and folders of a run."""
+
+    run: str
+    shards: list[str]
+    work: Path
+    base: int = 0
+
+
+@dataclass
+class DedupSummary:
+    run: str
+    documents: int = 0
+    kept: int = 0
+    removed: dict[str, int] = field(default_factory=dict)
+    clusters: int = 0
+    rounds: int = 0
+    skipped: bool = False
+    seconds: float = 0.0
+    s_curve: list = field(default_factory=list)
+
+    def format(self) -> str:
+        if self.skipped:
+            return f"dedup run {self.run}: already done (see the duplicates dataset)"
+        rate = self.documents / self.seconds if self.seconds else 0.0
+        lines = [f"dedup run {self.run}: {self.documents} documents, {self.kept} kept, "
+                 f"{self.documents - self.kept} removed in {self.clusters} clusters ({self.rounds} rounds)"]
+        lines += [f"  {reason}: {n}" for reason, n in sorted(self.removed.items())]
+        lines.append("  candidate probability by Jaccard: "
+                     + ", ".join(f"{s:.2f}->{p:.2f}" for s, p in self.s_curve))
+        lines.append(f"time: {self.seconds:.1f}s, {rate:.0f} documents/s")
+        return "\n".join(lines)
+
+
+def input_shards(inputs) -> list[str]:
+    """Expand files, globs and folders into a sorted, de-duplicated list of Parquet files."""
+    found: set[str] = set()
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            folder = path / "pages" if (path / "pages").is_dir() else path
+            hits = glob.glob(str(folder / "*.parquet"))
+        else:
+            hits = glob.glob(item) if any(c in item for c in "*?[") else ([item] if path.exists() else [])
+        if not hits:
+            raise FatalError(f"no Parquet input found at {item}")
+        found.update(str(Path(h).resolve()) for h in hits)
+    return sorted(found)
+
+
+def plan(config: DedupConfig) -> Plan:
+    shards = input_shards(config.inputs)
+    run = config.run or "run-" + hashlib.sha1("\n".join(shards).encode()).hexdigest()[:12]
+    work = Path(config.out) / "_dedup" / run
+    base = DedupIndex(config.index, config.params).base_for(run) if config.index else 0
+    return Plan(run, shards, work, base)
+
+
+def is_done(config: DedupConfig, p: Plan) -> bool:
+    return Ledger(config.out).is_done(f"dedup-{p.run}")

@@ -1,0 +1,130 @@
+"""Steps 1-3 of a dedup run: sketch each shard, number documents, bucket each key kind.
+
+Every step writes its output atomically (temp file, rename) and returns early
+when the output exists, so a rerun resumes where a crash stopped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curate.dedup import DedupIndex, Sketcher, url_hash
+from curate.errors import FatalError
+from curate.query import sql_str, write_query
+from pipelines._dedup_plan import ORDER, READ_COLUMNS, DedupConfig, Plan
+from schemas.dedup import EDGES, NODES, SKETCH_DOCS, SKETCH_KEYS
+
+def _shard_name(i: int) -> str:
+    return f"{i:06d}.parquet"
+
+
+def sketch_shard(config: DedupConfig, plan: Plan, i: int) -> int:
+    """Step 1 for input shard ``i``: write its docs and key files; returns documents sketched."""
+    docs_path = plan.work / "sketch" / "docs" / _shard_name(i)
+    if docs_path.exists():
+        return pq.ParquetFile(docs_path).metadata.num_rows
+    sketcher = Sketcher(config.params)
+    pf = pq.ParquetFile(plan.shards[i])
+    columns = [c for c in READ_COLUMNS if c in pf.schema_arrow.names]
+    if "text" not in columns:
+        raise FatalError(f"{plan.shards[i]} has no text column")
+    keys: dict[str, list] = {k: [] for k in config.kinds}
+    doc_batches = []
+    row0 = 0
+    for batch in pf.iter_batches(batch_size=config.batch_rows, columns=columns):
+        n = batch.num_rows
+        sk = sketcher.sketch(batch.column("text"))
+        rows = np.arange(row0, row0 + n, dtype=np.int64)
+        urls = batch.column("url").to_pylist() if "url" in columns else [None] * n
+        uh = [url_hash(u) for u in urls]
+        doc_batches.append(pa.table({
+            "shard": pa.array(np.full(n, i, np.int32)), "row": pa.array(rows),
+            **{c: batch.column(c) if c in columns else pa.nulls(n, SKETCH_DOCS.field(c).type)
+               for c in ("id", "url", "crawl", "warc_path", "warc_offset")},
+            "n_words": pa.array(sk.n_words), "exact_hash": pa.array(sk.exact, pa.binary(16)),
+            "url_hash": pa.array(uh, pa.uint64())}, schema=SKETCH_DOCS))
+        live = np.flatnonzero(sk.has_shingles)
+        for b in range(config.bands):
+            keys[f"band_{b:02d}"].append((rows[live], sk.bands[live, b]))
+        if config.exact:
+            keys["exact"].append((rows, _first8(sk.exact)))
+        if config.urls:
+            has = np.array([h is not None for h in uh], dtype=bool)
+            keys["url"].append((rows[has], np.array([h for h in uh if h is not None], dtype=np.uint64)))
+        row0 += n
+    for kind, parts in keys.items():
+        rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        hashes = np.concatenate([p[1] for p in parts]).astype(np.uint64) if parts else np.zeros(0, np.uint64)
+        table = pa.table({"shard": pa.array(np.full(len(rows), i, np.int32)), "row": pa.array(rows),
+                          "hash": pa.array(hashes)})
+        _write_atomic_table(table, plan.work / "sketch" / "keys" / f"kind={kind}" / _shard_name(i))
+    docs = pa.concat_tables(doc_batches) if doc_batches else SKETCH_DOCS.empty_table()
+    _write_atomic_table(docs, docs_path, SKETCH_DOCS)      # last: marks the shard done
+    return docs.num_rows
+
+
+def _first8(exact: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(e[:8] for e in exact), dtype="<u8").astype(np.uint64)
+
+
+def _write_atomic_table(table: pa.Table, path: Path, schema: pa.Schema = SKETCH_KEYS) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table.cast(schema), tmp, compression="zstd")
+    tmp.replace(path)
+
+
+def _connect(config: DedupConfig, plan: Plan) -> duckdb.DuckDBPyConnection:
+    spill = plan.work / "duckdb-tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = {sql_str(config.memory_limit)}")
+    con.execute(f"SET threads = {int(config.threads)}")
+    con.execute(f"SET temp_directory = {sql_str(str(spill))}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _files(paths: list[str]) -> str:
+    return "[" + ", ".join(sql_str(p) for p in paths) + "]"
+
+
+def number_nodes(config: DedupConfig, plan: Plan) -> int:
+    """Step 2: ``nodes.parquet`` (shard, row, node) numbered in representative order."""
+    path = plan.work / "nodes.parquet"
+    if not path.exists():
+        con = _connect(config, plan)
+        docs = _files([str(plan.work / "sketch" / "docs" / _shard_name(i)) for i in range(len(plan.shards))])
+        write_query(con, f"""SELECT shard, row, {plan.base} + row_number() OVER (ORDER BY {ORDER[config.representative]}) - 1 AS node
+                             FROM read_parquet({docs})""", path, NODES)
+        con.close()
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+
+def bucket_edges(config: DedupConfig, plan: Plan, kind: str) -> int:
+    """Step 3 for one key kind: ``edges/kind=<kind>.parquet`` linking each document
+    to the smallest node of every bucket it shares (a star per bucket keeps the
+    components and avoids all pairs)."""
+    path = plan.work / "edges" / f"kind={kind}.parquet"
+    if path.exists():
+        return pq.ParquetFile(path).metadata.num_rows
+    con = _connect(config, plan)
+    keys = sql_str(str(plan.work / "sketch" / "keys" / f"kind={kind}" / "*.parquet"))
+    new = f"""SELECT k.hash, n.node FROM read_parquet({keys}) k
+              JOIN read_parquet({sql_str(str(plan.work / 'nodes.parquet'))}) n USING (shard, row)"""
+    old_files = DedupIndex(config.index, config.params).key_files(plan.run, kind) if config.index else []
+    allk = "SELECT hash, node FROM new"
+    if old_files:
+        allk += f" UNION ALL SELECT hash, node FROM read_parquet({_files(old_files)}) WHERE hash IN (SELECT hash FROM new)"
+    sql = f"""WITH new AS ({new}), allk AS ({allk}),
+              b AS (SELECT hash, min(node) AS peer FROM allk GROUP BY hash HAVING count(*) > 1)
+              SELECT allk.node, b.peer FROM allk JOIN b USING (hash) WHERE allk.node <> b.peer"""
+    rows = write_query(con, sql, path, EDGES)
+    con.close()
+    return rows
