@@ -17,11 +17,13 @@ def cmd_dedup(args) -> int:
     from pipelines.dedup import DedupConfig, run
 
     overrides = _overrides(args, ("out", "run", "index", "num_perm", "bands", "rows", "ngram", "seed",
-                                  "representative", "memory_limit"))
+                                  "representative", "memory_limit", "jaccard_threshold"))
     if args.threshold is not None:
         from curate.dedup import lsh_params
 
         overrides["bands"], overrides["rows"] = lsh_params(args.threshold, overrides.get("num_perm", 112))
+    if args.verify:
+        overrides["verify"] = True
     if args.no_exact:
         overrides["exact"] = False
     if args.no_urls:
@@ -36,6 +38,10 @@ def cmd_dedup(args) -> int:
         raise SystemExit("curate dedup: give INPUT... and --out DIR (or --config FILE)")
     summary = run(config, progress=not args.quiet, workers=args.workers)
     print(summary.format())
+    if args.report:
+        from pipelines.dedup import format_report, quality
+
+        print(format_report(quality(config, summary.run, sample=args.report)))
     print()
     print(DEDUP_QUERIES.format(root=config.out))
     return 0
@@ -80,6 +86,11 @@ def add_parsers(sub) -> None:
                    help="which document of a cluster is kept (default earliest crawl, then smallest id)")
     p.add_argument("--memory-limit", help="DuckDB memory limit for grouping (default 2GB; it spills beyond)")
     p.add_argument("--workers", type=int, default=1, help="processes for sketching and bucketing (default 1)")
+    p.add_argument("--verify", action="store_true",
+                   help="exact Jaccard of each near-duplicate vs its representative; keep those below the threshold")
+    p.add_argument("--jaccard-threshold", type=float, help="threshold of --verify and --report (default 0.7)")
+    p.add_argument("--report", type=int, nargs="?", const=400, metavar="N",
+                   help="quality report: sample N removed pairs (default 400), precision and estimated recall")
     p.add_argument("--no-exact", action="store_true", help="no exact-text buckets")
     p.add_argument("--no-urls", action="store_true", help="no same-URL buckets")
     p.add_argument("-q", "--quiet", action="store_true")

@@ -42,9 +42,15 @@ def decide_task(config: dd.DedupConfig, p: dd.Plan, edges: list[int]) -> dict:
             "s_curve": summary.s_curve}
 
 
+@task(cache_policy=None)
+def report_task(config: dd.DedupConfig, run: str, sample: int) -> dict:
+    return dd.quality(config, run, sample=sample)
+
+
 @flow(name="dedup", log_prints=True)
-def dedup_flow(config: dd.DedupConfig) -> dict:
-    """Exact, URL and MinHash-LSH dedup of ``config.inputs`` (see pipelines/dedup.py)."""
+def dedup_flow(config: dd.DedupConfig, report_sample: int = 400) -> dict:
+    """Exact, URL and MinHash-LSH dedup of ``config.inputs`` (see pipelines/dedup.py),
+    then a quality report on ``report_sample`` removed pairs (0: none)."""
     log = get_run_logger()
     p = dd.plan(config)
     if dd.is_done(config, p):
@@ -60,6 +66,9 @@ def dedup_flow(config: dd.DedupConfig) -> dict:
              f"{result['documents']} documents, {result['kept']} kept, {result['clusters']} clusters, "
              f"{sum(edges)} candidate edges", "", "| reason | documents |", "| --- | ---: |"]
     lines += [f"| {k} | {v} |" for k, v in sorted(result["removed"].items())]
+    if report_sample:
+        result["quality"] = report_task.submit(config, p.run, report_sample).result()
+        lines += ["", "```", dd.format_report(result["quality"]), "```"]
     create_markdown_artifact(markdown="\n".join(lines), key="dedup-summary", description=f"dedup {p.run}")
     return result
 

@@ -13,6 +13,7 @@ from curate.io._ledger import DONE
 from curate.query import sql_str, write_query
 from pipelines._dedup_plan import DedupConfig, DedupSummary, Plan
 from pipelines._dedup_steps import _connect, _files, _shard_name
+from pipelines._dedup_verify import pair_jaccards
 from schemas import DUPLICATES
 from schemas.dedup import INDEX_DOCS, INDEX_KEYS
 
@@ -30,19 +31,25 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     if old_docs:
         info += f" UNION ALL SELECT node, id, crawl, exact_hash, url_hash FROM read_parquet({_files(old_docs)})"
     con.execute("CREATE TEMP TABLE sizes AS SELECT label, count(*) AS size FROM labels GROUP BY label")
+    con.execute("CREATE TEMP TABLE verified (node BIGINT, jaccard FLOAT)")
+    if config.verify:
+        _verify(con, config, log)
     sql = f"""
         WITH reps AS (SELECT * FROM ({info}) WHERE node IN (SELECT label FROM sizes)),
-        dec AS (SELECT d.*, coalesce(l.label, d.node) AS cluster_id FROM docs d LEFT JOIN labels l USING (node))
+        dec AS (SELECT d.*, coalesce(l.label, d.node) AS cluster_id, v.jaccard,
+                       coalesce(l.label, d.node) <> d.node AND coalesce(v.jaccard >= {config.jaccard_threshold}, true)
+                       AS removed
+                FROM docs d LEFT JOIN labels l USING (node) LEFT JOIN verified v USING (node))
         SELECT dec.id, dec.url, dec.crawl, dec.warc_path, dec.warc_offset, s.path AS source_shard,
                dec.row AS source_row, {sql_str(plan.run)} AS run, dec.node, dec.cluster_id,
-               coalesce(z.size, 1) AS cluster_size, dec.cluster_id = dec.node AS keep,
-               CASE WHEN dec.cluster_id = dec.node THEN NULL
+               coalesce(z.size, 1) AS cluster_size, NOT dec.removed AS keep,
+               CASE WHEN NOT dec.removed THEN NULL
                     WHEN dec.exact_hash = r.exact_hash THEN 'exact_duplicate'
                     WHEN dec.url_hash = r.url_hash THEN 'url_duplicate'
                     ELSE 'near_duplicate' END AS reason,
-               CASE WHEN dec.cluster_id <> dec.node THEN r.id END AS duplicate_of,
-               CASE WHEN dec.cluster_id <> dec.node THEN r.crawl END AS duplicate_of_crawl,
-               NULL::FLOAT AS jaccard
+               CASE WHEN dec.removed THEN r.id END AS duplicate_of,
+               CASE WHEN dec.removed THEN r.crawl END AS duplicate_of_crawl,
+               dec.jaccard
         FROM dec JOIN shards s USING (shard)
         LEFT JOIN sizes z ON z.label = dec.cluster_id
         LEFT JOIN reps r ON r.node = dec.cluster_id
@@ -80,8 +87,27 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     return summary
 
 
+def _verify(con, config: DedupConfig, log) -> None:
+    """Fill ``verified(node, jaccard)`` for documents whose representative is in this run."""
+    pairs = con.execute("""
+        SELECT d.node, sd.path, d.row, sr.path, r.row FROM docs d
+        JOIN labels l ON l.node = d.node AND l.label <> d.node
+        JOIN docs r ON r.node = l.label
+        JOIN shards sd ON sd.shard = d.shard JOIN shards sr ON sr.shard = r.shard
+        WHERE d.exact_hash <> r.exact_hash AND d.url_hash IS DISTINCT FROM r.url_hash
+        ORDER BY d.node""").fetchall()
+    js = pair_jaccards([p[1:] for p in pairs], config.ngram)
+    table = pa.table({"node": pa.array([p[0] for p in pairs], pa.int64()), "jaccard": pa.array(js, pa.float32())})
+    con.register("verified_pairs", table)
+    con.execute("INSERT INTO verified SELECT node, jaccard FROM verified_pairs")
+    con.unregister("verified_pairs")
+    if log:
+        below = sum(j < config.jaccard_threshold for j in js)
+        log(f"verified {len(js)} near-duplicate pairs: {below} below Jaccard {config.jaccard_threshold}, kept")
+
+
 def _fingerprint(config: DedupConfig) -> dict:
-    return {"params": asdict(config.params), "exact": config.exact, "urls": config.urls, "representative": config.representative}
+    return {"params": asdict(config.params), "verify": config.verify, "exact": config.exact, "urls": config.urls, "representative": config.representative}
 
 
 def _commit_index(con, config: DedupConfig, plan: Plan, count: int) -> None:

@@ -128,3 +128,25 @@ def test_cross_crawl_index_finds_duplicates_of_an_earlier_crawl(corpus, shared, 
     with pytest.raises(FatalError, match="different settings"):
         dd.plan(dd.DedupConfig(inputs=(str(tmp_path / "crawl-b"),), out=str(tmp_path / "o2"), index=str(index),
                                num_perm=128, bands=16))
+
+
+def test_verification_and_quality_report(corpus, tmp_path):
+    root, docs, planted = corpus
+    config = dd.DedupConfig(inputs=(str(root / "crawl-a"),), out=str(tmp_path), verify=True, jaccard_threshold=0.85)
+    dd.run(config)
+    res = {r["id"]: r for r in _results(tmp_path)}
+    for pid, (orig, j, level) in planted.items():
+        r = res[pid]
+        if r["cluster_id"] != res[orig]["cluster_id"]:
+            continue
+        # exact Jaccard is recorded; copies below 0.85 are kept despite being LSH candidates
+        assert r["jaccard"] == pytest.approx(j, abs=0.02)
+        assert r["keep"] == (j < 0.85) and (r["reason"] is None) == (j < 0.85)
+    assert res["exact"]["reason"] == "exact_duplicate" and res["urlcopy"]["reason"] == "url_duplicate"
+    kept_low = [p for p, (o, j, _) in planted.items() if res[p]["keep"] and res[p]["cluster_id"] == res[o]["cluster_id"]]
+    assert kept_low                                   # the 0.8 level copies
+    report = dd.quality(dd.DedupConfig(inputs=(str(root / "crawl-a"),), out=str(tmp_path), jaccard_threshold=0.85))
+    assert report["sampled"] == report["near_duplicates"] == sum(not res[p]["keep"] for p in planted)
+    assert report["precision"] == 1.0
+    assert 0.9 <= report["estimated_recall"] <= 1.0
+    assert (tmp_path / "_reports" / f"dedup-{report['run']}.json").exists()
