@@ -70,7 +70,7 @@ def _shard(args) -> None:
                       "crawl": ["CC-MAIN-2024-10"] * n, "text": texts}).cast(
         pa.schema([PAGES.field(c) for c in ("id", "url", "crawl", "text")]))
     tmp = folder / f".{k:05d}.tmp"
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, tmp, compression="zstd", row_group_size=5_000)   # like ingest shards: small row groups
     tmp.rename(folder / f"{k:05d}.parquet")
     with open(folder / f"{k:05d}.kinds", "w") as fh:
         fh.write("\n".join(kinds))
@@ -119,6 +119,7 @@ def main() -> None:
     ap.add_argument("--shard-docs", type=int, default=50_000)
     ap.add_argument("--dup-rate", type=float, default=0.05, help="share of exact copies (same share of near copies)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit of the grouping steps")
     ap.add_argument("--data", help="folder for the generated shards (kept and reused); default a temp folder")
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     args = ap.parse_args()
@@ -131,7 +132,8 @@ def main() -> None:
           f"{time.monotonic() - t0:.0f}s", flush=True)
     out = Path(tempfile.mkdtemp(prefix="curate-dedup-out-"))
     try:
-        config = DedupConfig(inputs=(str(data / "pages"),), out=str(out), run="bench")
+        config = DedupConfig(inputs=(str(data / "pages"),), out=str(out), run="bench",
+                             memory_limit=args.memory_limit)
         peak = _RssWatch()
         t0 = time.monotonic()
         summary = run(config, workers=args.workers, progress=True)

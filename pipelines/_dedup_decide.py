@@ -31,42 +31,24 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     if old_docs:
         info += f" UNION ALL SELECT node, id, crawl, exact_hash, url_hash FROM read_parquet({_files(old_docs)})"
     con.execute("CREATE TEMP TABLE sizes AS SELECT label, count(*) AS size FROM labels GROUP BY label")
+    con.execute(f"CREATE TEMP TABLE reps AS SELECT * FROM ({info}) WHERE node IN (SELECT label FROM sizes)")
     con.execute("CREATE TEMP TABLE verified (node BIGINT, jaccard FLOAT)")
     if config.verify:
         _verify(con, config, log)
-    sql = f"""
-        WITH reps AS (SELECT * FROM ({info}) WHERE node IN (SELECT label FROM sizes)),
-        dec AS (SELECT d.*, coalesce(l.label, d.node) AS cluster_id, v.jaccard,
-                       coalesce(l.label, d.node) <> d.node AND coalesce(v.jaccard >= {config.jaccard_threshold}, true)
-                       AS removed
-                FROM docs d LEFT JOIN labels l USING (node) LEFT JOIN verified v USING (node))
-        SELECT dec.id, dec.url, dec.crawl, dec.warc_path, dec.warc_offset, s.path AS source_shard,
-               dec.row AS source_row, {sql_str(plan.run)} AS run, dec.node, dec.cluster_id,
-               coalesce(z.size, 1) AS cluster_size, NOT dec.removed AS keep,
-               CASE WHEN NOT dec.removed THEN NULL
-                    WHEN dec.exact_hash = r.exact_hash THEN 'exact_duplicate'
-                    WHEN dec.url_hash = r.url_hash THEN 'url_duplicate'
-                    ELSE 'near_duplicate' END AS reason,
-               CASE WHEN dec.removed THEN r.id END AS duplicate_of,
-               CASE WHEN dec.removed THEN r.crawl END AS duplicate_of_crawl,
-               dec.jaccard
-        FROM dec JOIN shards s USING (shard)
-        LEFT JOIN sizes z ON z.label = dec.cluster_id
-        LEFT JOIN reps r ON r.node = dec.cluster_id
-        ORDER BY dec.shard, dec.row"""
     key = f"dedup-{plan.run}"
     store = ShardStore(config.out, {"duplicates": DUPLICATES})
     writers = store.begin(key)
     summary = DedupSummary(run=plan.run, rounds=rounds, s_curve=s_curve(config.bands, config.rows))
     removed: dict[str, int] = {}
-    reader = con.sql(sql).to_arrow_reader(50_000)
     try:
-        for batch in reader:
-            table = pa.Table.from_batches([batch]).cast(DUPLICATES)
-            writers["duplicates"].write_table(table)
-            summary.documents += table.num_rows
-            for reason in table.column("reason").to_pylist():
-                if reason:
+        # one query per input shard: each sorts one shard's rows, so memory follows the shard size
+        for i, path in enumerate(plan.shards):
+            reader = con.sql(_shard_sql(config, plan, i, path)).to_arrow_reader(50_000)
+            for batch in reader:
+                table = pa.Table.from_batches([batch]).cast(DUPLICATES)
+                writers["duplicates"].write_table(table)
+                summary.documents += table.num_rows
+                for reason in table.column("reason").drop_null().to_pylist():
                     removed[reason] = removed.get(reason, 0) + 1
     except BaseException:
         store.abort(key, writers)
@@ -85,6 +67,33 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     if not config.keep_work:
         shutil.rmtree(plan.work, ignore_errors=True)
     return summary
+
+
+def _shard_sql(config: DedupConfig, plan: Plan, i: int, path: str) -> str:
+    docs = sql_str(str(plan.work / "sketch" / "docs" / _shard_name(i)))
+    nodes = sql_str(str(plan.work / "nodes.parquet"))
+    return f"""
+        WITH dec AS (
+            SELECT d.*, n.node, coalesce(l.label, n.node) AS cluster_id, v.jaccard,
+                   coalesce(l.label, n.node) <> n.node AND coalesce(v.jaccard >= {config.jaccard_threshold}, true)
+                   AS removed
+            FROM read_parquet({docs}) d
+            JOIN (SELECT row, node FROM read_parquet({nodes}) WHERE shard = {i}) n USING (row)
+            LEFT JOIN labels l ON l.node = n.node LEFT JOIN verified v ON v.node = n.node)
+        SELECT dec.id, dec.url, dec.crawl, dec.warc_path, dec.warc_offset, {sql_str(path)} AS source_shard,
+               dec.row AS source_row, {sql_str(plan.run)} AS run, dec.node, dec.cluster_id,
+               coalesce(z.size, 1) AS cluster_size, NOT dec.removed AS keep,
+               CASE WHEN NOT dec.removed THEN NULL
+                    WHEN dec.exact_hash = r.exact_hash THEN 'exact_duplicate'
+                    WHEN dec.url_hash = r.url_hash THEN 'url_duplicate'
+                    ELSE 'near_duplicate' END AS reason,
+               CASE WHEN dec.removed THEN r.id END AS duplicate_of,
+               CASE WHEN dec.removed THEN r.crawl END AS duplicate_of_crawl,
+               dec.jaccard
+        FROM dec
+        LEFT JOIN sizes z ON z.label = dec.cluster_id
+        LEFT JOIN reps r ON r.node = dec.cluster_id
+        ORDER BY dec.row"""
 
 
 def _verify(con, config: DedupConfig, log) -> None:

@@ -100,11 +100,12 @@ def number_nodes(config: DedupConfig, plan: Plan) -> int:
     if not path.exists():
         con = _connect(config, plan)
         docs = _files([str(plan.work / "sketch" / "docs" / _shard_name(i)) for i in range(len(plan.shards))])
-        write_query(con, f"""SELECT shard, row, {plan.base} + row_number() OVER (ORDER BY {ORDER[config.representative]}) - 1 AS node
-                             FROM read_parquet({docs})""", path, NODES)
+        # sorted by (shard, row): the per-shard reads of step 4 skip other row groups by their statistics
+        write_query(con, f"""SELECT shard, row, node FROM (
+                                 SELECT shard, row, {plan.base} + row_number() OVER (ORDER BY {ORDER[config.representative]}) - 1 AS node
+                                 FROM read_parquet({docs})) ORDER BY shard, row""", path, NODES)
         con.close()
     return pq.ParquetFile(path).metadata.num_rows
-
 
 
 def bucket_edges(config: DedupConfig, plan: Plan, kind: str) -> int:
