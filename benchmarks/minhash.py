@@ -43,7 +43,7 @@ def make_docs(n: int, n_words: int, vocab: list[str], seed: int = 0) -> list[str
     return [" ".join(rng.choices(vocab, k=n_words)).capitalize() + "." for _ in range(n)]
 
 
-def ours(docs: list[str], num_perm: int, batch: int = 2000) -> None:
+def ours(docs: list[str], num_perm: int, batch: int = 1000) -> None:
     hasher = MinHasher(num_perm, 1)
     for i in range(0, len(docs), batch):
         w = words(pa.array(docs[i:i + batch]))

@@ -93,7 +93,7 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """MUL**i and MUL**-i (mod 2**64) for i < n, grown on demand and cached."""
     global _POWERS
     if len(_POWERS[0]) < n:
-        size = max(n, 2 * len(_POWERS[0]), 1 << 16)
+        size = 1 << max(16, (n - 1).bit_length())         # next power of two: rare regrowth
         pw = np.full(size, _MUL, dtype=U64)
         pw[0] = 1
         inv = np.full(size, _INV, dtype=U64)
@@ -103,6 +103,7 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 _INV = U64(pow(int(_MUL), -1, 1 << 64))
+_CHUNK = 1 << 20
 _POWERS = (np.zeros(0, U64), np.zeros(0, U64))
 
 
@@ -110,8 +111,8 @@ def words(texts: pa.Array) -> Words:
     """Normalise a batch of texts and hash its words (see module docstring).
 
     A word's hash is a polynomial over its bytes computed from one prefix sum
-    over the whole batch: ``(P[end] - P[start]) * MUL**-start`` (mod 2**64), so
-    no per-byte position or per-word loop is needed.
+    over the whole batch: ``(P[end] - P[start]) * MUL**-e`` (mod 2**64, ``e`` the
+    start's exponent), so no per-byte position or per-word loop is needed.
     """
     arr = normalize(texts)
     if isinstance(arr, pa.ChunkedArray):
@@ -135,14 +136,20 @@ def words(texts: pa.Array) -> Words:
     if len(glued):
         starts = np.insert(starts, np.searchsorted(starts, glued), glued)   # both sorted: no re-sort
         ends = np.insert(ends, np.searchsorted(ends, glued), glued)
-    pw, inv = _powers(n + 1)
+    # Exponents restart at chunk starts (document starts about every _CHUNK bytes), so the
+    # power tables stay small; no word crosses a document start, hence no chunk start.
+    chunks = np.unique(offsets[:-1][np.searchsorted(offsets[:-1], np.arange(0, n, _CHUNK), side="right") - 1])
+    bounds = np.append(chunks, n)
+    pw, inv = _powers(int(np.diff(bounds).max()) + 1)
     contrib = data.astype(U64)
     contrib += U64(1)
-    contrib *= pw[:n]          # separator bytes lie outside every [start, end): they cancel out
+    for cs, ce in zip(bounds[:-1], bounds[1:]):
+        contrib[cs:ce] *= pw[: ce - cs]    # separator bytes lie outside every [start, end): they cancel out
     prefix = np.empty(n + 1, dtype=U64)
     prefix[0] = 0
     np.cumsum(contrib, out=prefix[1:])
-    hashes = mix64((prefix[ends] - prefix[starts]) * inv[starts])
+    exponent = starts - chunks[np.searchsorted(chunks, starts, side="right") - 1]
+    hashes = mix64((prefix[ends] - prefix[starts]) * inv[exponent])
     bounds = np.searchsorted(starts, offsets).astype(np.int64)
     return Words(hashes, bounds, starts, ends, data, offsets)
 
