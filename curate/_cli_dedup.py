@@ -63,10 +63,11 @@ def cmd_decontaminate(args) -> int:
         config = DecontamConfig(**overrides)
     else:
         raise SystemExit("curate decontaminate: give INPUT..., --benchmarks PATH and --out DIR (or --config FILE)")
-    print(run(config, progress=not args.quiet).format())
+    summary = run(config, progress=not args.quiet)
+    print(summary.format())
     print(f'\nWhich documents match which benchmark item?\n  curate query "SELECT id, benchmark, item, part, '
           f'ngram FROM contamination LIMIT 20" --root {config.out}')
-    return 0
+    return 1 if summary.failed else 0
 
 
 def add_parsers(sub) -> None:

@@ -77,7 +77,8 @@ def dedup_flow(config: dd.DedupConfig, report_sample: int = 400) -> dict:
 def scan_task(config: dc.DecontamConfig, shard: str, keys: list[str]) -> dict:
     benches = [b for b in dc.select_benchmarks(config) if b.key in keys]
     done = dc.scan_shard(config, shard, benches, dc.build_index(config, benches))
-    return {"documents": done.records, "contaminated": done.rejected, "by_benchmark": done.reasons}
+    return {"documents": done.records, "contaminated": done.rejected, "by_benchmark": done.reasons,
+            "error": done.error}
 
 
 @flow(name="decontaminate", log_prints=True)
@@ -87,7 +88,8 @@ def decontam_flow(config: dc.DecontamConfig) -> dict:
     futures = scan_task.map(unmapped(config), [s for s, _ in todo], [[b.key for b in m] for _, m in todo])
     rows = [f.result() for f in futures]
     out = {"shards": len(rows), "skipped": skipped, "documents": sum(r["documents"] for r in rows),
-           "contaminated": sum(r["contaminated"] for r in rows), "by_benchmark": {}}
+           "contaminated": sum(r["contaminated"] for r in rows), "by_benchmark": {},
+           "failed": [s for (s, _), r in zip(todo, rows) if r["error"]]}
     for r in rows:
         for k, v in r["by_benchmark"].items():
             out["by_benchmark"][k] = out["by_benchmark"].get(k, 0) + v

@@ -29,14 +29,12 @@ def sketch_shard(config: DedupConfig, plan: Plan, i: int) -> int:
     if docs_path.exists():
         return pq.ParquetFile(docs_path).metadata.num_rows
     sketcher = Sketcher(config.params)
-    pf = pq.ParquetFile(plan.shards[i])
-    columns = [c for c in READ_COLUMNS if c in pf.schema_arrow.names]
-    if "text" not in columns:
-        raise FatalError(f"{plan.shards[i]} has no text column")
     keys: dict[str, list] = {k: [] for k in config.kinds}
     doc_batches = []
     row0 = 0
-    for batch in pf.iter_batches(batch_size=config.batch_rows, columns=columns):
+    # Every document takes part in every decision, so an unreadable shard stops the run
+    # (skipping it would silently change which documents are kept).
+    for batch, columns in read_batches(plan.shards[i], READ_COLUMNS, config.batch_rows, FatalError):
         n = batch.num_rows
         sk = sketcher.sketch(batch.column("text"))
         rows = np.arange(row0, row0 + n, dtype=np.int64)
@@ -66,6 +64,19 @@ def sketch_shard(config: DedupConfig, plan: Plan, i: int) -> int:
     docs = pa.concat_tables(doc_batches) if doc_batches else SKETCH_DOCS.empty_table()
     _write_atomic_table(docs, docs_path, SKETCH_DOCS)      # last: marks the shard done
     return docs.num_rows
+
+
+def read_batches(path: str, wanted: list[str], batch_rows: int, error: type):
+    """(batch, columns) of a pages shard; unreadable files raise ``error`` naming the file."""
+    try:
+        pf = pq.ParquetFile(path)
+        columns = [c for c in wanted if c in pf.schema_arrow.names]
+        if "text" not in columns:
+            raise error(f"{path}: no text column (is it a pages shard?)")
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
+            yield batch, columns
+    except (OSError, pa.ArrowException) as exc:
+        raise error(f"cannot read {path}: {exc}; remove or replace this shard and rerun") from exc
 
 
 def _first8(exact: list[bytes]) -> np.ndarray:

@@ -20,12 +20,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from curate.decontam import Benchmark, NgramIndex, find_benchmarks, load_items
 from curate.io import Completion, Ledger, ShardStore
-from curate.io._ledger import DONE
+from curate.errors import ShardError
+from curate.io._ledger import DONE, FAILED
 from pipelines._config import build, load_mapping
+from pipelines._dedup_steps import read_batches
 from pipelines.dedup import input_shards
 from schemas import CONTAMINATION
 
@@ -59,6 +59,7 @@ class DecontamSummary:
     contaminated: int = 0
     by_benchmark: Counter = field(default_factory=Counter)
     benchmarks: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     def format(self) -> str:
@@ -67,6 +68,7 @@ class DecontamSummary:
                  f"documents scanned: {self.documents}, contaminated: {self.contaminated}"]
         lines += [f"  {b}: {n} documents" for b, n in sorted(self.by_benchmark.items(), key=lambda kv: (-kv[1], kv[0]))]
         lines.append(f"time: {self.seconds:.1f}s")
+        lines += [f"FAILED {shard}: {error}" for shard, error in self.failed]
         return "\n".join(lines)
 
 
@@ -98,11 +100,9 @@ def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], ind
     done = Completion(key=key, source=shard, status=DONE, config={"benchmarks": keys, "n": config.n})
     t0 = time.monotonic()
     counts: Counter = Counter()
-    pf = pq.ParquetFile(shard)
-    cols = [c for c in COLUMNS if c in pf.schema_arrow.names]
     row0 = 0
     try:
-        for batch in pf.iter_batches(batch_size=config.batch_rows, columns=cols):
+        for batch, cols in read_batches(shard, COLUMNS, config.batch_rows, ShardError):
             meta = {c: batch.column(c).to_pylist() for c in cols if c != "text"}
             hit_docs = set()
             for m in index.scan(batch.column("text")):
@@ -116,6 +116,11 @@ def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], ind
             done.records += batch.num_rows
             done.rejected += len({d for d, _ in hit_docs})
             row0 += batch.num_rows
+    except ShardError as exc:      # this shard only: recorded as failed, retried by the next run
+        store.abort(key, writers)
+        done = Completion(key=key, source=shard, status=FAILED, error=str(exc), config=done.config)
+        Ledger(config.out).record(done)
+        return done
     except BaseException:
         store.abort(key, writers)
         raise
@@ -168,6 +173,8 @@ def run(config: DecontamConfig, *, progress: bool = False) -> DecontamSummary:
         if ident not in indexes:
             indexes[ident] = build_index(config, missing)
         done = scan_shard(config, shard, missing, indexes[ident])
+        if done.status == FAILED:
+            summary.failed.append((shard, done.error or ""))
         summary.shards += 1
         summary.documents += done.records
         summary.contaminated += done.rejected
@@ -185,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.decontam", description=__doc__.split("\n")[0])
     parser.add_argument("--config", required=True, help="TOML or YAML file with DecontamConfig keys")
     args = parser.parse_args(argv)
-    print(run(DecontamConfig.from_file(args.config), progress=True).format())
-    return 0
+    summary = run(DecontamConfig.from_file(args.config), progress=True)
+    print(summary.format())
+    return 1 if summary.failed else 0
 
 
 if __name__ == "__main__":

@@ -90,3 +90,20 @@ def test_pipeline_reports_matches_and_adds_benchmarks_incrementally(shared, page
     assert [f[:2] for f in found] == [("c35", "math500"), ("leak-gsm", "gsm8k"), ("leak-math", "math500")]
     assert found[0][3] == "there exists an x in 0 1 such that f"
     assert found[2][2] == math_item.item
+
+
+def test_corrupt_shard_is_recorded_and_retried_others_scanned(shared, pages):
+    root, gsm_item, _ = pages
+    bad = root / "in" / "pages" / "s2.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    config = dc.DecontamConfig(inputs=(str(root / "in"),), benchmarks=(str(shared / "benchmarks"),),
+                               out=str(root / "out"), only=("gsm8k",))
+    first = dc.run(config)
+    assert first.shards == 3 and first.contaminated == 1
+    assert [s for s, _ in first.failed] == [str(bad)] and "cannot read" in first.failed[0][1]
+    again = dc.run(config)                                  # only the failed shard comes round again
+    assert again.shards == 1 and again.failed
+    bad.unlink()
+    write_pages(bad, [{"id": "late", "text": "Copied: " + gsm_item.text}])
+    third = dc.run(config)
+    assert third.shards == 1 and not third.failed and third.contaminated == 1

@@ -150,3 +150,17 @@ def test_verification_and_quality_report(corpus, tmp_path):
     assert report["precision"] == 1.0
     assert 0.9 <= report["estimated_recall"] <= 1.0
     assert (tmp_path / "_reports" / f"dedup-{report['run']}.json").exists()
+
+
+def test_unreadable_shard_stops_the_run_with_its_name(corpus, tmp_path):
+    root, _, _ = corpus
+    folder = tmp_path / "in" / "pages"
+    folder.mkdir(parents=True)
+    for f in (root / "crawl-a" / "pages").glob("*.parquet"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    (folder / "s9.parquet").write_bytes(b"\x1f\x8b not a parquet file")
+    with pytest.raises(FatalError, match="cannot read .*s9.parquet"):
+        dd.run(dd.DedupConfig(inputs=(str(folder),), out=str(tmp_path / "out")))
+    assert not list((tmp_path / "out").glob("duplicates/*.parquet"))
+    (folder / "s9.parquet").unlink()
+    assert dd.run(dd.DedupConfig(inputs=(str(folder),), out=str(tmp_path / "out"))).documents > 0
