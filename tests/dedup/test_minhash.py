@@ -107,3 +107,16 @@ def test_lsh_parameters_and_s_curve():
     assert candidate_probability(0.3, 14, 8) < 0.001
     with pytest.raises(ValueError):
         band_hashes(np.zeros((2, 10), np.uint32), 3, 4)
+
+
+def test_in_memory_clusters_agree_between_backends(pairs):
+    from curate.dedup import near_duplicate_clusters
+
+    docs = [d for a, b, _ in pairs for d in (a, b)] + ["", "tiny"]
+    ours = near_duplicate_clusters(docs, threshold=0.8)
+    ref = near_duplicate_clusters(docs, threshold=0.8, backend="datasketch")
+    for n, (_, _, j) in enumerate(pairs):
+        if j >= 0.9 or j <= 0.5:      # far from the threshold both backends decide the same, correctly
+            assert (ours[2 * n + 1] == 2 * n) == (ref[2 * n + 1] == 2 * n) == (j >= 0.9), j
+    assert ours[-2:] == [len(docs) - 2, len(docs) - 1]
+    assert sum(a != b for a, b in zip(ours, ref)) <= 4
