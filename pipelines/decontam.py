@@ -11,7 +11,6 @@ Run without Prefect: ``curate decontaminate INPUT... --benchmarks DIR --out DIR`
 
 from __future__ import annotations
 
-import argparse
 import functools
 import hashlib
 import sys
@@ -24,6 +23,7 @@ from curate.decontam import Benchmark, NgramIndex, find_benchmarks, load_items
 from curate.io import Completion, Ledger, ShardStore
 from curate.errors import ShardError
 from curate.io._ledger import DONE, FAILED
+from pipelines._common import config_main, progress_bar
 from pipelines._config import build, load_mapping
 from pipelines._dedup_steps import read_batches
 from pipelines.dedup import input_shards
@@ -163,11 +163,7 @@ def run(config: DecontamConfig, *, progress: bool = False) -> DecontamSummary:
     todo, skipped, benches = plan(config)
     summary = DecontamSummary(skipped=skipped, benchmarks=[b.key for b in benches])
     indexes: dict[tuple[str, ...], NgramIndex] = {}
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(todo), unit=" shard", desc="decontaminate", file=sys.stderr, dynamic_ncols=True)
+    bar = progress_bar(progress, total=len(todo), unit=" shard", desc="decontaminate")
     for shard, missing in todo:
         ident = tuple(b.key for b in missing)
         if ident not in indexes:
@@ -179,22 +175,15 @@ def run(config: DecontamConfig, *, progress: bool = False) -> DecontamSummary:
         summary.documents += done.records
         summary.contaminated += done.rejected
         summary.by_benchmark.update(done.reasons)
-        if bar is not None:
-            bar.update()
-            bar.set_postfix(contaminated=summary.contaminated)
-    if bar is not None:
-        bar.close()
+        bar.update()
+        bar.set_postfix(contaminated=summary.contaminated)
+    bar.close()
     summary.seconds = time.monotonic() - t0
     return summary
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.decontam", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", required=True, help="TOML or YAML file with DecontamConfig keys")
-    args = parser.parse_args(argv)
-    summary = run(DecontamConfig.from_file(args.config), progress=True)
-    print(summary.format())
-    return 1 if summary.failed else 0
+    return config_main(argv, "decontam", __doc__, DecontamConfig, run)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,10 @@ Run without Prefect: ``curate dedup INPUT... --out DIR`` or
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
+from pipelines._common import config_main, progress_bar
 from pipelines._dedup_decide import decide
 from pipelines._dedup_plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
 from pipelines._dedup_steps import bucket_edges, number_nodes, sketch_shard
@@ -58,19 +58,13 @@ def run(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=No
     if is_done(config, p):
         return DedupSummary(run=p.run, skipped=True)
     say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(p.shards), unit=" shard", desc="sketch", file=sys.stderr, dynamic_ncols=True)
+    bar = progress_bar(progress, total=len(p.shards), unit=" shard", desc="sketch")
     docs = 0
     for n in _pool_map(sketch_shard, [(config, p, i) for i in range(len(p.shards))], workers):
         docs += n
-        if bar is not None:
-            bar.update()
-            bar.set_postfix(docs=docs, rate=f"{docs / (time.monotonic() - t0):.0f}/s")
-    if bar is not None:
-        bar.close()
+        bar.update()
+        bar.set_postfix(docs=docs, rate=f"{docs / (time.monotonic() - t0):.0f}/s")
+    bar.close()
     say(f"numbered {number_nodes(config, p)} documents ({time.monotonic() - t0:.1f}s)")
     edges = sum(_pool_map(bucket_edges, [(config, p, kind) for kind in config.kinds], workers))
     say(f"{edges} candidate edges ({time.monotonic() - t0:.1f}s); clustering")
@@ -80,11 +74,7 @@ def run(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.dedup", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", required=True, help="TOML or YAML file with DedupConfig keys")
-    args = parser.parse_args(argv)
-    print(run(DedupConfig.from_file(args.config), progress=True).format())
-    return 0
+    return config_main(argv, "dedup", __doc__, DedupConfig, run)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Run without Prefect: ``python -m pipelines.ingest --config ingest.toml`` or
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from curate.extract import EXTRACTOR, HTML_TYPES, ExtractorPool, looks_like_html
 from curate.io import Completion, Ledger, ShardStore, Source, file_name, open_source, resolve
 from curate.io._ledger import DONE, FAILED, PARTIAL
 from curate.io._warc import Record, WarcFormatError, iter_records
+from pipelines._common import config_main, progress_bar
 from pipelines._config import build, load_mapping
 from schemas import PAGES, REJECTED
 
@@ -196,33 +196,21 @@ def run(config: IngestConfig, *, progress: bool = False) -> IngestSummary:
     t0 = time.monotonic()
     todo, skipped = plan(config)
     summary = IngestSummary(skipped=skipped)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(unit=" rec", desc="ingest", file=sys.stderr, dynamic_ncols=True)
+    bar = progress_bar(progress, unit=" rec", desc="ingest")
     try:
         for i, source in enumerate(todo, 1):
-            if bar is not None:
-                bar.set_description(f"[{i}/{len(todo)}] {source.key[:40]}")
-            done = ingest_one(source, config, on_record=bar.update if bar is not None else None)
+            bar.set_description(f"[{i}/{len(todo)}] {source.key[:40]}")
+            done = ingest_one(source, config, on_record=bar.update if progress else None)
             summary.add(done)
-            if bar is not None:
-                bar.set_postfix(pages=summary.pages, rejected=summary.rejected)
+            bar.set_postfix(pages=summary.pages, rejected=summary.rejected)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     summary.seconds = time.monotonic() - t0
     return summary
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.ingest", description=__doc__.split("\n")[0])
-    parser.add_argument("--config", required=True, help="TOML or YAML file with IngestConfig keys")
-    args = parser.parse_args(argv)
-    summary = run(IngestConfig.from_file(args.config), progress=True)
-    print(summary.format())
-    return 1 if summary.failed else 0
+    return config_main(argv, "ingest", __doc__, IngestConfig, run)
 
 
 if __name__ == "__main__":
