@@ -1,0 +1,129 @@
+"""Import resolution for JavaScript/TypeScript, Go and Rust (see _deps.py for the contract)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+
+_JS_FROM = re.compile(r"""\b(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?['"]([^'"\n]+)['"]""")
+_JS_CALL = re.compile(r"""\b(?:require|import)\s*\(\s*['"]([^'"\n]+)['"]\s*\)""")
+_JS_EXTS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".json")
+_GO_MODULE = re.compile(r"^module\s+(\S+)", re.M)
+_GO_SINGLE = re.compile(r'^\s*import\s+(?:[\w.]+\s+)?"([^"]+)"', re.M)
+_GO_BLOCK = re.compile(r"^\s*import\s*\(([^)]*)\)", re.M)
+_GO_SPEC = re.compile(r'"([^"]+)"')
+_RS_MOD = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;", re.M)
+_RS_USE = re.compile(r"\buse\s+((?:crate|super|self)(?:::\w+)*)(?:::\{([^;]*)\})?\s*(?:as\s+\w+\s*)?;")
+
+
+def _js_resolve(spec: str, here: str, paths: set[str]) -> str | None:
+    base = posixpath.normpath(posixpath.join(here, spec)) if not spec.startswith("/") else spec.lstrip("/")
+    stem, ext = posixpath.splitext(base)
+    tries = [base]
+    if ext in (".js", ".jsx", ".mjs", ".cjs"):           # TypeScript sources imported by their .js output name
+        tries += [stem + e for e in (".ts", ".tsx", ".mts", ".cts")]
+    tries += [base + e for e in _JS_EXTS] + [posixpath.join(base, "index" + e) for e in _JS_EXTS]
+    return next((t for t in tries if t in paths), None)
+
+
+def js_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
+    """Relative ``import``/``export ... from``/``require``/dynamic ``import()`` specifiers."""
+    paths = set(files)
+    deps: dict[str, set[str]] = defaultdict(set)
+    for path, text in files.items():
+        if not path.endswith((".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")):
+            continue
+        here = posixpath.dirname(path)
+        for m in list(_JS_FROM.finditer(text)) + list(_JS_CALL.finditer(text)):
+            spec = m.group(1)
+            if spec.startswith((".", "/")):
+                hit = _js_resolve(spec, here, paths)
+                if hit and hit != path:
+                    deps[path].add(hit)
+    return deps
+
+
+def go_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
+    """Import paths under a go.mod's module path -> every non-test .go file of that package folder."""
+    modules = {}
+    for path, text in files.items():
+        if posixpath.basename(path) == "go.mod":
+            m = _GO_MODULE.search(text)
+            if m:
+                modules[m.group(1)] = posixpath.dirname(path)
+    folders: dict[str, list[str]] = defaultdict(list)
+    for path in files:
+        if path.endswith(".go") and not path.endswith("_test.go"):
+            folders[posixpath.dirname(path)].append(path)
+    deps: dict[str, set[str]] = defaultdict(set)
+    for path, text in files.items():
+        if not path.endswith(".go"):
+            continue
+        specs = _GO_SINGLE.findall(text) + [s for block in _GO_BLOCK.findall(text) for s in _GO_SPEC.findall(block)]
+        for spec in specs:
+            for module, root in modules.items():
+                if spec == module or spec.startswith(module + "/"):
+                    folder = posixpath.normpath(posixpath.join(root, spec[len(module):].lstrip("/")))
+                    folder = "" if folder == "." else folder
+                    deps[path].update(p for p in folders.get(folder, ()) if p != path)
+    return deps
+
+
+def _rs_module_dir(path: str) -> str:
+    """Folder holding the child modules of the module defined by ``path``."""
+    name = posixpath.basename(path)
+    folder = posixpath.dirname(path)
+    if name in ("lib.rs", "main.rs", "mod.rs"):
+        return folder
+    return posixpath.join(folder, posixpath.splitext(name)[0])
+
+
+def _rs_crate_root(path: str, paths: set[str]) -> str:
+    folder = posixpath.dirname(path)
+    while True:
+        if posixpath.join(folder, "lib.rs") in paths or posixpath.join(folder, "main.rs") in paths:
+            return folder
+        if not folder:
+            return posixpath.dirname(path)
+        folder = posixpath.dirname(folder)
+
+
+def _rs_file(folder: str, segments: list[str], paths: set[str]) -> str | None:
+    for n in range(len(segments), 0, -1):                 # longest module prefix that is a file
+        base = posixpath.join(folder, *segments[:n])
+        for cand in (base + ".rs", posixpath.join(base, "mod.rs")):
+            if cand in paths:
+                return cand
+    return None
+
+
+def rust_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
+    """``mod x;`` -> x.rs or x/mod.rs; ``use crate::a::b`` / ``super::`` / ``self::`` -> module files."""
+    paths = set(files)
+    deps: dict[str, set[str]] = defaultdict(set)
+    for path, text in files.items():
+        if not path.endswith(".rs"):
+            continue
+        mod_dir = _rs_module_dir(path)
+        for name in _RS_MOD.findall(text):
+            hit = _rs_file(mod_dir, [name], paths)
+            if hit:
+                deps[path].add(hit)
+        for m in _RS_USE.finditer(text):
+            head = m.group(1).split("::")
+            tails = [t.strip().split("::") for t in m.group(2).split(",")] if m.group(2) else [[]]
+            start, rest = head[0], head[1:]
+            if start == "crate":
+                folder = _rs_crate_root(path, paths)
+            elif start == "self":
+                folder = mod_dir
+            else:                                          # super: the parent module's folder
+                folder = posixpath.dirname(mod_dir)
+                while rest and rest[0] == "super":
+                    folder, rest = posixpath.dirname(folder), rest[1:]
+            for tail in tails:
+                hit = _rs_file(folder, rest + [t for t in tail if t and t != "self"], paths)
+                if hit and hit != path:
+                    deps[path].add(hit)
+    return deps

@@ -1,0 +1,91 @@
+"""From a repository to ordered, concatenated samples (DeepSeek-Coder's repository level)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+
+from curate.code import _filters as F
+from curate.code._deps import c_dependencies, csharp_dependencies, java_dependencies, python_dependencies
+from curate.code._deps_more import go_dependencies, js_dependencies, rust_dependencies
+from curate.code._fim import DEEPSEEK, fim
+from curate.code._lang import language_of, path_comment
+from curate.code._order import components, order
+from curate.code._repo import Repository
+
+RESOLVERS = (python_dependencies, java_dependencies, c_dependencies, csharp_dependencies, js_dependencies,
+             go_dependencies, rust_dependencies)
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    per: str = "component"                  # component (the paper) | repository
+    fim_rate: float = 0.5
+    spm_rate: float = 0.0                   # share of FIM samples laid out SPM
+    sentinels: tuple[str, str, str] = DEEPSEEK
+    seed: int = 0
+
+
+def dependencies(files: dict[str, str]) -> dict[str, set[str]]:
+    """Every resolver's edges merged: path -> repository paths it depends on."""
+    deps: dict[str, set[str]] = {}
+    for resolve in RESOLVERS:
+        for path, targets in resolve(files).items():
+            deps.setdefault(path, set()).update(targets)
+    return deps
+
+
+def keep_files(repo: Repository) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """(kept path -> text, refused (path, reason, detail)) after reading checks and the file filters."""
+    kept: dict[str, str] = {}
+    refused = list(repo.refused)
+    for path in sorted(repo.files):
+        why = F.check_path(path)
+        language = language_of(path)
+        if why is None and language is None:
+            why = (F.UNKNOWN_TYPE, "no known language for this file name")
+        if why is None:
+            text = F.decode(repo.files[path])
+            if text is None:
+                why = (F.BINARY, "NUL bytes") if b"\x00" in repo.files[path][:8192] else \
+                    (F.UNDECODABLE, "not UTF-8")
+            else:
+                why = F.check_text(path, text, language)
+        if why is None:
+            kept[path] = text
+        else:
+            refused.append((path, *why))
+    return kept, refused
+
+
+def build(repo: Repository, settings: SampleSettings) -> tuple[list[dict], list[dict], list[tuple[str, str, str]]]:
+    """(code_samples rows, code_files rows, refused files) of one repository."""
+    files, refused = keep_files(repo)
+    deps = dependencies(files)
+    paths = sorted(files)
+    groups = components(paths, deps) if settings.per == "component" else ([paths] if paths else [])
+    samples, file_rows = [], []
+    for index, group in enumerate(groups):
+        ordered = order(group, deps, settings.seed)
+        langs = Counter(language_of(p) for p in ordered)
+        language = sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        parts = []
+        for p in ordered:
+            body = files[p] if files[p].endswith("\n") else files[p] + "\n"
+            parts.append(f"{path_comment(p, language_of(p))}\n{body}")
+        text = "".join(parts)
+        key = f"{repo.name}\0{ordered[0]}\0{index}"
+        sid = hashlib.sha1(key.encode()).hexdigest()[:16]
+        result = fim(text, key, rate=settings.fim_rate, spm_rate=settings.spm_rate, seed=settings.seed,
+                     sentinels=settings.sentinels)
+        samples.append({"id": sid, "repo": repo.name, "component": index, "language": language,
+                        "paths": ordered, "n_files": len(ordered), "n_chars": len(text), "text": text,
+                        "fim_text": result.text if result.mode else None, "fim_mode": result.mode,
+                        "source": repo.source})
+        for position, p in enumerate(ordered):
+            file_rows.append({"repo": repo.name, "path": p, "language": language_of(p), "sample_id": sid,
+                              "component": index, "position": position, "n_chars": len(files[p]),
+                              "sha1": hashlib.sha1(files[p].encode()).hexdigest(),
+                              "dependencies": sorted(deps.get(p, ())), "source": repo.source})
+    return samples, file_rows, refused

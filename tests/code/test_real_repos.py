@@ -1,0 +1,105 @@
+"""Dependency edges and ordering on the real repositories of ../shared/data/repos."""
+
+import pytest
+
+from curate.code import SampleSettings, build, dependencies, keep_files, read_source, violations
+
+
+def _repo(shared, name):
+    return next(read_source(str(shared / "repos" / name)))
+
+
+def _sccs(nodes, deps):
+    """Strongly connected components (Tarjan), as node -> component id."""
+    index, low, comp, stack, on, counter = {}, {}, {}, [], set(), [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in deps.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp[w] = v
+                if w == v:
+                    break
+
+    import sys
+    sys.setrecursionlimit(10_000)
+    for v in nodes:
+        if v not in index:
+            visit(v)
+    return comp
+
+
+@pytest.mark.parametrize("name", ["python-requests", "c-lua", "java-jsoup"])
+def test_every_file_after_its_dependencies_except_in_cycles(shared, name):
+    repo = _repo(shared, name)
+    samples, files, _ = build(repo, SampleSettings(fim_rate=0.0))
+    kept, _ = keep_files(repo)
+    deps = dependencies(kept)
+    scc = _sccs(sorted(kept), deps)
+    for sample in samples:
+        for file, dep in violations(sample["paths"], deps):
+            assert scc[file] == scc[dep], (file, dep)     # only inside a cycle
+    assert sorted(p for s in samples for p in s["paths"]) == sorted(kept)
+    assert sum(len(f["dependencies"]) for f in files) == sum(len(v) for v in deps.values())
+
+
+def test_requests_edges(shared):
+    kept, refused = keep_files(_repo(shared, "python-requests"))
+    deps = dependencies(kept)
+    src = "src/requests/"
+    assert {src + "adapters.py", src + "models.py", src + "structures.py"} <= deps[src + "sessions.py"]
+    assert src + "models.py" in deps[src + "auth.py"]                # under `if TYPE_CHECKING:`
+    assert src + "_types.py" in deps[src + "api.py"]                # `from . import _types as _t`
+    assert {src + "__init__.py", src + "adapters.py", src + "hooks.py"} <= deps["tests/test_requests.py"]
+    assert "tests/utils.py" in deps["tests/test_utils.py"] or "tests/compat.py" in deps["tests/test_requests.py"]
+    # real cycles exist (sessions <-> adapters through models, ...): the ordering tolerates them
+    scc = _sccs(sorted(kept), deps)
+    assert any(list(scc.values()).count(c) > 1 for c in set(scc.values()))
+    assert ("LICENSE", "unknown_file_type") in {(p, r) for p, r, _ in refused}
+
+
+def test_lua_edges(shared):
+    deps = dependencies(keep_files(_repo(shared, "c-lua"))[0])
+    assert {"lapi.h", "ldebug.h", "ldo.h"} <= deps["lapi.c"]
+    assert {"llimits.h", "lstate.h"} <= deps["lapi.h"]
+    assert {"lzio.c", "lctype.c", "lopcodes.c", "lapi.c"} <= deps["onelua.c"]   # includes .c files
+    assert sum(len(v) for v in deps.values()) >= 350
+
+
+def test_jsoup_edges(shared):
+    kept, refused = keep_files(_repo(shared, "java-jsoup"))
+    deps = dependencies(kept)
+    base = "src/main/java/org/jsoup/"
+    jsoup = deps[base + "Jsoup.java"]
+    assert {base + "Connection.java", base + "helper/DataUtil.java", base + "nodes/Document.java"} <= jsoup
+    tb = deps[base + "parser/HtmlTreeBuilder.java"]
+    assert base + "parser/Token.java" in tb                           # same package, no import
+    assert base + "parser/Parser.java" in tb                          # import static ...Parser.*
+    assert base + "parser/HtmlTreeBuilderState.java" in tb           # import static nested class member
+    assert base + "helper/Validate.java" in tb
+    assert sum(len(v) for v in deps.values()) >= 340
+    reasons = {p: r for p, r, _ in refused}
+    assert reasons["pom.xml"] == "xml_declaration"
+    assert reasons[base + "nodes/EntitiesData.java"] == "max_line_length"
+
+
+def test_one_sample_per_repository_option_and_path_comments(shared):
+    repo = _repo(shared, "c-lua")
+    per_repo, _, _ = build(repo, SampleSettings(per="repository", fim_rate=0.0))
+    per_comp, _, _ = build(repo, SampleSettings(fim_rate=0.0))
+    assert len(per_repo) == 1 and len(per_comp) >= 1
+    assert per_repo[0]["n_files"] == sum(s["n_files"] for s in per_comp)
+    text = per_repo[0]["text"]
+    assert text.startswith("// ") and "\n// lapi.c\n" in text
+    assert text.index("// lapi.h\n") < text.index("// lapi.c\n")
