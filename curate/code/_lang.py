@@ -14,7 +14,7 @@ EXTENSIONS = {
     ".rs": "rust",
     ".rb": "ruby", ".php": "php", ".kt": "kotlin", ".scala": "scala", ".swift": "swift", ".lua": "lua",
     ".sh": "shell", ".bash": "shell", ".sql": "sql", ".r": "r", ".jl": "julia", ".hs": "haskell",
-    ".html": "html", ".htm": "html", ".xml": "xml", ".css": "css", ".md": "markdown", ".rst": "rst",
+    ".html": "html", ".htm": "html", ".xml": "xml", ".xsl": "xml", ".xslt": "xml", ".css": "css", ".md": "markdown", ".rst": "rst",
     ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".txt": "text",
 }
 
