@@ -56,10 +56,10 @@ def test_file_filters_record_reasons():
         "long_line.py": b"x = '" + b"a" * 1200 + b"'\n",
         "wide.py": (b"y = '" + b"b" * 150 + b"'\n") * 5,
         "digits.py": b"1234567890 = 0987654321 + 5555555555\n" * 5,
-        "pom.xml": b'<?xml version="1.0"?><project>' + b"<a>text</a>" * 20 + b"</project>",
+        "pom.xml": b'<?xml version="1.0"?>\n<project>\n' + b"<a>text</a>\n" * 20 + b"</project>\n",
         "style.xsl": b'<?xml version="1.0"?>\n<xsl:stylesheet xmlns:xsl="x">\n' + b"<t>value</t>\n" * 20
                      + b"</xsl:stylesheet>\n",
-        "page.html": b"<html><body><script>" + b"var a = 1;" * 50 + b"</script><p>hi</p></body></html>",
+        "page.html": b"<html><body><script>\n" + b"var a = 1;\n" * 50 + b"</script><p>hi</p></body></html>\n",
         "tiny.json": b'{"a": 1}',
         "conf.yaml": b"key: value\n" * 10,
         "blob.bin.py": b"\x00\x01\x02binary",
