@@ -1,4 +1,4 @@
-"""``curate dedup`` and ``curate decontaminate`` (registered by curate.cli)."""
+"""``curate dedup``, ``curate decontaminate`` and ``curate code`` (registered by curate.cli)."""
 
 from __future__ import annotations
 
@@ -107,3 +107,41 @@ def add_parsers(sub) -> None:
     p.add_argument("--min-words", type=int, help="shorter benchmark texts are ignored (default 3)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_decontaminate)
+
+
+def cmd_code(args) -> int:
+    from pipelines.code import CodeConfig, run
+
+    overrides = _overrides(args, ("out", "per", "fim_rate", "spm_rate", "seed", "max_file_bytes"))
+    if args.no_dedup:
+        overrides["dedup"] = False
+    if args.sources:
+        overrides["sources"] = tuple(args.sources)
+    if args.config:
+        config = CodeConfig.from_file(args.config, **overrides)
+    elif args.sources and args.out:
+        config = CodeConfig(**overrides)
+    else:
+        raise SystemExit("curate code: give SOURCE... and --out DIR (or --config FILE)")
+    summary = run(config, progress=not args.quiet)
+    print(summary.format())
+    print(f'\nNext:\n  curate query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" '
+          f'--root {config.out}\n  curate query "SELECT path, dependencies FROM code_files WHERE repo = \'...\'" '
+          f'--root {config.out}')
+    return 1 if summary.failed else 0
+
+
+def add_code_parser(sub) -> None:
+    p = sub.add_parser("code", help="repositories -> dependency-ordered code samples with FIM")
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="repository folder, .tar[.gz|.bz2|.xz]/.tgz/.zip archive, or Parquet of (repo, path, content) rows")
+    p.add_argument("--out", help="output root (code_samples/, code_files/, rejected/, duplicates/)")
+    p.add_argument("--config", help="TOML/YAML with CodeConfig keys")
+    p.add_argument("--per", choices=["component", "repository"], help="one sample per component (default) or repository")
+    p.add_argument("--fim-rate", type=float, help="share of samples transformed (default 0.5)")
+    p.add_argument("--spm-rate", type=float, help="share of FIM samples in SPM layout (default 0)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--max-file-bytes", type=int, help="larger files are rejected (default 1 MiB)")
+    p.add_argument("--no-dedup", action="store_true", help="skip the near-dedup of samples")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_code)

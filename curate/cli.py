@@ -173,12 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    from curate._cli_dedup import add_parsers
+    from curate._cli_dedup import add_code_parser, add_parsers
 
     add_parsers(sub)
+    add_code_parser(sub)
 
     p = sub.add_parser("run", help="run a pipeline as a Prefect flow on Dask")
-    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate"])
+    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code"])
     p.add_argument("--config", required=True, help="TOML/YAML config of the pipeline")
     p.add_argument("--dask-address", help="existing scheduler (tcp://host:8786); default $CURATE_DASK_ADDRESS "
                                           "or a new local cluster")

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from flows import server
 
-PIPELINES = ("ingest", "crawl", "dedup", "decontaminate")
+PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code")
 
 
 @contextmanager
@@ -51,6 +51,11 @@ def _load(pipeline: str, config_path: str):
         from pipelines.decontam import DecontamConfig
 
         return decontam_flow, DecontamConfig.from_file(config_path)
+    if pipeline == "code":
+        from flows.code import code_flow
+        from pipelines.code import CodeConfig
+
+        return code_flow, CodeConfig.from_file(config_path)
     raise SystemExit(f"unknown pipeline {pipeline!r}; choose from {', '.join(PIPELINES)}")
 
 

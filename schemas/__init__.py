@@ -5,6 +5,7 @@ derived from them. Each field carries a ``description`` in its metadata.
 """
 
 from schemas._base import field, describe
+from schemas.code import CODE_FILES, CODE_SAMPLES
 from schemas.dedup import CONTAMINATION, DUPLICATES
 from schemas.pages import PAGES, REJECTED
 
@@ -14,6 +15,8 @@ DATASETS = {
     "rejected": REJECTED,
     "duplicates": DUPLICATES,
     "contamination": CONTAMINATION,
+    "code_samples": CODE_SAMPLES,
+    "code_files": CODE_FILES,
 }
 
-__all__ = ["CONTAMINATION", "DATASETS", "DUPLICATES", "PAGES", "REJECTED", "field", "describe"]
+__all__ = ["CODE_FILES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "PAGES", "REJECTED", "field", "describe"]

@@ -1,0 +1,205 @@
+"""Code job: repositories in, ``code_samples``, ``code_files`` and ``rejected`` shards out.
+
+Per input (a repository folder, a tar/zip archive, or a Parquet file of The
+Stack-style rows holding many repositories): read it safely, filter files
+(DeepSeek-Coder rules; each drop recorded in ``rejected`` with its reason),
+resolve imports, order each dependency component (or the whole repository),
+concatenate with path comments, apply FIM, and write the shards through the
+shard store with a completion record: reruns skip finished inputs. Finally the
+samples are near-deduplicated as whole documents by the dedup pipeline
+(``duplicates`` dataset, one row per sample).
+
+Run without Prefect: ``curate code SOURCE... --out DIR``.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curate.code import DEEPSEEK, SampleSettings, build, read_source
+from curate.errors import FatalError, ShardError
+from curate.io import Completion, Ledger, ShardStore
+from curate.io._ledger import DONE, FAILED
+from pipelines import dedup as dd
+from pipelines._common import config_main, progress_bar
+from pipelines._config import build as build_config
+from pipelines._config import load_mapping
+from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
+
+
+@dataclass(frozen=True)
+class CodeConfig:
+    """Settings of a code run (TOML/YAML keys have the same names)."""
+
+    sources: tuple[str, ...]               # repository folders, archives, Parquet files (globs allowed)
+    out: str
+    per: str = "component"                 # one sample per dependency component (paper) or per repository
+    fim_rate: float = 0.5
+    spm_rate: float = 0.0                  # share of FIM samples in SPM layout
+    sentinels: tuple[str, ...] = DEEPSEEK  # begin, hole, end
+    seed: int = 0
+    max_file_bytes: int = 1 << 20
+    max_repo_bytes: int = 512 << 20
+    dedup: bool = True                     # near-dedup the samples (MinHash, see pipelines/dedup.py)
+    dedup_threshold: float = 0.7
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "CodeConfig":
+        data = load_mapping(path)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return build_config(cls, data)
+
+    def __post_init__(self):
+        if self.per not in ("component", "repository"):
+            raise FatalError(f"per must be 'component' or 'repository', not {self.per!r}")
+        if len(self.sentinels) != 3:
+            raise FatalError("sentinels needs three strings: begin, hole, end")
+
+    @property
+    def settings(self) -> SampleSettings:
+        return SampleSettings(self.per, self.fim_rate, self.spm_rate, tuple(self.sentinels), self.seed)
+
+
+@dataclass
+class CodeSummary:
+    inputs: int = 0
+    skipped: int = 0
+    repositories: int = 0
+    files: int = 0
+    samples: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: int = 0
+    megabytes: float = 0.0
+    seconds: float = 0.0
+
+    def format(self) -> str:
+        lines = [f"inputs: {self.inputs} processed, {self.skipped} already done, {len(self.failed)} failed",
+                 f"repositories: {self.repositories}, files kept: {self.files}, samples: {self.samples}, "
+                 f"near-duplicate samples: {self.duplicates}",
+                 f"files rejected: {sum(self.rejected.values())}"]
+        lines += [f"  {r}: {n}" for r, n in sorted(self.rejected.items(), key=lambda kv: (-kv[1], kv[0]))]
+        rate = self.megabytes / self.seconds if self.seconds else 0.0
+        lines.append(f"time: {self.seconds:.1f}s, {rate:.1f} MB/s of source")
+        lines += [f"FAILED {s}: {e}" for s, e in self.failed]
+        return "\n".join(lines)
+
+
+def expand(sources) -> list[str]:
+    out: list[str] = []
+    for s in sources:
+        hits = sorted(glob.glob(s)) if any(c in s for c in "*?[") else [s]
+        if not hits or not all(Path(h).exists() for h in hits):
+            raise FatalError(f"no repository input at {s}")
+        out += [str(Path(h).resolve()) for h in hits]
+    return sorted(dict.fromkeys(out))
+
+
+def source_key(source: str) -> str:
+    return f"code-{Path(source).name[:60]}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+
+
+def process_source(config: CodeConfig, source: str) -> Completion:
+    """One input completely (or not at all), with its completion record."""
+    key = source_key(source)
+    store = ShardStore(config.out, {"code_samples": CODE_SAMPLES, "code_files": CODE_FILES, "rejected": REJECTED})
+    writers = store.begin(key)
+    done = Completion(key=key, source=source, status=DONE, config={"per": config.per, "seed": config.seed})
+    t0 = time.monotonic()
+    reasons: Counter = Counter()
+    try:
+        for repo in read_source(source, config.max_file_bytes, config.max_repo_bytes):
+            samples, files, refused = build(repo, config.settings)
+            done.records += 1
+            done.pages += len(samples)
+            writers["code_samples"].write_many(samples)
+            writers["code_files"].write_many(files)
+            for path, reason, detail in refused:
+                reasons[reason] += 1
+                writers["rejected"].write({
+                    "id": hashlib.sha1(f"{repo.name}/{path}".encode()).hexdigest()[:16],
+                    "url": f"repo://{repo.name}/{path}", "warc_path": source, "stage": "code_filter",
+                    "reason": reason, "detail": detail})
+            done.config["files"] = done.config.get("files", 0) + len(files)
+            done.config["bytes"] = done.config.get("bytes", 0) + sum(len(v) for v in repo.files.values())
+    except ShardError as exc:
+        store.abort(key, writers)
+        done = Completion(key=key, source=source, status=FAILED, error=str(exc))
+    else:
+        done.shards = store.commit(key, writers)
+        done.reasons, done.rejected = dict(reasons), sum(reasons.values())
+    done.seconds = round(time.monotonic() - t0, 3)
+    Ledger(config.out).record(done)
+    return done
+
+
+def plan(config: CodeConfig) -> tuple[list[str], int]:
+    sources = expand(config.sources)
+    ledger = Ledger(config.out)
+    todo = [s for s in sources if not ledger.is_done(source_key(s))]
+    return todo, len(sources) - len(todo)
+
+
+def dedup_samples(config: CodeConfig) -> int:
+    """Near-dedup every code sample written so far (one run per set of sample shards; older code
+    dedup runs are superseded and removed). Returns the number of samples marked as duplicates."""
+    shards = sorted(str(p) for p in (Path(config.out) / "code_samples").glob("*.parquet"))
+    if not shards:
+        return 0
+    run = "code-" + hashlib.sha1("\n".join(shards).encode()).hexdigest()[:12]
+    from curate.dedup import lsh_params
+
+    bands, rows = lsh_params(config.dedup_threshold, 112)
+    dcfg = dd.DedupConfig(inputs=tuple(shards), out=config.out, run=run, urls=False, bands=bands, rows=rows,
+                          jaccard_threshold=config.dedup_threshold)
+    dd.run(dcfg)
+    root = Path(config.out)
+    for old in (root / "_ledger").glob("dedup-code-*.json"):
+        if old.stem != f"dedup-{run}":
+            for shard in (root / "duplicates").glob(f"{old.stem}-*.parquet"):
+                shard.unlink()
+            old.unlink()
+    import duckdb
+
+    from curate.query import sql_str
+
+    dups = sql_str(str(root / "duplicates" / f"dedup-{run}-*.parquet"))
+    return duckdb.sql(f"SELECT count(*) FROM read_parquet({dups}) WHERE NOT keep").fetchall()[0][0]
+
+
+def run(config: CodeConfig, *, progress: bool = False) -> CodeSummary:
+    t0 = time.monotonic()
+    todo, skipped = plan(config)
+    summary = CodeSummary(skipped=skipped)
+    bar = progress_bar(progress, total=len(todo), unit=" input", desc="code")
+    for source in todo:
+        done = process_source(config, source)
+        summary.inputs += 1
+        if done.status == FAILED:
+            summary.failed.append((source, done.error or ""))
+        summary.repositories += done.records
+        summary.samples += done.pages
+        summary.rejected.update(done.reasons)
+        summary.files += done.config.get("files", 0)
+        summary.megabytes += done.config.get("bytes", 0) / 1e6
+        bar.update()
+        bar.set_postfix(repos=summary.repositories, samples=summary.samples)
+    bar.close()
+    if config.dedup:
+        summary.duplicates = dedup_samples(config)
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    return config_main(argv, "code", __doc__, CodeConfig, run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
