@@ -126,3 +126,15 @@ def test_zip_bomb_and_traversal(tmp_path):
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(ShardError, match="not a readable zip"):
         next(read_source(str(tmp_path / "broken.zip")))
+
+
+def test_truncated_tar_keeps_what_was_read(tmp_path):
+    path = _tar(tmp_path, [(f"p/f{i}.py", "file", (f"print({i})\n" * 2000).encode()) for i in range(6)])
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    repo = next(read_source(str(cut)))
+    assert 0 < len(repo.files) < 6
+    assert any(r == "archive_truncated" for _, r, _ in repo.refused)
+    (tmp_path / "junk.tar").write_bytes(b"not a tar at all" * 100)
+    with pytest.raises(ShardError, match="not a readable tar"):
+        next(read_source(str(tmp_path / "junk.tar")))
