@@ -7,6 +7,7 @@ derived from them. Each field carries a ``description`` in its metadata.
 from schemas._base import field, describe
 from schemas.code import CODE_FILES, CODE_SAMPLES
 from schemas.dedup import CONTAMINATION, DUPLICATES
+from schemas.mix import MIXTURE
 from schemas.pages import PAGES, REJECTED
 
 #: dataset name -> schema; the name is also the folder under an output root.
@@ -17,6 +18,7 @@ DATASETS = {
     "contamination": CONTAMINATION,
     "code_samples": CODE_SAMPLES,
     "code_files": CODE_FILES,
+    "mixture": MIXTURE,
 }
 
-__all__ = ["CODE_FILES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "PAGES", "REJECTED", "field", "describe"]
+__all__ = ["CODE_FILES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MIXTURE", "PAGES", "REJECTED", "field", "describe"]

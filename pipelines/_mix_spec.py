@@ -1,0 +1,90 @@
+"""The mixture spec (YAML or TOML) and its validation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from curate.errors import FatalError
+from pipelines._config import build, load_mapping
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source of a mixture: a dataset (optionally filtered) and its token budget."""
+
+    name: str
+    dataset: str                              # folder under the root: pages, code_samples, ...
+    share: float | None = None                # of total_tokens ...
+    tokens: int | None = None                 # ... or an absolute budget
+    where: str | None = None                  # DuckDB SQL filter over the dataset's columns
+    text: tuple[str, ...] = ("text",)         # columns tried in order (first non-null): e.g. [fim_text, text]
+    max_epochs: float = 1.0                   # up-sampling cap: passes over the source
+    root: str | None = None                   # another output root for this source
+    exclude_removed: bool = True              # leave out ids removed by dedup (keep = false) or decontamination
+
+
+@dataclass(frozen=True)
+class MixSpec:
+    name: str
+    root: str
+    sources: tuple[SourceSpec, ...]
+    total_tokens: int | None = None
+    seed: int = 0
+    tokenizer: str | None = None              # None/"approx" or a tokenizer.json path
+    rows_per_shard: int = 100_000
+    checksums: bool = True                    # sha256 of every input shard in the manifest
+
+    def budget(self, src: SourceSpec) -> int:
+        if src.tokens is not None:
+            return int(src.tokens)
+        return int(round(src.share * self.total_tokens))
+
+    def root_of(self, src: SourceSpec) -> Path:
+        return Path(src.root or self.root)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def spec_from_mapping(data: dict, base: Path | None = None) -> MixSpec:
+    data = dict(data)
+    sources = data.pop("sources", None)
+    if not sources:
+        raise FatalError("a mixture spec needs a non-empty 'sources' list")
+    built = []
+    for item in sources:
+        item = dict(item)
+        if isinstance(item.get("text"), str):
+            item["text"] = (item["text"],)
+        built.append(build(SourceSpec, item))
+    if "root" in data and base is not None and not Path(data["root"]).is_absolute():
+        data["root"] = str((base / data["root"]).resolve())
+    spec = build(MixSpec, {**data, "sources": built})
+    validate(spec)
+    return spec
+
+
+def load_spec(path: str | Path) -> MixSpec:
+    path = Path(path)
+    return spec_from_mapping(load_mapping(path), base=path.parent)
+
+
+def validate(spec: MixSpec) -> None:
+    names = [s.name for s in spec.sources]
+    if len(set(names)) != len(names):
+        raise FatalError(f"source names must be unique: {names}")
+    shares = 0.0
+    for s in spec.sources:
+        if (s.share is None) == (s.tokens is None):
+            raise FatalError(f"source {s.name}: give exactly one of share and tokens")
+        if s.share is not None:
+            if spec.total_tokens is None:
+                raise FatalError(f"source {s.name} has a share but the spec has no total_tokens")
+            if not 0 < s.share <= 1:
+                raise FatalError(f"source {s.name}: share must be in (0, 1]")
+            shares += s.share
+        if s.max_epochs <= 0:
+            raise FatalError(f"source {s.name}: max_epochs must be > 0")
+    if shares > 1 + 1e-9:
+        raise FatalError(f"shares add up to {shares:.3f} > 1")

@@ -1,0 +1,280 @@
+"""Mixture job: datasets in, shuffled ``mixture`` shards and a manifest out.
+
+Steps (each resumable; flows/mixture.py maps the per-shard and per-bucket ones):
+
+1. ``count_tokens``  per input shard: a token-count file aligned with its rows, cached
+                     under ``<root>/_tokens/<tokenizer>/<dataset>/`` (mixing never re-tokenises)
+2. ``plan_selection`` per source: candidate rows (SQL filter, removed ids left out), then
+                     whole passes plus a seeded partial pass to the token budget
+                     (``curate.mix.select``); every pick gets a seeded shuffle key
+3. ``route``         per input shard: its picked rows into bucket files by key
+4. ``write_bucket``  per output shard: one bucket sorted by key -> ``mixture/part-NNNNN.parquet``
+5. ``finish``        the manifest: spec, seed, tokenizer, inputs with sha256, per-source rows,
+                     tokens, epochs and shortfalls, outputs with sha256.
+
+Same spec and inputs, same bytes: ``curate mix --rebuild manifest.json --out DIR`` checks the
+inputs' checksums and rebuilds the identical mixture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from curate.errors import FatalError
+from curate.io import write_atomic
+from curate.mix import get_tokenizer, rng_for, select
+from curate.query import sql_str
+from pipelines._common import progress_bar
+from pipelines._mix_spec import MixSpec, SourceSpec, load_spec, spec_from_mapping
+from schemas import MIXTURE
+from schemas.mix import TOKEN_COUNTS
+
+_ITEMS = pa.schema([("src", pa.int16()), ("shard", pa.int32()), ("row", pa.int64()), ("epoch", pa.int32()),
+                    ("tokens", pa.int64()), ("key", pa.uint64()), ("bucket", pa.int32())])
+
+
+def _write(table: pa.Table, path: Path, schema: pa.Schema) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table.cast(schema), tmp, compression="zstd", row_group_size=50_000)
+    tmp.replace(path)
+
+
+def source_files(spec: MixSpec, src: SourceSpec) -> list[str]:
+    files = sorted(str(p.resolve()) for p in (spec.root_of(src) / src.dataset).glob("*.parquet"))
+    if not files:
+        raise FatalError(f"source {src.name}: no shards of dataset {src.dataset} under {spec.root_of(src)}")
+    return files
+
+
+def token_cache(spec: MixSpec, src: SourceSpec, shard: str) -> Path:
+    name = get_tokenizer(spec.tokenizer).name
+    return spec.root_of(src) / "_tokens" / name / src.dataset / "+".join(src.text) / Path(shard).name
+
+
+def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
+    """Step 1: token counts of one shard (cached; recomputed when the shard changed)."""
+    cache = token_cache(spec, src, shard)
+    stamp = f"{Path(shard).stat().st_size}:{Path(shard).stat().st_mtime_ns}".encode()
+    if cache.exists():
+        table = pq.read_table(cache)
+        if (table.schema.metadata or {}).get(b"shard") == stamp:
+            return table.column("tokens").to_numpy()
+    texts = read_text(shard, src.text)
+    counts = get_tokenizer(spec.tokenizer).count(texts)
+    schema = TOKEN_COUNTS.with_metadata({**(TOKEN_COUNTS.metadata or {}), b"shard": stamp})
+    _write(pa.table({"tokens": counts}), cache, schema)
+    return counts
+
+
+def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = None) -> pa.Array:
+    """The first non-null of ``columns`` per row (optionally only ``rows``)."""
+    present = [c for c in columns if c in pq.ParquetFile(shard).schema_arrow.names]
+    if not present:
+        raise FatalError(f"{shard} has none of the text columns {list(columns)}")
+    table = pq.read_table(shard, columns=present)
+    if rows is not None:
+        table = table.take(pa.array(rows))
+    cols = [table.column(c).combine_chunks() for c in present]
+    return pc.coalesce(*cols) if len(cols) > 1 else cols[0]
+
+
+def _removed(root: Path) -> str | None:
+    parts = []
+    if any((root / "duplicates").glob("*.parquet")):
+        parts.append(f"SELECT id FROM read_parquet({sql_str(str(root / 'duplicates' / '*.parquet'))}) WHERE NOT keep")
+    if any((root / "contamination").glob("*.parquet")):
+        parts.append(f"SELECT id FROM read_parquet({sql_str(str(root / 'contamination' / '*.parquet'))})")
+    return " UNION ".join(parts) or None
+
+
+def candidates(spec: MixSpec, src: SourceSpec, files: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(file index, row) of the rows passing the source's filter, in file and row order."""
+    listed = "[" + ", ".join(sql_str(f) for f in files) + "]"
+    conditions = [f"({src.where})"] if src.where else []
+    removed = _removed(spec.root_of(src)) if src.exclude_removed else None
+    if removed and "id" in pq.ParquetFile(files[0]).schema_arrow.names:
+        conditions.append(f"id NOT IN ({removed})")
+    where = " WHERE " + " AND ".join(conditions) if conditions else ""
+    try:
+        table = duckdb.sql(f"SELECT filename, file_row_number AS row FROM read_parquet({listed}, filename=true, "
+                           f"file_row_number=true){where} ORDER BY filename, row").to_arrow_table()
+    except duckdb.Error as exc:
+        raise FatalError(f"source {src.name}: filter {src.where!r} failed: {exc}") from exc
+    index = {f: i for i, f in enumerate(files)}
+    names = table.column("filename").to_pylist()
+    return (np.array([index[n] for n in names], dtype=np.int32),
+            table.column("row").to_numpy().astype(np.int64))
+
+
+def plan_selection(spec: MixSpec, work: Path) -> dict:
+    """Step 2: ``work/items.parquet`` (every pick with its shuffle key and bucket) and per-source stats."""
+    inputs: list[str] = []
+    parts, stats = [], []
+    for s, src in enumerate(spec.sources):
+        files = source_files(spec, src)
+        inputs += [f for f in files if f not in inputs]
+        shard_of, rows = candidates(spec, src, files)
+        per_file = [count_tokens(spec, src, f) for f in files]
+        offsets = np.concatenate([[0], np.cumsum([len(t) for t in per_file])]).astype(np.int64)
+        tokens = np.concatenate(per_file).astype(np.int64)[offsets[shard_of] + rows] if len(rows) else \
+            np.zeros(0, np.int64)
+        chosen = select(tokens, spec.budget(src), src.max_epochs, spec.seed, src.name)
+        glob_shard = np.array([inputs.index(files[i]) for i in range(len(files))], dtype=np.int32)
+        parts.append(pa.table({"src": np.full(len(chosen.index), s, np.int16),
+                               "shard": glob_shard[shard_of[chosen.index]] if len(chosen.index) else np.zeros(0, np.int32),
+                               "row": rows[chosen.index], "epoch": chosen.epoch, "tokens": tokens[chosen.index]}))
+        stats.append({"name": src.name, "dataset": src.dataset, "where": src.where, "candidates": int(len(rows)),
+                      "available_tokens": chosen.available, "target_tokens": chosen.target,
+                      "rows": int(len(chosen.index)), "tokens": chosen.tokens, "epochs": round(chosen.epochs, 4),
+                      "short_by": max(chosen.target - chosen.tokens, 0) if chosen.capped else 0})
+    items = pa.concat_tables(parts).sort_by([("src", "ascending"), ("shard", "ascending"), ("row", "ascending"),
+                                             ("epoch", "ascending")])
+    keys = rng_for(spec.seed, "shuffle").integers(0, 2**63, items.num_rows, dtype=np.uint64)
+    buckets = max(1, -(-items.num_rows // spec.rows_per_shard))
+    items = items.append_column("key", pa.array(keys)).append_column(
+        "bucket", pa.array((keys % np.uint64(buckets)).astype(np.int32)))
+    _write(items, work / "items.parquet", _ITEMS)
+    plan = {"inputs": inputs, "buckets": buckets, "sources": stats}
+    write_atomic(work / "plan.json", json.dumps(plan).encode())
+    return plan
+
+
+def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
+    """Step 3: the picks of one input shard, as rows, into ``work/buckets/<b>/<shard>.parquet``."""
+    done = work / "routed" / f"{shard_index:06d}"
+    if done.exists():
+        return int(done.read_text())
+    shard = plan["inputs"][shard_index]
+    items = pq.read_table(work / "items.parquet", filters=[("shard", "=", shard_index)])
+    names = pq.ParquetFile(shard).schema_arrow.names
+    pieces = []
+    for s in sorted(set(items.column("src").to_pylist())):
+        src = spec.sources[s]
+        mine = items.filter(pc.equal(items.column("src"), s))
+        rows = mine.column("row").to_numpy()
+        meta = pq.read_table(shard, columns=[c for c in ("id", "url", "crawl") if c in names]).take(pa.array(rows))
+        n = mine.num_rows
+        pieces.append(pa.table({
+            "source": pa.array([src.name] * n), "id": meta.column("id") if "id" in names else pa.nulls(n, pa.string()),
+            "text": read_text(shard, src.text, rows), "tokens": mine.column("tokens"), "epoch": mine.column("epoch"),
+            "dataset": pa.array([src.dataset] * n), "source_shard": pa.array([shard] * n), "source_row": pa.array(rows),
+            "url": meta.column("url") if "url" in names else pa.nulls(n, pa.string()),
+            "crawl": meta.column("crawl") if "crawl" in names else pa.nulls(n, pa.string()),
+            "key": mine.column("key"), "bucket": mine.column("bucket")}))
+    table = pa.concat_tables(pieces) if pieces else None
+    count = 0
+    if table is not None:
+        for b in sorted(set(table.column("bucket").to_pylist())):
+            part = table.filter(pc.equal(table.column("bucket"), b)).drop_columns(["bucket"])
+            _write(part, work / "buckets" / f"{b:05d}" / f"{shard_index:06d}.parquet",
+                   MIXTURE.append(pa.field("key", pa.uint64())))
+            count += part.num_rows
+    done.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(done, str(count).encode())
+    return count
+
+
+def write_bucket(out: Path, work: Path, bucket: int) -> str:
+    """Step 4: one output shard: the bucket's rows in shuffle-key order."""
+    path = out / "mixture" / f"part-{bucket:05d}.parquet"
+    if not path.exists():
+        parts = sorted((work / "buckets" / f"{bucket:05d}").glob("*.parquet"))
+        table = pa.concat_tables([pq.read_table(p) for p in parts]) if parts else MIXTURE.empty_table()
+        if parts:
+            table = table.sort_by("key").drop_columns(["key"])
+        _write(table, path, MIXTURE)
+    return str(path)
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def finish(spec: MixSpec, out: Path, work: Path, plan: dict, outputs: list[str]) -> dict:
+    """Step 5: the manifest, from which the same mixture can be rebuilt."""
+    total = sum(s["tokens"] for s in plan["sources"])
+    for s in plan["sources"]:
+        s["share"] = round(s["tokens"] / total, 6) if total else 0.0
+    manifest = {"spec": spec.to_dict(), "seed": spec.seed, "tokenizer": get_tokenizer(spec.tokenizer).name,
+                "total_tokens": total, "rows": sum(s["rows"] for s in plan["sources"]), "sources": plan["sources"],
+                "inputs": [{"path": p, "sha256": _sha256(p) if spec.checksums else None,
+                            "bytes": Path(p).stat().st_size} for p in plan["inputs"]],
+                "outputs": [{"path": Path(p).name, "rows": pq.ParquetFile(p).metadata.num_rows,
+                             "sha256": _sha256(p)} for p in outputs]}
+    write_atomic(out / "manifest.json", json.dumps(manifest, indent=1).encode())
+    shutil.rmtree(work, ignore_errors=True)
+    return manifest
+
+
+def format_manifest(manifest: dict) -> str:
+    lines = [f"mixture: {manifest['rows']} rows, {manifest['total_tokens']} tokens ({manifest['tokenizer']}), "
+             f"{len(manifest['outputs'])} shards"]
+    for s in manifest["sources"]:
+        short = f", SHORT by {s['short_by']} tokens (epoch cap)" if s["short_by"] else ""
+        lines.append(f"  {s['name']:16s} {s['tokens']:>12} tokens  share {s['share']:.4f}  rows {s['rows']:>9}  "
+                     f"epochs {s['epochs']:.3f}  of {s['candidates']} candidates{short}")
+    return "\n".join(lines)
+
+
+def run(spec: MixSpec, out: str | Path, *, progress: bool = False) -> dict:
+    """Build the mixture under ``out`` (sequentially; flows/mixture.py maps steps 3 and 4)."""
+    out = Path(out)
+    if (out / "manifest.json").exists():
+        manifest = json.loads((out / "manifest.json").read_text())
+        if manifest["spec"] == spec.to_dict():
+            return manifest                                  # already built
+        raise FatalError(f"{out} holds a different mixture; choose another --out")
+    work = out / "_work"
+    plan = json.loads((work / "plan.json").read_text()) if (work / "plan.json").exists() else \
+        plan_selection(spec, work)
+    bar = progress_bar(progress, total=len(plan["inputs"]) + plan["buckets"], unit=" step", desc="mix")
+    for i in range(len(plan["inputs"])):
+        route(spec, work, plan, i)
+        bar.update()
+    outputs = []
+    for b in range(plan["buckets"]):
+        outputs.append(write_bucket(out, work, b))
+        bar.update()
+    bar.close()
+    return finish(spec, out, work, plan, outputs)
+
+
+def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = False) -> dict:
+    """The same mixture again from a manifest; refuses if an input shard changed."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    changed = [i["path"] for i in manifest["inputs"]
+               if not Path(i["path"]).exists() or (i["sha256"] and _sha256(i["path"]) != i["sha256"])]
+    if changed:
+        raise FatalError(f"{len(changed)} input shard(s) changed or missing since the manifest was written: "
+                         + ", ".join(changed[:5]))
+    return run(spec_from_mapping(manifest["spec"]), out, progress=progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.mix", description=__doc__.split("\n")[0])
+    parser.add_argument("spec", help="mixture spec (YAML or TOML)")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    print(format_manifest(run(load_spec(args.spec), args.out, progress=True)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

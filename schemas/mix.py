@@ -1,0 +1,28 @@
+"""Schemas of training mixtures and of the token-count cache."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from schemas._base import field
+
+MIXTURE = pa.schema(
+    [
+        field("source", pa.string(), "Mixture source (the spec's source name) this row was drawn for."),
+        field("id", pa.string(), "Document id in its dataset."),
+        field("text", pa.string(), "Training text (the source's text column, e.g. fim_text falling back to text for code)."),
+        field("tokens", pa.int64(), "Tokens of text under the mixture's tokenizer."),
+        field("epoch", pa.int32(), "Pass over the source this copy belongs to (0 = first; >0 = up-sampled repeat)."),
+        field("dataset", pa.string(), "Dataset the row came from (pages, code_samples, ...)."),
+        field("source_shard", pa.string(), "Provenance: the input shard."),
+        field("source_row", pa.int64(), "Provenance: the row in source_shard."),
+        field("url", pa.string(), "URL of the document, when its dataset has one."),
+        field("crawl", pa.string(), "Crawl of the document, when its dataset has one."),
+    ],
+    metadata={"dataset": "mixture", "description": "Rows of a training mixture, shuffled, with provenance."},
+)
+
+TOKEN_COUNTS = pa.schema(
+    [field("tokens", pa.int64(), "Tokens of the row's text; row i of this file is row i of the shard.")],
+    metadata={"description": "Token-count cache aligned with one dataset shard."},
+)
