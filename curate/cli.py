@@ -57,9 +57,16 @@ def cmd_extract(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from curate.query import connect
+    if args.db:
+        import duckdb
 
-    con = connect(args.root)
+        con = duckdb.connect(args.db, read_only=True)
+    elif args.root:
+        from curate.query import open_root
+
+        con = open_root(args.root)
+    else:
+        raise SystemExit("curate query: give --root DIR or --db CATALOG")
     rel = con.sql(args.sql)
     if rel is None:
         return 0
@@ -161,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="run SQL over the datasets of an output root")
     p.add_argument("sql")
-    p.add_argument("--root", required=True)
+    p.add_argument("--root", help="output root: a view per dataset, removals, ledger")
+    p.add_argument("--db", help="a catalog written by `curate catalog` (instead of --root)")
     p.add_argument("--format", choices=["table", "csv", "json", "text"], default="table")
     p.add_argument("--max-rows", type=int, default=40)
     p.add_argument("--max-width", type=int, default=160)
@@ -173,13 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    from curate._cli_dedup import add_code_parser, add_parsers
+    from curate import _cli_dedup, _cli_mix
 
-    add_parsers(sub)
-    add_code_parser(sub)
+    _cli_dedup.add_parsers(sub)
+    _cli_dedup.add_code_parser(sub)
+    _cli_mix.add_parsers(sub)
 
     p = sub.add_parser("run", help="run a pipeline as a Prefect flow on Dask")
-    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code"])
+    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code", "mix"])
     p.add_argument("--config", required=True, help="TOML/YAML config of the pipeline")
     p.add_argument("--dask-address", help="existing scheduler (tcp://host:8786); default $CURATE_DASK_ADDRESS "
                                           "or a new local cluster")

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from flows import server
 
-PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code")
+PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code", "mix")
 
 
 @contextmanager
@@ -56,6 +56,11 @@ def _load(pipeline: str, config_path: str):
         from pipelines.code import CodeConfig
 
         return code_flow, CodeConfig.from_file(config_path)
+    if pipeline == "mix":
+        from flows.mixture import mixture_flow
+        from pipelines._mix_spec import load_spec
+
+        return mixture_flow, load_spec(config_path)
     raise SystemExit(f"unknown pipeline {pipeline!r}; choose from {', '.join(PIPELINES)}")
 
 

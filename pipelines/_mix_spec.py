@@ -34,6 +34,7 @@ class MixSpec:
     tokenizer: str | None = None              # None/"approx" or a tokenizer.json path
     rows_per_shard: int = 100_000
     checksums: bool = True                    # sha256 of every input shard in the manifest
+    out: str | None = None                    # output folder (flows; the CLI's --out overrides it)
 
     def budget(self, src: SourceSpec) -> int:
         if src.tokens is not None:

@@ -221,6 +221,16 @@ def finish(spec: MixSpec, out: Path, work: Path, plan: dict, outputs: list[str])
     return manifest
 
 
+def existing(spec: MixSpec, out: Path) -> dict | None:
+    """The manifest of a finished build of ``spec`` in ``out`` (None if not built yet)."""
+    if not (out / "manifest.json").exists():
+        return None
+    manifest = json.loads((out / "manifest.json").read_text())
+    if {**manifest["spec"], "out": None} == {**spec.to_dict(), "out": None}:
+        return manifest
+    raise FatalError(f"{out} holds a different mixture; choose another --out")
+
+
 def format_manifest(manifest: dict) -> str:
     lines = [f"mixture: {manifest['rows']} rows, {manifest['total_tokens']} tokens ({manifest['tokenizer']}), "
              f"{len(manifest['outputs'])} shards"]
@@ -231,14 +241,18 @@ def format_manifest(manifest: dict) -> str:
     return "\n".join(lines)
 
 
-def run(spec: MixSpec, out: str | Path, *, progress: bool = False) -> dict:
-    """Build the mixture under ``out`` (sequentially; flows/mixture.py maps steps 3 and 4)."""
-    out = Path(out)
-    if (out / "manifest.json").exists():
-        manifest = json.loads((out / "manifest.json").read_text())
-        if manifest["spec"] == spec.to_dict():
-            return manifest                                  # already built
-        raise FatalError(f"{out} holds a different mixture; choose another --out")
+def output_folder(spec: MixSpec, out: str | Path | None) -> Path:
+    if out is None and spec.out is None:
+        raise FatalError("no output folder: give --out or set out in the spec")
+    return Path(out if out is not None else spec.out)
+
+
+def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False) -> dict:
+    """Build the mixture under ``out`` (sequentially; flows/mixture.py maps steps 1, 3 and 4)."""
+    out = output_folder(spec, out)
+    manifest = existing(spec, out)
+    if manifest:
+        return manifest
     work = out / "_work"
     plan = json.loads((work / "plan.json").read_text()) if (work / "plan.json").exists() else \
         plan_selection(spec, work)

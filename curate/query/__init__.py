@@ -1,5 +1,9 @@
 """Ad hoc SQL over an output root with DuckDB: one view per dataset."""
 
+from curate.query._catalog import add_removals, open_root, write_catalog
+from curate.query._report import render as render_report
+from curate.query._stats import collect as collect_stats
+from curate.query._stats import format_stats
 from curate.query._duck import connect, dataset_glob, sql_str, write_query
 
-__all__ = ["connect", "dataset_glob", "sql_str", "write_query"]
+__all__ = ["add_removals", "collect_stats", "format_stats", "render_report", "connect", "dataset_glob", "open_root", "sql_str", "write_catalog", "write_query"]

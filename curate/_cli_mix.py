@@ -1,0 +1,60 @@
+"""``curate catalog``, ``curate stats`` and ``curate mix`` (registered by curate.cli)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def cmd_catalog(args) -> int:
+    from curate.query import write_catalog
+
+    path, views = write_catalog(args.root, args.db)
+    print(f"catalog: {path}\nviews: {', '.join(views)}")
+    print(f'\nUse it directly:\n  duckdb {path} "SELECT pipeline, reason, count(*) FROM removals GROUP BY ALL"\n'
+          f'  curate query "SELECT * FROM removals WHERE id = \'...\'" --db {path}')
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from curate.io import write_atomic
+    from curate.query import collect_stats, format_stats, render_report
+
+    stats = collect_stats(args.root)
+    print(format_stats(stats))
+    if args.html:
+        write_atomic(Path(args.html), render_report(stats).encode())
+        print(f"\nHTML report: {args.html}")
+    return 0
+
+
+def cmd_mix(args) -> int:
+    from pipelines.mix import format_manifest, load_spec, rebuild, run
+
+    if args.rebuild:
+        manifest = rebuild(args.rebuild, args.out, progress=not args.quiet)
+    elif args.spec:
+        manifest = run(load_spec(args.spec), args.out, progress=not args.quiet)
+    else:
+        raise SystemExit("curate mix: give SPEC (or --rebuild MANIFEST) and --out DIR")
+    print(format_manifest(manifest))
+    print(f"\nmanifest: {Path(args.out) / 'manifest.json'}")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("catalog", help="write a DuckDB database with a view per dataset and `removals`")
+    p.add_argument("--root", required=True)
+    p.add_argument("--db", help="database file (default ROOT/catalog.duckdb)")
+    p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("stats", help="per-dataset counts, tokens and breakdowns; --html for a report")
+    p.add_argument("--root", required=True)
+    p.add_argument("--html", help="write a self-contained HTML report with charts")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("mix", help="a training mixture to a token budget from a spec (YAML/TOML)")
+    p.add_argument("spec", nargs="?", help="mixture spec")
+    p.add_argument("--out", required=True, help="output folder (mixture/ shards and manifest.json)")
+    p.add_argument("--rebuild", metavar="MANIFEST", help="rebuild exactly the mixture of this manifest")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_mix)

@@ -1,0 +1,70 @@
+"""A DuckDB catalog file over an output root, and the cross-pipeline ``removals`` view.
+
+``removals`` answers "why was this document removed?" with one row per removal:
+the pipeline and stage, a machine-readable reason, a human detail, and lineage.
+Its parts come from whichever datasets exist: ``rejected`` (ingestion, code
+filters), ``duplicates`` (rows not kept) and ``contamination``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from curate.query._duck import connect, dataset_glob, sql_str
+
+REMOVAL_COLUMNS = "pipeline, stage, reason, detail, id, url, crawl, warc_path, warc_offset, source_shard, source_row"
+
+_PARTS = {
+    "rejected": """SELECT CASE WHEN stage = 'code_filter' THEN 'code' ELSE 'ingest' END AS pipeline, stage, reason,
+                          detail, id, url, crawl, warc_path, warc_offset, NULL AS source_shard,
+                          NULL::BIGINT AS source_row FROM rejected""",
+    "duplicates": """SELECT 'dedup' AS pipeline, 'dedup' AS stage, reason,
+                            'duplicate of ' || coalesce(duplicate_of, '?') || coalesce(' (' || duplicate_of_crawl || ')', '')
+                            || ', cluster of ' || cluster_size || coalesce(', exact Jaccard ' || round(jaccard, 3), '')
+                            || ', run ' || run AS detail,
+                            id, url, crawl, warc_path, warc_offset, source_shard, source_row
+                     FROM duplicates WHERE NOT keep""",
+    "contamination": """SELECT 'decontaminate' AS pipeline, 'decontaminate' AS stage, 'benchmark_contamination' AS reason,
+                               benchmark || ' item ' || item || ' (' || part || '), ' || n || '-gram "' || ngram
+                               || '", ' || matches || ' matching n-grams' AS detail,
+                               id, url, crawl, warc_path, warc_offset, source_shard, source_row
+                        FROM contamination""",
+}
+
+
+def add_removals(con: duckdb.DuckDBPyConnection, root: str | Path) -> bool:
+    """Create the ``removals`` view from the datasets present; False when there are none."""
+    parts = [sql for name, sql in _PARTS.items() if any(Path(dataset_glob(root, name)).parent.glob("*.parquet"))]
+    if not parts:
+        return False
+    con.execute("CREATE OR REPLACE VIEW removals AS " + " UNION ALL ".join(
+        f"SELECT {REMOVAL_COLUMNS} FROM ({p})" for p in parts))
+    return True
+
+
+def open_root(root: str | Path, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """:func:`curate.query.connect` plus ``removals``: the views every query command sees."""
+    con = connect(root, database)
+    add_removals(con, root)
+    return con
+
+
+def write_catalog(root: str | Path, path: str | Path | None = None) -> tuple[Path, list[str]]:
+    """Write a DuckDB database file whose views read the root's Parquet files by absolute path.
+
+    Returns (database path, view names). Rewriting replaces the file atomically, so a
+    catalog open elsewhere keeps working until it is reopened.
+    """
+    root = Path(root).resolve()
+    path = Path(path) if path else root / "catalog.duckdb"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = open_root(root, str(tmp))
+    con.execute(f"CREATE OR REPLACE VIEW catalog_info AS SELECT {sql_str(str(root))} AS root, now() AS written")
+    views = [r[0] for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
+    con.close()
+    tmp.replace(path)
+    return path, views

@@ -1,0 +1,49 @@
+"""A self-contained HTML report with SVG bar charts (no scripts, no external files)."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+
+BAR = "#3b6ea5"
+CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222}
+h1{font-size:22px}h2{font-size:16px;margin:28px 0 6px}table{border-collapse:collapse}
+td,th{padding:3px 12px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:8px 28px}
+.note{color:#777}svg text{font:12px system-ui,sans-serif;fill:#333}"""
+
+
+def bar_chart(pairs: list[tuple], width: int = 520) -> str:
+    """Horizontal bars, one per (label, value), scaled to the largest value."""
+    if not pairs:
+        return '<p class="note">no data</p>'
+    top = max(float(v or 0) for _, v in pairs) or 1.0
+    row, label_w = 22, 230
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(pairs) + 6}" role="img">']
+    for i, (label, value) in enumerate(pairs):
+        y = i * row + 3
+        w = max(1.0, (width - label_w - 90) * float(value or 0) / top)
+        label = str(label)
+        text = html.escape(label if len(label) <= 34 else label[:33] + "…")
+        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{text}</text>'
+                     f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 6}" fill="{BAR}"/>'
+                     f'<text x="{label_w + w + 6:.1f}" y="{y + 15}">{int(value or 0):,}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render(stats: dict, title: str = "curate corpus report") -> str:
+    rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{d['rows']:,}</td>"
+                   f"<td>{'' if d['tokens'] is None else format(d['tokens'], ',')}</td></tr>"
+                   for n, d in stats["datasets"].items())
+    charts = "".join(f'<section><h2>{html.escape(t)}</h2>{bar_chart(p)}</section>'
+                     for t, p in stats["charts"].items())
+    missing = [] if any("Math score" in t for t in stats["charts"]) else \
+        ['<p class="note">No math scores yet: score histograms and per-round recall curves appear once '
+         'the math recall pipeline has written its datasets.</p>']
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+            f"<p class='note'>{html.escape(stats['root'])} &middot; {stamp}</p>"
+            f"<h2>Datasets</h2><table><tr><th>dataset</th><th>rows</th><th>tokens (approx.)</th></tr>{rows}</table>"
+            f"<div class='grid'>{charts}</div>{''.join(missing)}</body></html>")

@@ -1,0 +1,80 @@
+"""Corpus statistics over an output root (for ``curate stats`` and its HTML report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from curate.query._catalog import open_root
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+
+
+def _columns(con, view: str) -> set[str]:
+    return {r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
+
+
+def _pairs(con, sql: str) -> list[tuple]:
+    return [tuple(r) for r in con.execute(sql).fetchall()]
+
+
+def collect(root: str | Path, top: int = 12) -> dict:
+    """Counts, approximate tokens (characters / 4 where no token column exists), and the
+    breakdowns a report shows: domains, languages, lengths, removals, duplicates,
+    contamination, code languages, mixture sources."""
+    con = open_root(root)
+    views = _views(con)
+    out: dict = {"root": str(root), "datasets": {}, "charts": {}}
+    for view in sorted(views - {"removals", "ledger"}):
+        cols = _columns(con, view)
+        tokens = "sum(tokens)" if "tokens" in cols else "sum(n_chars) / 4" if "n_chars" in cols else "NULL"
+        rows, toks = con.execute(f"SELECT count(*), {tokens} FROM {view}").fetchall()[0]
+        out["datasets"][view] = {"rows": int(rows), "tokens": int(toks) if toks is not None else None}
+    charts = out["charts"]
+    if "pages" in views:
+        charts["Top domains (pages)"] = _pairs(con, f"SELECT coalesce(domain, '?'), count(*) FROM pages "
+                                                    f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {top}")
+        charts["Languages (pages)"] = _pairs(con, f"SELECT coalesce(lang, '?'), count(*) FROM pages "
+                                                  f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {top}")
+        charts["Page length, characters (pages)"] = _pairs(con, """
+            SELECT '<' || b, n FROM (SELECT CASE WHEN n_chars < 500 THEN 500 WHEN n_chars < 2000 THEN 2000
+                   WHEN n_chars < 8000 THEN 8000 WHEN n_chars < 32000 THEN 32000 ELSE 1000000000 END AS b,
+                   count(*) AS n FROM pages GROUP BY 1) ORDER BY b""")
+        if "math_score" in _columns(con, "pages"):
+            charts["Math score histogram (pages)"] = _pairs(con, """
+                SELECT printf('%.1f', floor(math_score * 10) / 10), count(*) FROM pages
+                WHERE math_score IS NOT NULL GROUP BY 1 ORDER BY 1""")
+    if "removals" in views:
+        charts["Removals by reason"] = _pairs(con, "SELECT pipeline || ': ' || reason, count(*) FROM removals "
+                                                   "GROUP BY 1 ORDER BY 2 DESC, 1")
+    if "duplicates" in views:
+        charts["Duplicate cluster sizes"] = _pairs(con, """
+            SELECT CASE WHEN cluster_size >= 10 THEN '10+' ELSE cluster_size::VARCHAR END, count(*)
+            FROM duplicates GROUP BY 1 ORDER BY min(cluster_size)""")
+    if "contamination" in views:
+        charts["Contaminated documents by benchmark"] = _pairs(con, "SELECT benchmark, count(DISTINCT id) "
+                                                                    "FROM contamination GROUP BY 1 ORDER BY 2 DESC, 1")
+    if "code_samples" in views:
+        charts["Code samples by language"] = _pairs(con, "SELECT language, count(*) FROM code_samples "
+                                                         "GROUP BY 1 ORDER BY 2 DESC, 1")
+        charts["FIM modes (code samples)"] = _pairs(con, "SELECT coalesce(fim_mode, 'none'), count(*) "
+                                                         "FROM code_samples GROUP BY 1 ORDER BY 1")
+    if "mixture" in views:
+        charts["Mixture tokens by source"] = _pairs(con, "SELECT source, sum(tokens) FROM mixture "
+                                                         "GROUP BY 1 ORDER BY 2 DESC")
+    con.close()
+    return out
+
+
+def format_stats(stats: dict) -> str:
+    lines = [f"root: {stats['root']}", "", f"{'dataset':16s} {'rows':>12s} {'tokens (approx.)':>18s}"]
+    for name, d in stats["datasets"].items():
+        tok = f"{d['tokens']:,}" if d["tokens"] is not None else "-"
+        lines.append(f"{name:16s} {d['rows']:>12,} {tok:>18s}")
+    for title, pairs in stats["charts"].items():
+        lines += ["", title]
+        lines += [f"  {str(k):40s} {v:>10,}" for k, v in pairs]
+    return "\n".join(lines)
