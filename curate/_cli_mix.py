@@ -31,9 +31,9 @@ def cmd_mix(args) -> int:
     from pipelines.mix import format_manifest, load_spec, rebuild, run
 
     if args.rebuild:
-        manifest = rebuild(args.rebuild, args.out, progress=not args.quiet)
+        manifest = rebuild(args.rebuild, args.out, progress=not args.quiet, workers=args.workers)
     elif args.spec:
-        manifest = run(load_spec(args.spec), args.out, progress=not args.quiet)
+        manifest = run(load_spec(args.spec), args.out, progress=not args.quiet, workers=args.workers)
     else:
         raise SystemExit("curate mix: give SPEC (or --rebuild MANIFEST) and --out DIR")
     print(format_manifest(manifest))
@@ -56,5 +56,6 @@ def add_parsers(sub) -> None:
     p.add_argument("spec", nargs="?", help="mixture spec")
     p.add_argument("--out", required=True, help="output folder (mixture/ shards and manifest.json)")
     p.add_argument("--rebuild", metavar="MANIFEST", help="rebuild exactly the mixture of this manifest")
+    p.add_argument("--workers", type=int, default=1, help="processes for routing and writing shards")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_mix)

@@ -40,3 +40,16 @@ def config_main(argv: list[str] | None, module: str, doc: str, config_cls, run: 
     summary = run(config_cls.from_file(args.config), progress=True)
     print(summary.format())
     return 1 if getattr(summary, "failed", None) else 0
+
+
+def pool_map(fn, args: list[tuple], workers: int):
+    """``fn(*a)`` for each ``a``, in order; in worker processes when ``workers`` > 1."""
+    if workers <= 1 or len(args) <= 1:
+        for a in args:
+            yield fn(*a)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        yield from pool.map(fn, *zip(*args))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 import time
 
-from pipelines._common import config_main, progress_bar
+from pipelines._common import config_main, pool_map, progress_bar
 from pipelines._dedup_decide import decide
 from pipelines._dedup_plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
 from pipelines._dedup_steps import bucket_edges, number_nodes, sketch_shard
@@ -37,19 +37,6 @@ def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400)
                           ngram=config.ngram, threshold=config.jaccard_threshold, sample=sample, seed=config.seed)
 
 
-def _pool_map(fn, args: list[tuple], workers: int):
-    """``fn(*a)`` for each ``a``, in order; in worker processes when ``workers`` > 1."""
-    if workers <= 1 or len(args) <= 1:
-        for a in args:
-            yield fn(*a)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        yield from pool.map(fn, *zip(*args))
-
-
 def run(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=None) -> DedupSummary:
     """Run every step not yet done; ``workers`` processes share the per-shard and
     per-kind steps (flows/dedup.py maps the same steps on Dask instead)."""
@@ -60,13 +47,13 @@ def run(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=No
     say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
     bar = progress_bar(progress, total=len(p.shards), unit=" shard", desc="sketch")
     docs = 0
-    for n in _pool_map(sketch_shard, [(config, p, i) for i in range(len(p.shards))], workers):
+    for n in pool_map(sketch_shard, [(config, p, i) for i in range(len(p.shards))], workers):
         docs += n
         bar.update()
         bar.set_postfix(docs=docs, rate=f"{docs / (time.monotonic() - t0):.0f}/s")
     bar.close()
     say(f"numbered {number_nodes(config, p)} documents ({time.monotonic() - t0:.1f}s)")
-    edges = sum(_pool_map(bucket_edges, [(config, p, kind) for kind in config.kinds], workers))
+    edges = sum(pool_map(bucket_edges, [(config, p, kind) for kind in config.kinds], workers))
     say(f"{edges} candidate edges ({time.monotonic() - t0:.1f}s); clustering")
     summary = decide(config, p, log=say)
     summary.seconds = time.monotonic() - t0

@@ -34,7 +34,7 @@ from curate.errors import FatalError
 from curate.io import write_atomic
 from curate.mix import get_tokenizer, rng_for, select
 from curate.query import sql_str
-from pipelines._common import progress_bar
+from pipelines._common import pool_map, progress_bar
 from pipelines._mix_spec import MixSpec, SourceSpec, load_spec, spec_from_mapping
 from schemas import MIXTURE
 from schemas.mix import TOKEN_COUNTS
@@ -43,10 +43,10 @@ _ITEMS = pa.schema([("src", pa.int16()), ("shard", pa.int32()), ("row", pa.int64
                     ("tokens", pa.int64()), ("key", pa.uint64()), ("bucket", pa.int32())])
 
 
-def _write(table: pa.Table, path: Path, schema: pa.Schema) -> None:
+def _write(table: pa.Table, path: Path, schema: pa.Schema, compression: str = "zstd") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table.cast(schema), tmp, compression="zstd", row_group_size=50_000)
+    pq.write_table(table.cast(schema), tmp, compression=compression, row_group_size=50_000)
     tmp.replace(path)
 
 
@@ -99,22 +99,26 @@ def _removed(root: Path) -> str | None:
 
 
 def candidates(spec: MixSpec, src: SourceSpec, files: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(file index, row) of the rows passing the source's filter, in file and row order."""
-    listed = "[" + ", ".join(sql_str(f) for f in files) + "]"
+    """(file index, row) of the rows passing the source's filter, in file and row order
+    (one query per file: no per-row file names travel through memory)."""
     conditions = [f"({src.where})"] if src.where else []
     removed = _removed(spec.root_of(src)) if src.exclude_removed else None
     if removed and "id" in pq.ParquetFile(files[0]).schema_arrow.names:
         conditions.append(f"id NOT IN ({removed})")
     where = " WHERE " + " AND ".join(conditions) if conditions else ""
+    con = duckdb.connect()
+    shard_of, rows = [], []
     try:
-        table = duckdb.sql(f"SELECT filename, file_row_number AS row FROM read_parquet({listed}, filename=true, "
-                           f"file_row_number=true){where} ORDER BY filename, row").to_arrow_table()
+        for i, f in enumerate(files):
+            found = con.sql(f"SELECT file_row_number FROM read_parquet({sql_str(f)}, file_row_number=true)"
+                            f"{where} ORDER BY 1").fetchnumpy()["file_row_number"]
+            rows.append(np.asarray(found, dtype=np.int64))
+            shard_of.append(np.full(len(found), i, np.int32))
     except duckdb.Error as exc:
         raise FatalError(f"source {src.name}: filter {src.where!r} failed: {exc}") from exc
-    index = {f: i for i, f in enumerate(files)}
-    names = table.column("filename").to_pylist()
-    return (np.array([index[n] for n in names], dtype=np.int32),
-            table.column("row").to_numpy().astype(np.int64))
+    finally:
+        con.close()
+    return np.concatenate(shard_of), np.concatenate(rows)
 
 
 def plan_selection(spec: MixSpec, work: Path) -> dict:
@@ -144,7 +148,14 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
     buckets = max(1, -(-items.num_rows // spec.rows_per_shard))
     items = items.append_column("key", pa.array(keys)).append_column(
         "bucket", pa.array((keys % np.uint64(buckets)).astype(np.int32)))
-    _write(items, work / "items.parquet", _ITEMS)
+    shard_col = items.column("shard").to_numpy()
+    order = np.argsort(shard_col, kind="stable")          # items are sorted by source first
+    items = items.take(pa.array(order))
+    shard_sorted = shard_col[order]
+    starts = np.searchsorted(shard_sorted, np.arange(len(inputs)), side="left")
+    ends = np.searchsorted(shard_sorted, np.arange(len(inputs)), side="right")
+    for i in range(len(inputs)):                            # one small file per input shard for step 3
+        _write(items.slice(starts[i], ends[i] - starts[i]), work / "items" / f"{i:06d}.parquet", _ITEMS, "lz4")
     plan = {"inputs": inputs, "buckets": buckets, "sources": stats}
     write_atomic(work / "plan.json", json.dumps(plan).encode())
     return plan
@@ -156,18 +167,22 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
     if done.exists():
         return int(done.read_text())
     shard = plan["inputs"][shard_index]
-    items = pq.read_table(work / "items.parquet", filters=[("shard", "=", shard_index)])
+    items = pq.read_table(work / "items" / f"{shard_index:06d}.parquet")
     names = pq.ParquetFile(shard).schema_arrow.names
+    meta_all = pq.read_table(shard, columns=[c for c in ("id", "url", "crawl") if c in names])
+    texts: dict[tuple, pa.Array] = {}                       # each text column set is read once per shard
     pieces = []
     for s in sorted(set(items.column("src").to_pylist())):
         src = spec.sources[s]
         mine = items.filter(pc.equal(items.column("src"), s))
         rows = mine.column("row").to_numpy()
-        meta = pq.read_table(shard, columns=[c for c in ("id", "url", "crawl") if c in names]).take(pa.array(rows))
+        meta = meta_all.take(pa.array(rows))
+        if src.text not in texts:
+            texts[src.text] = read_text(shard, src.text)
         n = mine.num_rows
         pieces.append(pa.table({
             "source": pa.array([src.name] * n), "id": meta.column("id") if "id" in names else pa.nulls(n, pa.string()),
-            "text": read_text(shard, src.text, rows), "tokens": mine.column("tokens"), "epoch": mine.column("epoch"),
+            "text": texts[src.text].take(pa.array(rows)), "tokens": mine.column("tokens"), "epoch": mine.column("epoch"),
             "dataset": pa.array([src.dataset] * n), "source_shard": pa.array([shard] * n), "source_row": pa.array(rows),
             "url": meta.column("url") if "url" in names else pa.nulls(n, pa.string()),
             "crawl": meta.column("crawl") if "crawl" in names else pa.nulls(n, pa.string()),
@@ -175,10 +190,14 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
     table = pa.concat_tables(pieces) if pieces else None
     count = 0
     if table is not None:
-        for b in sorted(set(table.column("bucket").to_pylist())):
-            part = table.filter(pc.equal(table.column("bucket"), b)).drop_columns(["bucket"])
+        table = table.sort_by("bucket")                     # then one slice per bucket
+        bucket_col = table.column("bucket").to_numpy()
+        edges = np.concatenate([[0], np.flatnonzero(np.diff(bucket_col)) + 1, [len(bucket_col)]])
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            b = int(bucket_col[lo])
+            part = table.slice(lo, hi - lo).drop_columns(["bucket"])
             _write(part, work / "buckets" / f"{b:05d}" / f"{shard_index:06d}.parquet",
-                   MIXTURE.append(pa.field("key", pa.uint64())))
+                   MIXTURE.append(pa.field("key", pa.uint64())), "lz4")
             count += part.num_rows
     done.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(done, str(count).encode())
@@ -226,7 +245,8 @@ def existing(spec: MixSpec, out: Path) -> dict | None:
     if not (out / "manifest.json").exists():
         return None
     manifest = json.loads((out / "manifest.json").read_text())
-    if {**manifest["spec"], "out": None} == {**spec.to_dict(), "out": None}:
+    mine = json.loads(json.dumps(spec.to_dict()))          # tuples and lists compare alike after JSON
+    if {**manifest["spec"], "out": None} == {**mine, "out": None}:
         return manifest
     raise FatalError(f"{out} holds a different mixture; choose another --out")
 
@@ -247,8 +267,9 @@ def output_folder(spec: MixSpec, out: str | Path | None) -> Path:
     return Path(out if out is not None else spec.out)
 
 
-def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False) -> dict:
-    """Build the mixture under ``out`` (sequentially; flows/mixture.py maps steps 1, 3 and 4)."""
+def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
+    """Build the mixture under ``out``; ``workers`` processes share steps 3 and 4
+    (flows/mixture.py maps steps 1, 3 and 4 on Dask instead)."""
     out = output_folder(spec, out)
     manifest = existing(spec, out)
     if manifest:
@@ -257,18 +278,17 @@ def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False)
     plan = json.loads((work / "plan.json").read_text()) if (work / "plan.json").exists() else \
         plan_selection(spec, work)
     bar = progress_bar(progress, total=len(plan["inputs"]) + plan["buckets"], unit=" step", desc="mix")
-    for i in range(len(plan["inputs"])):
-        route(spec, work, plan, i)
+    for _ in pool_map(route, [(spec, work, plan, i) for i in range(len(plan["inputs"]))], workers):
         bar.update()
     outputs = []
-    for b in range(plan["buckets"]):
-        outputs.append(write_bucket(out, work, b))
+    for path in pool_map(write_bucket, [(out, work, b) for b in range(plan["buckets"])], workers):
+        outputs.append(path)
         bar.update()
     bar.close()
     return finish(spec, out, work, plan, outputs)
 
 
-def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = False) -> dict:
+def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = False, workers: int = 1) -> dict:
     """The same mixture again from a manifest; refuses if an input shard changed."""
     manifest = json.loads(Path(manifest_path).read_text())
     changed = [i["path"] for i in manifest["inputs"]
@@ -276,7 +296,7 @@ def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = Fals
     if changed:
         raise FatalError(f"{len(changed)} input shard(s) changed or missing since the manifest was written: "
                          + ", ".join(changed[:5]))
-    return run(spec_from_mapping(manifest["spec"]), out, progress=progress)
+    return run(spec_from_mapping(manifest["spec"]), out, progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> int:
