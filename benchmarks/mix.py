@@ -3,7 +3,8 @@
 Generates ``--rows`` pages-like rows of about ``--row-bytes`` of text (real words from
 ../shared/data/math_text) in ``--shards`` shards, a quarter flagged ``has_math``, then
 builds a two-source mixture (56% math up-sampled to at most 4 epochs, 44% the rest)
-to half the available tokens, and prints rows/s and GB/s (text bytes written).
+as large as the input (about as many rows out as in), and prints rows/s and GB/s
+(text bytes written).
 Baseline, same rows and machine: one DuckDB query that samples by a document rate
 and shuffles by a hash (what a count-based mix does), written with DuckDB's COPY.
 
@@ -74,7 +75,7 @@ def main() -> None:
     print(f"data: {args.rows} rows in {args.shards} shards ({gb_in:.2f} GB zstd), ready in {time.monotonic() - t0:.0f}s",
           flush=True)
     available = args.rows * args.row_bytes // 4
-    spec = spec_from_mapping({"name": "bench", "root": str(root), "total_tokens": available // 2, "seed": 1,
+    spec = spec_from_mapping({"name": "bench", "root": str(root), "total_tokens": available, "seed": 1,
                               "checksums": False, "sources": [
                                   {"name": "math", "dataset": "pages", "where": "has_math", "share": 0.56,
                                    "max_epochs": 4},
@@ -94,7 +95,7 @@ def main() -> None:
                         TO '{out}/baseline.parquet' (FORMAT parquet, COMPRESSION zstd)""")
         base = time.monotonic() - t0
         shares = ", ".join(f"{s['name']} {s['share']:.4f}" for s in manifest["sources"])
-        print(f"curate mix: {manifest['rows']:,} rows ({text_gb:.2f} GB of text) in {ours:.1f}s = "
+        print(f"input: {args.rows:,} rows; curate mix: {manifest['rows']:,} rows ({text_gb:.2f} GB of text) in {ours:.1f}s = "
               f"{manifest['rows'] / ours:,.0f} rows/s, {text_gb / ours:.3f} GB/s on {args.workers} workers; "
               f"shares {shares}")
         print(f"baseline (DuckDB sample by rate + hash shuffle, no token budget, no manifest): {base:.1f}s = "

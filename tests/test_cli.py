@@ -81,3 +81,31 @@ def test_dedup_and_decontaminate_commands_then_query_views(shared, tmp_path):
     assert sorted(r["benchmark"] for r in found if r["id"] == "leak") == ["gsm8k", "mgsm_en"]
     bad = curate("dedup", str(tmp_path / "nothing-here"), "--out", out)
     assert bad.returncode == 2 and "no Parquet input" in bad.stderr
+
+
+def test_mix_catalog_and_stats_commands(shared, tmp_path):
+    from tests.dedup.corpus import real_texts, write_pages
+
+    root = tmp_path / "root"
+    texts = real_texts(shared, chunk_words=150)
+    write_pages(root / "pages" / "s.parquet", [{"id": f"d{i}", "text": t, "lang": "en", "n_chars": len(t),
+                                                "has_math": "\\" in t} for i, t in enumerate(texts)])
+    spec = tmp_path / "mix.yaml"
+    spec.write_text(f"name: t\nroot: {root}\ntotal_tokens: 50000\nseed: 1\nrows_per_shard: 100\nsources:\n"
+                    "  - {name: math, dataset: pages, where: has_math, share: 0.7, max_epochs: 3}\n"
+                    "  - {name: other, dataset: pages, where: NOT has_math, share: 0.3}\n")
+    done = curate("mix", str(spec), "--out", str(root / "mixes" / "t"), "-q")
+    assert done.returncode == 0, done.stderr
+    assert "math" in done.stdout and "share 0.7" in done.stdout
+    again = curate("mix", "--rebuild", str(root / "mixes" / "t" / "manifest.json"), "--out", str(tmp_path / "t2"), "-q")
+    assert again.returncode == 0, again.stderr
+    cat = curate("catalog", "--root", str(root))
+    assert cat.returncode == 0 and "pages" in cat.stdout
+    q = curate("query", "SELECT count(*) AS n FROM pages", "--db", str(root / "catalog.duckdb"), "--format", "csv")
+    assert q.returncode == 0 and q.stdout.strip().splitlines()[-1] == str(len(texts))
+    stats = curate("stats", "--root", str(tmp_path / "t2"), "--html", str(tmp_path / "r.html"))
+    assert stats.returncode == 0, stats.stderr
+    assert "mixture" in stats.stdout and "Mixture tokens by source" in stats.stdout
+    assert "<svg" in (tmp_path / "r.html").read_text()
+    bad = curate("mix", str(spec), "--out", str(root / "mixes" / "t"), "-q")     # same spec again: no-op
+    assert bad.returncode == 0
