@@ -122,9 +122,11 @@ def candidates(spec: MixSpec, src: SourceSpec, files: list[str]) -> tuple[np.nda
 
 
 def plan_selection(spec: MixSpec, work: Path) -> dict:
-    """Step 2: ``work/items.parquet`` (every pick with its shuffle key and bucket) and per-source stats."""
+    """Step 2: ``work/items/<shard>.parquet`` (every pick with its shuffle key and output bucket,
+    grouped by input shard) and per-source stats in ``work/plan.json``."""
     inputs: list[str] = []
-    parts, stats = [], []
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("src", "shard", "row", "epoch", "tokens")}
+    stats = []
     for s, src in enumerate(spec.sources):
         files = source_files(spec, src)
         inputs += [f for f in files if f not in inputs]
@@ -134,26 +136,28 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
         tokens = np.concatenate(per_file).astype(np.int64)[offsets[shard_of] + rows] if len(rows) else \
             np.zeros(0, np.int64)
         chosen = select(tokens, spec.budget(src), src.max_epochs, spec.seed, src.name)
-        glob_shard = np.array([inputs.index(files[i]) for i in range(len(files))], dtype=np.int32)
-        parts.append(pa.table({"src": np.full(len(chosen.index), s, np.int16),
-                               "shard": glob_shard[shard_of[chosen.index]] if len(chosen.index) else np.zeros(0, np.int32),
-                               "row": rows[chosen.index], "epoch": chosen.epoch, "tokens": tokens[chosen.index]}))
+        glob_shard = np.array([inputs.index(f) for f in files], dtype=np.int32)
+        cols["src"].append(np.full(len(chosen.index), s, np.int16))
+        cols["shard"].append(glob_shard[shard_of[chosen.index]])
+        cols["row"].append(rows[chosen.index])
+        cols["epoch"].append(chosen.epoch)
+        cols["tokens"].append(tokens[chosen.index])
         stats.append({"name": src.name, "dataset": src.dataset, "where": src.where, "candidates": int(len(rows)),
                       "available_tokens": chosen.available, "target_tokens": chosen.target,
                       "rows": int(len(chosen.index)), "tokens": chosen.tokens, "epochs": round(chosen.epochs, 4),
                       "short_by": max(chosen.target - chosen.tokens, 0) if chosen.capped else 0})
-    items = pa.concat_tables(parts).sort_by([("src", "ascending"), ("shard", "ascending"), ("row", "ascending"),
-                                             ("epoch", "ascending")])
-    keys = rng_for(spec.seed, "shuffle").integers(0, 2**63, items.num_rows, dtype=np.uint64)
-    buckets = max(1, -(-items.num_rows // spec.rows_per_shard))
-    items = items.append_column("key", pa.array(keys)).append_column(
-        "bucket", pa.array((keys % np.uint64(buckets)).astype(np.int32)))
-    shard_col = items.column("shard").to_numpy()
-    order = np.argsort(shard_col, kind="stable")          # items are sorted by source first
-    items = items.take(pa.array(order))
-    shard_sorted = shard_col[order]
-    starts = np.searchsorted(shard_sorted, np.arange(len(inputs)), side="left")
-    ends = np.searchsorted(shard_sorted, np.arange(len(inputs)), side="right")
+    arrays = {k: np.concatenate(v) for k, v in cols.items()}
+    # canonical order (shard, source, row, epoch): it fixes which pick gets which key, and groups by shard
+    order = np.lexsort((arrays["epoch"], arrays["row"], arrays["src"], arrays["shard"]))
+    arrays = {k: v[order] for k, v in arrays.items()}
+    n = len(order)
+    keys = rng_for(spec.seed, "shuffle").integers(0, 2**63, n, dtype=np.uint64)
+    buckets = max(1, -(-n // spec.rows_per_shard))
+    arrays["key"] = keys
+    arrays["bucket"] = (keys % np.uint64(buckets)).astype(np.int32)
+    items = pa.table(arrays, schema=_ITEMS)
+    starts = np.searchsorted(arrays["shard"], np.arange(len(inputs)), side="left")
+    ends = np.searchsorted(arrays["shard"], np.arange(len(inputs)), side="right")
     for i in range(len(inputs)):                            # one small file per input shard for step 3
         _write(items.slice(starts[i], ends[i] - starts[i]), work / "items" / f"{i:06d}.parquet", _ITEMS, "lz4")
     plan = {"inputs": inputs, "buckets": buckets, "sources": stats}
