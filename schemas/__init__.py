@@ -5,6 +5,7 @@ derived from them. Each field carries a ``description`` in its metadata.
 """
 
 from schemas._base import field, describe
+from schemas.arxiv import ARXIVCAP, FIGURES
 from schemas.code import CODE_FILES, CODE_SAMPLES
 from schemas.dedup import CONTAMINATION, DUPLICATES
 from schemas.mix import MIXTURE
@@ -19,6 +20,8 @@ DATASETS = {
     "code_samples": CODE_SAMPLES,
     "code_files": CODE_FILES,
     "mixture": MIXTURE,
+    "figures": FIGURES,
+    "arxivcap": ARXIVCAP,
 }
 
-__all__ = ["CODE_FILES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MIXTURE", "PAGES", "REJECTED", "field", "describe"]
+__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MIXTURE", "PAGES", "REJECTED", "field", "describe"]

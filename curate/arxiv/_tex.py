@@ -1,0 +1,203 @@
+"""LaTeX source handling: comments, argument groups, the main file, includes, macros, graphicspath.
+
+Only what figure extraction needs, written for robustness on real arXiv sources
+rather than for full TeX semantics: includes are followed with loop and depth
+protection, zero- to two-argument ``\\newcommand``/``\\def`` macros are expanded
+where captions use them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+_COMMENT = re.compile(r"(?<!\\)((?:\\\\)*)%[^\n]*")
+_INCLUDE = re.compile(r"\\(input|include|subfile|import|subimport|includefrom|subincludefrom)\s*(\*?)\s*\{")
+_NEWCOMMAND = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\s*\\([A-Za-z@]+)\s*\}?\s*(?:\[(\d)\])?\s*(?:\[[^\]]*\])?\s*\{")
+_DEF = re.compile(r"\\def\s*\\([A-Za-z@]+)\s*((?:#\d)*)\s*\{")
+MAX_DEPTH = 12
+FILE_MARK = "\x00"
+
+
+def strip_comments(text: str) -> str:
+    """Remove ``%`` comments; ``\\%`` is a percent sign, ``\\\\%`` a line break then a comment."""
+    text = re.sub(r"\\begin\{comment\}.*?\\end\{comment\}", "", text, flags=re.S)
+    return _COMMENT.sub(lambda m: m.group(1), text)
+
+
+def group(text: str, pos: int, open_: str = "{", close: str = "}") -> tuple[str, int] | None:
+    """The balanced group starting at ``text[pos]`` (after whitespace): (content, index after it)."""
+    while pos < len(text) and text[pos] in " \t\n":
+        pos += 1
+    if pos >= len(text) or text[pos] != open_:
+        return None
+    depth, i = 0, pos
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return text[pos + 1:i], i + 1
+        i += 1
+    return None
+
+
+def command_args(text: str, pos: int, optional: int = 1, required: int = 1) -> tuple[list, list, int]:
+    """Optional ``[...]`` then required ``{...}`` arguments after ``pos``: (optionals, requireds, end)."""
+    opts, reqs = [], []
+    for _ in range(optional):
+        g = group(text, pos, "[", "]")
+        if g is None:
+            break
+        opts.append(g[0])
+        pos = g[1]
+    for _ in range(required):
+        g = group(text, pos)
+        if g is None:
+            break
+        reqs.append(g[0])
+        pos = g[1]
+    return opts, reqs, pos
+
+
+def find_main(files: dict[str, str]) -> str | None:
+    """The .tex file with ``\\documentclass`` and ``\\begin{document}`` (the longest, if several)."""
+    mains = [p for p, t in files.items() if p.lower().endswith(".tex")
+             and "\\documentclass" in t and "\\begin{document}" in t]
+    if not mains:
+        mains = [p for p, t in files.items() if p.lower().endswith(".tex") and "\\begin{document}" in t]
+    return max(mains, key=lambda p: (len(files[p]), p)) if mains else None
+
+
+def _resolve(name: str, here: str, files: dict[str, str]) -> str | None:
+    name = name.strip().strip('"')
+    for base in (here, ""):
+        cand = posixpath.normpath(posixpath.join(base, name))
+        for path in (cand, cand + ".tex"):
+            if path in files:
+                return path
+    lower = {p.lower(): p for p in files}
+    for base in (here, ""):
+        cand = posixpath.normpath(posixpath.join(base, name)).lower()
+        for path in (cand, cand + ".tex"):
+            if path in lower:
+                return lower[path]
+    return None
+
+
+def flatten(files: dict[str, str], main: str, problems: list[str] | None = None) -> tuple[str, list[str]]:
+    """The main file with its includes inlined (comments stripped): (text, files used).
+
+    Include loops and depth beyond MAX_DEPTH are cut, and unresolved includes are
+    skipped, each noted in ``problems``.
+    """
+    problems = problems if problems is not None else []
+    used: list[str] = []
+
+    def expand(path: str, stack: tuple[str, ...]) -> str:
+        if path in stack:
+            problems.append(f"include loop: {' -> '.join(stack + (path,))}")
+            return ""
+        if len(stack) >= MAX_DEPTH:
+            problems.append(f"include depth above {MAX_DEPTH} at {path}")
+            return ""
+        used.append(path)
+        text = strip_comments(files[path]).replace(FILE_MARK, "")
+        here = posixpath.dirname(path)
+        out, pos = [], 0
+        for m in _INCLUDE.finditer(text):
+            if m.start() < pos:
+                continue
+            kind = m.group(1)
+            g1 = group(text, m.end() - 1)
+            if g1 is None:
+                continue
+            end, folder, name = g1[1], here, g1[0]
+            if kind in ("import", "subimport", "includefrom", "subincludefrom"):
+                g2 = group(text, end)
+                if g2 is None:
+                    continue
+                folder = posixpath.normpath(posixpath.join(here if kind.startswith("sub") else "", g1[0]))
+                name, end = g2[0], g2[1]
+            target = _resolve(name, folder, files)
+            out.append(text[pos:m.start()])
+            if target is None:
+                problems.append(f"unresolved \\{kind}{{{name}}} in {path}")
+            else:   # markers say which file the text that follows comes from
+                out += [f"{FILE_MARK}{target}{FILE_MARK}", expand(target, stack + (path,)),
+                        f"{FILE_MARK}{path}{FILE_MARK}"]
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+    return f"{FILE_MARK}{main}{FILE_MARK}" + expand(main, ()), used
+
+
+def file_at(text: str, pos: int) -> str | None:
+    """The source file of the flattened text at ``pos`` (from the markers :func:`flatten` leaves)."""
+    end = text.rfind(FILE_MARK, 0, pos)
+    if end < 0:
+        return None
+    start = text.rfind(FILE_MARK, 0, end)
+    return text[start + 1:end] if start >= 0 else None
+
+
+def macros(text: str) -> dict[str, tuple[int, str]]:
+    """Simple macro definitions: name -> (number of arguments, body)."""
+    found: dict[str, tuple[int, str]] = {}
+    for m in _NEWCOMMAND.finditer(text):
+        g = group(text, m.end() - 1)
+        if g:
+            found.setdefault(m.group(1), (int(m.group(2) or 0), g[0]))
+    for m in _DEF.finditer(text):
+        g = group(text, m.end() - 1)
+        if g:
+            found.setdefault(m.group(1), (len(m.group(2)) // 2, g[0]))
+    return found
+
+
+def expand_macros(text: str, defs: dict[str, tuple[int, str]], rounds: int = 5) -> str:
+    """Expand uses of ``defs`` in ``text`` (a few rounds, for macros using macros)."""
+    if not defs:
+        return text
+    pattern = re.compile(r"\\(" + "|".join(sorted(map(re.escape, defs), key=len, reverse=True)) + r")(?![A-Za-z@])")
+    for _ in range(rounds):
+        out, pos, changed = [], 0, False
+        for m in pattern.finditer(text):
+            if m.start() < pos:
+                continue
+            nargs, body = defs[m.group(1)]
+            end = m.end()
+            args = []
+            for _ in range(nargs):
+                g = group(text, end)
+                if g is None:
+                    break
+                args.append(g[0])
+                end = g[1]
+            if len(args) < nargs:
+                continue
+            for i, a in enumerate(args, 1):
+                body = body.replace(f"#{i}", a)
+            out += [text[pos:m.start()], body]
+            pos, changed = end, True
+        out.append(text[pos:])
+        text = "".join(out)
+        if not changed:
+            break
+    return text
+
+
+def graphicspath(text: str) -> list[str]:
+    """Folders of ``\\graphicspath{{a/}{b/}}`` (any spacing, commas or newlines between groups)."""
+    dirs = []
+    for m in re.finditer(r"\\graphicspath\s*\{", text):
+        g = group(text, m.end() - 1)
+        if g:
+            dirs += [d.strip() for d in re.findall(r"\{([^{}]*)\}", g[0])]
+    return dirs
