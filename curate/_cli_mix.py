@@ -1,4 +1,4 @@
-"""``curate catalog``, ``curate stats`` and ``curate mix`` (registered by curate.cli)."""
+"""``curate catalog``, ``stats``, ``mix`` and ``arxiv`` (registered by curate.cli)."""
 
 from __future__ import annotations
 
@@ -59,3 +59,37 @@ def add_parsers(sub) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes for routing and writing shards")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_mix)
+
+
+def cmd_arxiv(args) -> int:
+    from pipelines.arxiv import ArxivConfig, run
+
+    overrides = {k: getattr(args, k) for k in ("out", "dpi", "min_caption_chars") if getattr(args, k) is not None}
+    if args.arxivcap:
+        overrides["arxivcap"] = True
+    if args.sources:
+        overrides["sources"] = tuple(args.sources)
+    if args.config:
+        config = ArxivConfig.from_file(args.config, **overrides)
+    elif args.sources and args.out:
+        config = ArxivConfig(**overrides)
+    else:
+        raise SystemExit("curate arxiv: give SOURCE... and --out DIR (or --config FILE)")
+    summary = run(config, progress=not args.quiet)
+    print(summary.format())
+    print(f'\nNext:\n  curate query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
+          f'FROM figures" --root {config.out}')
+    return 1 if summary.failed else 0
+
+
+def add_arxiv_parser(sub) -> None:
+    p = sub.add_parser("arxiv", help="figure-caption pairs from arXiv LaTeX sources, images as PNG")
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="paper folder, arXiv source file (.gz/.tar.gz/.tex), bulk arXiv_src_*.tar, or URL")
+    p.add_argument("--out", help="output root (figures/, rejected/, arxivcap/)")
+    p.add_argument("--config", help="TOML/YAML with ArxivConfig keys")
+    p.add_argument("--dpi", type=int, help="rendering resolution for PDF/EPS figures (default 100)")
+    p.add_argument("--min-caption-chars", type=int, help="shorter captions are left out (default 10)")
+    p.add_argument("--arxivcap", action="store_true", help="also write ArxivCap's one-row-per-paper layout")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_arxiv)

@@ -186,9 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_dedup.add_parsers(sub)
     _cli_dedup.add_code_parser(sub)
     _cli_mix.add_parsers(sub)
+    _cli_mix.add_arxiv_parser(sub)
 
     p = sub.add_parser("run", help="run a pipeline as a Prefect flow on Dask")
-    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code", "mix"])
+    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv"])
     p.add_argument("--config", required=True, help="TOML/YAML config of the pipeline")
     p.add_argument("--dask-address", help="existing scheduler (tcp://host:8786); default $CURATE_DASK_ADDRESS "
                                           "or a new local cluster")

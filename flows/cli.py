@@ -8,7 +8,7 @@ from typing import Iterator
 
 from flows import server
 
-PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code", "mix")
+PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv")
 
 
 @contextmanager
@@ -61,6 +61,11 @@ def _load(pipeline: str, config_path: str):
         from pipelines._mix_spec import load_spec
 
         return mixture_flow, load_spec(config_path)
+    if pipeline == "arxiv":
+        from flows.arxiv import arxiv_flow
+        from pipelines.arxiv import ArxivConfig
+
+        return arxiv_flow, ArxivConfig.from_file(config_path)
     raise SystemExit(f"unknown pipeline {pipeline!r}; choose from {', '.join(PIPELINES)}")
 
 

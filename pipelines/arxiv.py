@@ -1,0 +1,160 @@
+"""arXiv job: paper sources in, ``figures`` (and optionally ``arxivcap``) and ``rejected`` shards out.
+
+Inputs: a paper's source folder, arXiv's per-paper source file (gzipped tar or
+gzipped .tex, by content), or a bulk ``arXiv_src_YYMM_NNN.tar``; local paths or
+http(s)/s3 URLs. One completion record per input: reruns skip finished inputs.
+Every left-out figure image is a ``rejected`` row with its reason (missing image,
+empty or short caption, unreadable or oversized image, include problems, unsafe
+tar members).
+
+Run without Prefect: ``curate arxiv SOURCE... --out DIR``.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curate.arxiv import FigureSettings, arxivcap_row, extract, read_papers
+from curate.errors import FatalError, ShardError
+from curate.io import Completion, Ledger, ShardStore
+from curate.io._ledger import DONE, FAILED
+from pipelines._common import config_main, progress_bar
+from pipelines._config import build, load_mapping
+from schemas import ARXIVCAP, FIGURES, REJECTED
+
+
+@dataclass(frozen=True)
+class ArxivConfig:
+    """Settings of an arXiv run (TOML/YAML keys have the same names)."""
+
+    sources: tuple[str, ...]
+    out: str
+    dpi: int = 100
+    max_pixels: int = 25_000_000
+    max_image_bytes: int = 50 << 20
+    max_paper_bytes: int = 200 << 20
+    min_caption_chars: int = 10
+    paper_seconds: float = 120.0
+    arxivcap: bool = False                  # also write the ArxivCap layout (one row per paper)
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "ArxivConfig":
+        data = load_mapping(path)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return build(cls, data)
+
+    @property
+    def settings(self) -> FigureSettings:
+        return FigureSettings(self.dpi, self.max_pixels, self.max_image_bytes, self.min_caption_chars,
+                              self.paper_seconds)
+
+
+@dataclass
+class ArxivSummary:
+    inputs: int = 0
+    skipped: int = 0
+    papers: int = 0
+    figures: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def format(self) -> str:
+        lines = [f"inputs: {self.inputs} processed, {self.skipped} already done, {len(self.failed)} failed",
+                 f"papers: {self.papers}, figure images written: {self.figures}",
+                 f"left out: {sum(self.rejected.values())}"]
+        lines += [f"  {r}: {n}" for r, n in sorted(self.rejected.items(), key=lambda kv: (-kv[1], kv[0]))]
+        lines.append(f"time: {self.seconds:.1f}s")
+        lines += [f"FAILED {s}: {e}" for s, e in self.failed]
+        return "\n".join(lines)
+
+
+def expand(sources) -> list[str]:
+    out = []
+    for s in sources:
+        if "://" in s:
+            out.append(s)
+            continue
+        hits = sorted(glob.glob(s)) if any(c in s for c in "*?[") else [s]
+        if not hits or not all(Path(h).exists() for h in hits):
+            raise FatalError(f"no paper source at {s}")
+        out += [str(Path(h).resolve()) for h in hits]
+    return sorted(dict.fromkeys(out))
+
+
+def source_key(source: str) -> str:
+    return f"arxiv-{source.rstrip('/').rsplit('/', 1)[-1][:60]}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+
+
+def process_source(config: ArxivConfig, source: str) -> Completion:
+    """Every paper of one input, committed together with its completion record."""
+    key = source_key(source)
+    datasets = {"figures": FIGURES, "rejected": REJECTED} | ({"arxivcap": ARXIVCAP} if config.arxivcap else {})
+    store = ShardStore(config.out, datasets, target_rows=2_000, target_bytes=256 << 20)
+    writers = store.begin(key)
+    done = Completion(key=key, source=source, status=DONE, config={"dpi": config.dpi})
+    t0 = time.monotonic()
+    reasons: Counter = Counter()
+    try:
+        for paper in read_papers(source, config.max_paper_bytes):
+            rows, rejected = extract(paper, config.settings)
+            done.records += 1
+            done.pages += len(rows)
+            writers["figures"].write_many(rows)
+            if config.arxivcap:
+                writers["arxivcap"].write(arxivcap_row(paper.paper_id, rows))
+            for what, reason, detail in rejected:
+                reasons[reason] += 1
+                writers["rejected"].write({"id": paper.paper_id, "url": f"arxiv://{paper.paper_id}/{what}",
+                                           "warc_path": paper.source, "stage": "arxiv", "reason": reason,
+                                           "detail": detail})
+    except ShardError as exc:
+        store.abort(key, writers)
+        done = Completion(key=key, source=source, status=FAILED, error=str(exc))
+    else:
+        done.shards = store.commit(key, writers)
+        done.reasons, done.rejected = dict(reasons), sum(reasons.values())
+    done.seconds = round(time.monotonic() - t0, 3)
+    Ledger(config.out).record(done)
+    return done
+
+
+def plan(config: ArxivConfig) -> tuple[list[str], int]:
+    sources = expand(config.sources)
+    ledger = Ledger(config.out)
+    todo = [s for s in sources if not ledger.is_done(source_key(s))]
+    return todo, len(sources) - len(todo)
+
+
+def run(config: ArxivConfig, *, progress: bool = False) -> ArxivSummary:
+    t0 = time.monotonic()
+    todo, skipped = plan(config)
+    summary = ArxivSummary(skipped=skipped)
+    bar = progress_bar(progress, total=len(todo), unit=" input", desc="arxiv")
+    for source in todo:
+        done = process_source(config, source)
+        summary.inputs += 1
+        summary.papers += done.records
+        summary.figures += done.pages
+        summary.rejected.update(done.reasons)
+        if done.status == FAILED:
+            summary.failed.append((source, done.error or ""))
+        bar.update()
+        bar.set_postfix(papers=summary.papers, figures=summary.figures)
+    bar.close()
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    return config_main(argv, "arxiv", __doc__, ArxivConfig, run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
