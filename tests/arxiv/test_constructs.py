@@ -216,3 +216,13 @@ def test_hostile_sources_are_refused_without_writing_outside(tmp_path):
                                                  rb"\end{document}", "big.png": png.getvalue()}),
                              FigureSettings(max_pixels=1_000_000))
     assert not rows and rejected[0][1] == "image_bomb"
+
+
+def test_paper_over_http_from_a_loopback_server(tmp_path):
+    from tests.http_server import CCServer
+
+    with CCServer("CC-MAIN-2024-10", []) as server:
+        server.files["/src/2401.00001"] = _targz(paper_files())
+        out = tmp_path / "out"
+        summary = run(ArxivConfig(sources=(f"{server.url}/src/2401.00001",), out=str(out)))
+    assert summary.papers == 1 and summary.figures == 18 and not summary.failed
