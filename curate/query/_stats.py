@@ -62,6 +62,9 @@ def collect(root: str | Path, top: int = 12) -> dict:
                                                          "GROUP BY 1 ORDER BY 2 DESC, 1")
         charts["FIM modes (code samples)"] = _pairs(con, "SELECT coalesce(fim_mode, 'none'), count(*) "
                                                          "FROM code_samples GROUP BY 1 ORDER BY 1")
+    if "figures" in views:
+        charts["Figure images by original format"] = _pairs(con, "SELECT image_format, count(*) FROM figures "
+                                                                  "GROUP BY 1 ORDER BY 2 DESC, 1")
     if "mixture" in views:
         charts["Mixture tokens by source"] = _pairs(con, "SELECT source, sum(tokens) FROM mixture "
                                                          "GROUP BY 1 ORDER BY 2 DESC")

@@ -185,11 +185,12 @@ def test_arxiv_source_formats_bulk_tar_and_pipeline(tmp_path):
     assert [p.paper_id for p in papers] == ["2401.00001", "2401.00002"]
     out = tmp_path / "out"
     summary = run(ArxivConfig(sources=(str(tmp_path / "arXiv_src_2401_001.tar"),), out=str(out), arxivcap=True))
-    assert summary.papers == 2 and summary.figures == 18 and summary.rejected["missing_image"] == 2
+    images = 18 if shutil.which("gs") else 17             # one EPS among them
+    assert summary.papers == 2 and summary.figures == images and summary.rejected["missing_image"] == 2
     from curate.query import connect
 
     con = connect(out)
-    assert con.execute("SELECT count(*) FROM figures WHERE paper_id = '2401.00001'").fetchall()[0][0] == 18
+    assert con.execute("SELECT count(*) FROM figures WHERE paper_id = '2401.00001'").fetchall()[0][0] == images
     cap = con.execute("SELECT len(caption_images) FROM arxivcap WHERE arxiv_id = '2401.00001'").fetchall()[0][0]
     assert cap == 12
     again = run(ArxivConfig(sources=(str(tmp_path / "arXiv_src_2401_001.tar"),), out=str(out), arxivcap=True))
@@ -230,4 +231,4 @@ def test_paper_over_http_from_a_loopback_server(tmp_path):
         server.files["/src/2401.00001"] = _targz(paper_files())
         out = tmp_path / "out"
         summary = run(ArxivConfig(sources=(f"{server.url}/src/2401.00001",), out=str(out)))
-    assert summary.papers == 1 and summary.figures == 18 and not summary.failed
+    assert summary.papers == 1 and summary.figures == (18 if shutil.which("gs") else 17) and not summary.failed
