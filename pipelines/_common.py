@@ -53,3 +53,58 @@ def pool_map(fn, args: list[tuple], workers: int):
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         yield from pool.map(fn, *zip(*args))
+
+
+def expand_inputs(sources, *, what: str = "input", allow_urls: bool = False) -> list[str]:
+    """Files, folders and globs (and URLs when allowed) as a sorted, de-duplicated list of absolute paths."""
+    import glob
+    from pathlib import Path
+
+    from curate.errors import FatalError
+
+    out: list[str] = []
+    for s in sources:
+        if allow_urls and "://" in s:
+            out.append(s)
+            continue
+        hits = sorted(glob.glob(s)) if any(c in s for c in "*?[") else [s]
+        if not hits or not all(Path(h).exists() for h in hits):
+            raise FatalError(f"no {what} at {s}")
+        out += [str(Path(h).resolve()) for h in hits]
+    return sorted(dict.fromkeys(out))
+
+
+def input_key(prefix: str, source: str) -> str:
+    """Ledger and shard key of one input: readable name plus a hash of the full path."""
+    import hashlib
+
+    name = source.rstrip("/").rsplit("/", 1)[-1][:60]
+    return f"{prefix}-{name}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+
+
+def pending(sources: list[str], out: str, prefix: str) -> tuple[list[str], int]:
+    """(inputs without a finished completion record, number already finished)."""
+    from curate.io import Ledger
+
+    ledger = Ledger(out)
+    todo = [s for s in sources if not ledger.is_done(input_key(prefix, s))]
+    return todo, len(sources) - len(todo)
+
+
+def close_input(store, key: str, writers: dict, done, reasons, started: float, out: str,
+                error: str | None = None):
+    """Commit (or, on ``error``, abort) an input's shards, then write its completion record."""
+    import time
+
+    from curate.io import Completion, Ledger
+    from curate.io._ledger import FAILED
+
+    if error is not None:
+        store.abort(key, writers)
+        done = Completion(key=key, source=done.source, status=FAILED, error=error)
+    else:
+        done.shards = store.commit(key, writers)
+        done.reasons, done.rejected = dict(reasons), sum(reasons.values())
+    done.seconds = round(time.monotonic() - started, 3)
+    Ledger(out).record(done)
+    return done

@@ -12,8 +12,6 @@ Run without Prefect: ``curate arxiv SOURCE... --out DIR``.
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import sys
 import time
 from collections import Counter
@@ -21,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curate.arxiv import FigureSettings, arxivcap_row, extract, read_papers
-from curate.errors import FatalError, ShardError
-from curate.io import Completion, Ledger, ShardStore
+from curate.errors import ShardError
+from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
-from pipelines._common import config_main, progress_bar
+from pipelines._common import close_input, config_main, expand_inputs, input_key, pending, progress_bar
 from pipelines._config import build, load_mapping
 from schemas import ARXIVCAP, FIGURES, REJECTED
 
@@ -76,20 +74,11 @@ class ArxivSummary:
 
 
 def expand(sources) -> list[str]:
-    out = []
-    for s in sources:
-        if "://" in s:
-            out.append(s)
-            continue
-        hits = sorted(glob.glob(s)) if any(c in s for c in "*?[") else [s]
-        if not hits or not all(Path(h).exists() for h in hits):
-            raise FatalError(f"no paper source at {s}")
-        out += [str(Path(h).resolve()) for h in hits]
-    return sorted(dict.fromkeys(out))
+    return expand_inputs(sources, what="paper source", allow_urls=True)
 
 
 def source_key(source: str) -> str:
-    return f"arxiv-{source.rstrip('/').rsplit('/', 1)[-1][:60]}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+    return input_key("arxiv", source)
 
 
 def process_source(config: ArxivConfig, source: str) -> Completion:
@@ -115,21 +104,12 @@ def process_source(config: ArxivConfig, source: str) -> Completion:
                                            "warc_path": paper.source, "stage": "arxiv", "reason": reason,
                                            "detail": detail})
     except ShardError as exc:
-        store.abort(key, writers)
-        done = Completion(key=key, source=source, status=FAILED, error=str(exc))
-    else:
-        done.shards = store.commit(key, writers)
-        done.reasons, done.rejected = dict(reasons), sum(reasons.values())
-    done.seconds = round(time.monotonic() - t0, 3)
-    Ledger(config.out).record(done)
-    return done
+        return close_input(store, key, writers, done, reasons, t0, config.out, error=str(exc))
+    return close_input(store, key, writers, done, reasons, t0, config.out)
 
 
 def plan(config: ArxivConfig) -> tuple[list[str], int]:
-    sources = expand(config.sources)
-    ledger = Ledger(config.out)
-    todo = [s for s in sources if not ledger.is_done(source_key(s))]
-    return todo, len(sources) - len(todo)
+    return pending(expand(config.sources), config.out, "arxiv")
 
 
 def run(config: ArxivConfig, *, progress: bool = False) -> ArxivSummary:

@@ -14,7 +14,6 @@ Run without Prefect: ``curate code SOURCE... --out DIR``.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import sys
 import time
@@ -24,10 +23,10 @@ from pathlib import Path
 
 from curate.code import DEEPSEEK, SampleSettings, build, read_source
 from curate.errors import FatalError, ShardError
-from curate.io import Completion, Ledger, ShardStore
+from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
 from pipelines import dedup as dd
-from pipelines._common import config_main, progress_bar
+from pipelines._common import close_input, config_main, expand_inputs, input_key, pending, progress_bar
 from pipelines._config import build as build_config
 from pipelines._config import load_mapping
 from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
@@ -92,17 +91,11 @@ class CodeSummary:
 
 
 def expand(sources) -> list[str]:
-    out: list[str] = []
-    for s in sources:
-        hits = sorted(glob.glob(s)) if any(c in s for c in "*?[") else [s]
-        if not hits or not all(Path(h).exists() for h in hits):
-            raise FatalError(f"no repository input at {s}")
-        out += [str(Path(h).resolve()) for h in hits]
-    return sorted(dict.fromkeys(out))
+    return expand_inputs(sources, what="repository input")
 
 
 def source_key(source: str) -> str:
-    return f"code-{Path(source).name[:60]}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+    return input_key("code", source)
 
 
 def process_source(config: CodeConfig, source: str) -> Completion:
@@ -129,21 +122,12 @@ def process_source(config: CodeConfig, source: str) -> Completion:
             done.config["files"] = done.config.get("files", 0) + len(files)
             done.config["bytes"] = done.config.get("bytes", 0) + sum(len(v) for v in repo.files.values())
     except ShardError as exc:
-        store.abort(key, writers)
-        done = Completion(key=key, source=source, status=FAILED, error=str(exc))
-    else:
-        done.shards = store.commit(key, writers)
-        done.reasons, done.rejected = dict(reasons), sum(reasons.values())
-    done.seconds = round(time.monotonic() - t0, 3)
-    Ledger(config.out).record(done)
-    return done
+        return close_input(store, key, writers, done, reasons, t0, config.out, error=str(exc))
+    return close_input(store, key, writers, done, reasons, t0, config.out)
 
 
 def plan(config: CodeConfig) -> tuple[list[str], int]:
-    sources = expand(config.sources)
-    ledger = Ledger(config.out)
-    todo = [s for s in sources if not ledger.is_done(source_key(s))]
-    return todo, len(sources) - len(todo)
+    return pending(expand(config.sources), config.out, "code")
 
 
 def dedup_samples(config: CodeConfig) -> int:

@@ -1,0 +1,95 @@
+"""Step 1 of a mixture and its inputs: shard lists, token counts (cached), candidate rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from curate.errors import FatalError
+from curate.mix import get_tokenizer
+from curate.query import sql_str
+from pipelines._mix_spec import MixSpec, SourceSpec
+from schemas.mix import TOKEN_COUNTS
+
+
+def _write(table: pa.Table, path: Path, schema: pa.Schema, compression: str = "zstd") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table.cast(schema), tmp, compression=compression, row_group_size=50_000)
+    tmp.replace(path)
+
+
+def source_files(spec: MixSpec, src: SourceSpec) -> list[str]:
+    files = sorted(str(p.resolve()) for p in (spec.root_of(src) / src.dataset).glob("*.parquet"))
+    if not files:
+        raise FatalError(f"source {src.name}: no shards of dataset {src.dataset} under {spec.root_of(src)}")
+    return files
+
+
+def token_cache(spec: MixSpec, src: SourceSpec, shard: str) -> Path:
+    name = get_tokenizer(spec.tokenizer).name
+    return spec.root_of(src) / "_tokens" / name / src.dataset / "+".join(src.text) / Path(shard).name
+
+
+def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
+    """Step 1: token counts of one shard (cached; recomputed when the shard changed)."""
+    cache = token_cache(spec, src, shard)
+    stamp = f"{Path(shard).stat().st_size}:{Path(shard).stat().st_mtime_ns}".encode()
+    if cache.exists():
+        table = pq.read_table(cache)
+        if (table.schema.metadata or {}).get(b"shard") == stamp:
+            return table.column("tokens").to_numpy()
+    texts = read_text(shard, src.text)
+    counts = get_tokenizer(spec.tokenizer).count(texts)
+    schema = TOKEN_COUNTS.with_metadata({**(TOKEN_COUNTS.metadata or {}), b"shard": stamp})
+    _write(pa.table({"tokens": counts}), cache, schema)
+    return counts
+
+
+def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = None) -> pa.Array:
+    """The first non-null of ``columns`` per row (optionally only ``rows``)."""
+    present = [c for c in columns if c in pq.ParquetFile(shard).schema_arrow.names]
+    if not present:
+        raise FatalError(f"{shard} has none of the text columns {list(columns)}")
+    table = pq.read_table(shard, columns=present)
+    if rows is not None:
+        table = table.take(pa.array(rows))
+    cols = [table.column(c).combine_chunks() for c in present]
+    return pc.coalesce(*cols) if len(cols) > 1 else cols[0]
+
+
+def _removed(root: Path) -> str | None:
+    parts = []
+    if any((root / "duplicates").glob("*.parquet")):
+        parts.append(f"SELECT id FROM read_parquet({sql_str(str(root / 'duplicates' / '*.parquet'))}) WHERE NOT keep")
+    if any((root / "contamination").glob("*.parquet")):
+        parts.append(f"SELECT id FROM read_parquet({sql_str(str(root / 'contamination' / '*.parquet'))})")
+    return " UNION ".join(parts) or None
+
+
+def candidates(spec: MixSpec, src: SourceSpec, files: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(file index, row) of the rows passing the source's filter, in file and row order
+    (one query per file: no per-row file names travel through memory)."""
+    conditions = [f"({src.where})"] if src.where else []
+    removed = _removed(spec.root_of(src)) if src.exclude_removed else None
+    if removed and "id" in pq.ParquetFile(files[0]).schema_arrow.names:
+        conditions.append(f"id NOT IN ({removed})")
+    where = " WHERE " + " AND ".join(conditions) if conditions else ""
+    con = duckdb.connect()
+    shard_of, rows = [], []
+    try:
+        for i, f in enumerate(files):
+            found = con.sql(f"SELECT file_row_number FROM read_parquet({sql_str(f)}, file_row_number=true)"
+                            f"{where} ORDER BY 1").fetchnumpy()["file_row_number"]
+            rows.append(np.asarray(found, dtype=np.int64))
+            shard_of.append(np.full(len(found), i, np.int32))
+    except duckdb.Error as exc:
+        raise FatalError(f"source {src.name}: filter {src.where!r} failed: {exc}") from exc
+    finally:
+        con.close()
+    return np.concatenate(shard_of), np.concatenate(rows)
