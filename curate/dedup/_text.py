@@ -72,20 +72,19 @@ def normalize(texts: pa.Array) -> pa.Array:
 def _separators(data: np.ndarray) -> np.ndarray:
     # ASCII: anything but a-z and 0-9 (uint8 wrap-around turns each range test into one compare)
     sep = (data - np.uint8(97) > 25) & (data - np.uint8(48) > 9) & (data < 128)
-    if len(data) < 3:
-        return sep
-    high = np.flatnonzero(data[:-2] >= 0xC2)            # lead bytes only; rare in most text
+    high = np.flatnonzero(data >= 0xC2)                 # lead bytes only; rare in most text
     if not len(high):
         return sep
-    lead, nxt, third = data[high], data[high + 1], data[high + 2]
+    padded = np.concatenate([data, np.zeros(2, np.uint8)])  # a character at the very end has its bytes too
+    lead, nxt, third = padded[high], padded[high + 1], padded[high + 2]
     # U+00A0..U+00BF (C2 A0..BF): NBSP and Latin-1 symbols (NFKC already turned letters like ª into ASCII)
     two = (lead == 0xC2) & (nxt >= 0xA0)
     # U+2000..U+206F (E2 80 xx, E2 81 xx): General Punctuation; U+3000..U+303F (E3 80 xx): CJK punctuation
     three = ((lead == 0xE2) & ((nxt == 0x80) | (nxt == 0x81))) | ((lead == 0xE3) & (nxt == 0x80) & (third <= 0xBF))
     at = high[two | three]
     sep[at] = True
-    sep[at + 1] = True
-    sep[high[three] + 2] = True
+    sep[np.minimum(at + 1, len(sep) - 1)] = True
+    sep[np.minimum(high[three] + 2, len(sep) - 1)] = True
     return sep
 
 

@@ -48,3 +48,8 @@ def test_ngram_hashes_do_not_depend_on_batch_composition():
     together = ngrams(words(pa.array(docs)), 5)[0]
     apart = np.concatenate([ngrams(words(pa.array([d])), 5)[0] for d in docs])
     assert np.array_equal(together, apart)
+
+
+def test_punctuation_at_the_very_end_of_a_batch():
+    w = words(pa.array(["ok", "dash at the end\u2014"]))
+    assert texts_of(w) == ["ok", "dash at the end"]
