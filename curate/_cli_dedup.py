@@ -13,6 +13,16 @@ def _overrides(args, fields) -> dict:
     return {f: getattr(args, f) for f in fields if getattr(args, f, None) is not None}
 
 
+def config_from(cls, args, overrides: dict, command: str, required=("out",)):
+    """``cls`` from --config (flags override it), or from the flags alone when they give every ``required``."""
+    if args.config:
+        return cls.from_file(args.config, **overrides)
+    if all(overrides.get(k) for k in required):
+        return cls(**overrides)
+XX
+    raise SystemExit(f"curate {command}: give {flags} (or --config FILE)")
+
+
 def cmd_dedup(args) -> int:
     from pipelines.dedup import DedupConfig, run
 
@@ -30,12 +40,7 @@ def cmd_dedup(args) -> int:
         overrides["urls"] = False
     if args.inputs:
         overrides["inputs"] = tuple(args.inputs)
-    if args.config:
-        config = DedupConfig.from_file(args.config, **overrides)
-    elif args.inputs and args.out:
-        config = DedupConfig(**overrides)
-    else:
-        raise SystemExit("curate dedup: give INPUT... and --out DIR (or --config FILE)")
+    config = config_from(DedupConfig, args, overrides, "dedup", ("inputs", "out"))
     summary = run(config, progress=not args.quiet, workers=args.workers)
     print(summary.format())
     if args.report:
@@ -57,12 +62,7 @@ def cmd_decontaminate(args) -> int:
         overrides["benchmarks"] = tuple(args.benchmarks)
     if args.only:
         overrides["only"] = tuple(args.only.split(","))
-    if args.config:
-        config = DecontamConfig.from_file(args.config, **overrides)
-    elif args.inputs and args.out and args.benchmarks:
-        config = DecontamConfig(**overrides)
-    else:
-        raise SystemExit("curate decontaminate: give INPUT..., --benchmarks PATH and --out DIR (or --config FILE)")
+    config = config_from(DecontamConfig, args, overrides, "decontaminate", ("inputs", "benchmarks", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
     print(f'\nWhich documents match which benchmark item?\n  curate query "SELECT id, benchmark, item, part, '
@@ -117,12 +117,7 @@ def cmd_code(args) -> int:
         overrides["dedup"] = False
     if args.sources:
         overrides["sources"] = tuple(args.sources)
-    if args.config:
-        config = CodeConfig.from_file(args.config, **overrides)
-    elif args.sources and args.out:
-        config = CodeConfig(**overrides)
-    else:
-        raise SystemExit("curate code: give SOURCE... and --out DIR (or --config FILE)")
+    config = config_from(CodeConfig, args, overrides, "code", ("sources", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
     print(f'\nNext:\n  curate query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" '

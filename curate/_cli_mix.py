@@ -62,6 +62,7 @@ def add_parsers(sub) -> None:
 
 
 def cmd_arxiv(args) -> int:
+    from curate._cli_dedup import config_from
     from pipelines.arxiv import ArxivConfig, run
 
     overrides = {k: getattr(args, k) for k in ("out", "dpi", "min_caption_chars") if getattr(args, k) is not None}
@@ -69,12 +70,7 @@ def cmd_arxiv(args) -> int:
         overrides["arxivcap"] = True
     if args.sources:
         overrides["sources"] = tuple(args.sources)
-    if args.config:
-        config = ArxivConfig.from_file(args.config, **overrides)
-    elif args.sources and args.out:
-        config = ArxivConfig(**overrides)
-    else:
-        raise SystemExit("curate arxiv: give SOURCE... and --out DIR (or --config FILE)")
+    config = config_from(ArxivConfig, args, overrides, "arxiv", ("sources", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
     print(f'\nNext:\n  curate query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
