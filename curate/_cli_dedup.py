@@ -19,7 +19,8 @@ def config_from(cls, args, overrides: dict, command: str, required=("out",)):
         return cls.from_file(args.config, **overrides)
     if all(overrides.get(k) for k in required):
         return cls(**overrides)
-XX
+    flags = ", ".join(k[:-1].upper() + "..." if k in ("inputs", "sources") else f"--{k.replace('_', '-')}"
+                      for k in required)
     raise SystemExit(f"curate {command}: give {flags} (or --config FILE)")
 
 
