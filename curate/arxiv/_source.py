@@ -8,7 +8,6 @@ reason; decompression stops at ``max_bytes`` (bombs), and so does a paper's tota
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 import zlib
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Iterator
 
 from curate.code._repo import _safe_name
 from curate.errors import ShardError
+from curate.io._tree import read_tree
 
 
 @dataclass
@@ -78,21 +78,9 @@ def _is_tar(data: bytes) -> bool:
 
 
 def from_folder(path: Path, max_bytes: int) -> Paper:
-    paper = Paper(path.name, str(path))
-    total = 0
-    for root, dirs, names in os.walk(path, followlinks=False):
-        dirs.sort()
-        for n in sorted(names):
-            full = Path(root) / n
-            rel = full.relative_to(path).as_posix()
-            if full.is_symlink():
-                paper.refused.append((rel, "unsafe_path", "symbolic link"))
-            elif total + full.stat().st_size > max_bytes:
-                paper.refused.append((rel, "paper_too_large", f"beyond {max_bytes} bytes"))
-            else:
-                paper.files[rel] = full.read_bytes()
-                total += len(paper.files[rel])
-    return paper
+    files, refused = read_tree(path, max_file_bytes=max_bytes, max_total_bytes=max_bytes, skip_dirs=(),
+                               total_reason="paper_too_large")
+    return Paper(path.name, str(path), files, refused)
 
 
 def read_papers(source: str, max_bytes: int = 200 << 20) -> Iterator[Paper]:

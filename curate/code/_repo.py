@@ -9,7 +9,6 @@ further than the limit (decompression bombs).
 
 from __future__ import annotations
 
-import os
 import posixpath
 import stat
 import tarfile
@@ -20,6 +19,7 @@ from typing import Iterator
 
 from curate.code import _filters as F
 from curate.errors import ShardError
+from curate.io._tree import read_tree
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 
@@ -49,20 +49,10 @@ def _strip_common_root(repo: Repository) -> None:
         repo.files = {p[len(top) + 1:]: data for p, data in repo.files.items()}
 
 
-def read_folder(path: Path, max_file_bytes: int) -> Repository:
-    repo = Repository(path.name, str(path))
-    for root, dirs, names in os.walk(path, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in sorted(names):
-            full = Path(root) / name
-            rel = full.relative_to(path).as_posix()
-            if full.is_symlink():
-                repo.refused.append((rel, F.UNSAFE_PATH, "symbolic link"))
-            elif full.stat().st_size > max_file_bytes:
-                repo.refused.append((rel, F.TOO_LARGE, f"{full.stat().st_size} bytes"))
-            else:
-                repo.files[rel] = full.read_bytes()
-    return repo
+def read_folder(path: Path, max_file_bytes: int, max_repo_bytes: int = 512 << 20) -> Repository:
+    files, refused = read_tree(path, max_file_bytes=max_file_bytes, max_total_bytes=max_repo_bytes,
+                               total_reason=F.TOO_LARGE)
+    return Repository(path.name, str(path), files, refused)
 
 
 def read_tar(path: Path, max_file_bytes: int, max_repo_bytes: int) -> Repository:
@@ -180,7 +170,7 @@ def read_source(source: str, max_file_bytes: int = 1 << 20, max_repo_bytes: int 
     """The repositories of one input: a folder, an archive, or a Parquet file."""
     path = Path(source)
     if path.is_dir():
-        yield read_folder(path, max_file_bytes)
+        yield read_folder(path, max_file_bytes, max_repo_bytes)
     elif source.endswith(".parquet"):
         yield from read_parquet_rows(path, max_file_bytes)
     elif source.endswith(".zip"):
