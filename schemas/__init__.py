@@ -8,6 +8,7 @@ from schemas._base import field, describe
 from schemas.arxiv import ARXIVCAP, FIGURES
 from schemas.code import CODE_FILES, CODE_SAMPLES
 from schemas.dedup import CONTAMINATION, DUPLICATES
+from schemas.math import MATH_DOMAINS, MATH_ROUNDS, MATH_SCORES, MATH_SEED, MATH_SELECTED
 from schemas.mix import MIXTURE
 from schemas.pages import PAGES, REJECTED
 
@@ -22,6 +23,11 @@ DATASETS = {
     "mixture": MIXTURE,
     "figures": FIGURES,
     "arxivcap": ARXIVCAP,
+    "math_scores": MATH_SCORES,
+    "math_selected": MATH_SELECTED,
+    "math_domains": MATH_DOMAINS,
+    "math_seed": MATH_SEED,
+    "math_rounds": MATH_ROUNDS,
 }
 
-__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MIXTURE", "PAGES", "REJECTED", "field", "describe"]
+__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "PAGES", "REJECTED", "field", "describe"]

@@ -1,7 +1,11 @@
-"""Math page classification (fastText, DeepSeekMath settings): seeds, training, scoring, metrics."""
+"""Math page classification (fastText, DeepSeekMath settings): seeds, training, scoring, metrics,
+URL-prefix annotations, and the cheap pre-extraction filter of the fast recall mode."""
 
-from curate.classify._fasttext import TrainParams, load, metrics, normalize, score, train, train_with_validation
+from curate.classify import _annotations as annotations
+from curate.classify._annotations import Decision, url_prefix
+from curate.classify._fasttext import (TrainParams, load, metrics, model_id, normalize, score, train,
+                                       train_with_validation)
 from curate.classify._seed import load_texts, query_texts
 
-__all__ = ["TrainParams", "load", "load_texts", "metrics", "normalize", "query_texts", "score", "train",
-           "train_with_validation"]
+__all__ = ["Decision", "TrainParams", "annotations", "load", "load_texts", "metrics", "model_id", "normalize",
+           "query_texts", "score", "train", "train_with_validation", "url_prefix"]

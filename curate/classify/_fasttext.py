@@ -127,3 +127,14 @@ def train_with_validation(positives: list[str], negatives: list[str], path: str 
               "negatives": len(neg_train)}, "validation": metrics(val_scores, truth), **meta}
     Path(str(path) + ".json").write_text(json.dumps(record, indent=1))
     return record
+
+
+def model_id(path: str | Path) -> str:
+    """A short stable id of a model file: its stem and the sha1 prefix of its bytes."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return f"{Path(path).stem}-{digest.hexdigest()[:10]}"

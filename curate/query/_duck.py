@@ -14,7 +14,11 @@ from schemas import DATASETS, describe
 
 
 def dataset_glob(root: str | Path, name: str) -> str:
-    return str(Path(root) / name / "*.parquet")
+    """Where ``name``'s shards are: ``root/name/`` or, for per-round datasets, ``root/round=*/name/``."""
+    root = Path(root)
+    if not any((root / name).glob("*.parquet")) and any(root.glob(f"round=*/{name}/*.parquet")):
+        return str(root / "round=*" / name / "*.parquet")
+    return str(root / name / "*.parquet")
 
 
 def sql_str(value: str) -> str:
@@ -26,9 +30,12 @@ def connect(root: str | Path, database: str = ":memory:") -> duckdb.DuckDBPyConn
     root = Path(root)
     con = duckdb.connect(database)
     for name, schema in DATASETS.items():
-        if not any((root / name).glob("*.parquet")):
+        pattern = dataset_glob(root, name)
+        if not any(root.glob(str(Path(pattern).relative_to(root)))):
             continue
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({sql_str(dataset_glob(root, name))})")
+        # hive_partitioning off: round=N folders must not add a second ``round`` column
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
+                    f"read_parquet({sql_str(pattern)}, hive_partitioning=false)")
         for column, text in describe(schema).items():
             if text:
                 con.execute(f"COMMENT ON COLUMN {name}.{column} IS {sql_str(text)}")

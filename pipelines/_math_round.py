@@ -1,0 +1,263 @@
+"""The steps of one math recall round, each resumable on its own (see pipelines/math_recall.py).
+
+Step order in round N: grow the seed from round N-1 (accepted prefixes), train, score every
+pages shard, select, discover domains and prefixes. Every step writes its output atomically
+and is skipped when that output exists, so a killed run resumes at the first missing step.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from curate import classify
+from curate.classify import annotations
+from curate.errors import ShardError
+from curate.io import Completion, Ledger, ShardStore, write_atomic
+from curate.io._ledger import DONE, FAILED
+from curate.mix import get_tokenizer
+from curate.query import sql_str, write_query
+from pipelines._common import input_key
+from pipelines._dedup_steps import read_batches
+from schemas import MATH_DOMAINS, MATH_SCORES, MATH_SEED, MATH_SELECTED
+
+SQL = Path(__file__).with_name("sql")
+_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*://"
+
+
+def round_dir(out: str | Path, n: int) -> Path:
+    return Path(out) / f"round={n}"
+
+
+def files(out: str | Path, n: int, dataset: str) -> str:
+    """SQL list literal of a round's shards of ``dataset`` (a glob)."""
+    return sql_str(str(round_dir(out, n) / dataset / "*.parquet"))
+
+
+def has(out: str | Path, n: int, dataset: str) -> bool:
+    return any((round_dir(out, n) / dataset).glob("*.parquet"))
+
+
+def prefix_sql(column: str, depth: int) -> str:
+    """DuckDB expression: ``host/seg1/../segD`` of a URL column (the SQL twin of ``url_prefix``)."""
+    host = f"lower(regexp_extract({column}, '{_SCHEME}(?:[^/?#@]*@)?([^/?#:]+)', 1))"
+    path = f"regexp_extract({column}, '{_SCHEME}[^/?#]*((?:/[^/?#]+){{0,{depth}}})', 1)"
+    return f"({host} || {path})"
+
+
+def pages_list(shards: list[str]) -> str:
+    return "[" + ", ".join(sql_str(s) for s in shards) + "]"
+
+
+def _connect(config) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = {sql_str(config.memory_limit)}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+# -- seed growth -------------------------------------------------------------------------------
+
+def _match_expr(decisions: dict[str, annotations.Decision]) -> str | None:
+    """CASE expression naming the accepted prefix a url lies under; the deepest decision wins."""
+    by_depth: dict[int, dict[bool, list[str]]] = {}
+    for d in decisions.values():
+        by_depth.setdefault(d.prefix.count("/"), {True: [], False: []})[d.math].append(d.prefix.lower().rstrip("/"))
+    if not any(v[True] for v in by_depth.values()):
+        return None
+    whens = []
+    for depth in sorted(by_depth, reverse=True):
+        expr = prefix_sql("s.url", depth)
+        for math, items in ((False, by_depth[depth][False]), (True, by_depth[depth][True])):
+            if items:
+                values = ", ".join(sql_str(p) for p in sorted(items))
+                whens.append(f"WHEN {expr} IN ({values}) THEN {expr if math else 'NULL'}")
+    return "CASE " + " ".join(whens) + " END"
+
+
+def grow_seed(config, n: int, shards: list[str], decisions: dict) -> int:
+    """Write round ``n``'s ``math_seed``: pages of round n-1 under accepted prefixes, not collected."""
+    target = round_dir(config.out, n) / "math_seed" / "seed.parquet"
+    if target.exists():
+        return _rows(target)
+    matched = _match_expr(decisions)
+    if n == 1 or matched is None:
+        return _empty(target, MATH_SEED)
+    sql = (SQL / "math_seed.sql").read_text().format(
+        round=n, matched=matched, match=f"({matched}) IS NOT NULL", scores=files(config.out, n - 1, "math_scores"),
+        pages=pages_list(shards), selected=files(config.out, n - 1, "math_selected"))
+    con = _connect(config)
+    try:
+        return write_query(con, sql, target, MATH_SEED)
+    finally:
+        con.close()
+
+
+def write_table(path: Path, table) -> None:
+    """Write ``table`` to ``path`` through a temp file and a rename."""
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    tmp.replace(path)
+
+
+def _empty(path: Path, schema) -> int:
+    write_table(path, schema.empty_table())
+    return 0
+
+
+def _rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+# -- training ----------------------------------------------------------------------------------
+
+def training_data(config, n: int, shards: list[str], base_seed: list[str]) -> tuple[list[str], list[str]]:
+    """(positives, negatives) of round ``n``: seed texts plus every page added by rounds <= n;
+    negatives sampled from the pages, excluding those and round n-1's selection."""
+    con = _connect(config)
+    try:
+        seed_glob = str(Path(config.out) / "round=*" / "math_seed" / "*.parquet")
+        added = con.execute(f"SELECT id, text FROM read_parquet({sql_str(seed_glob)}, hive_partitioning = false) "
+                            f"WHERE round <= {n} ORDER BY round, id").fetchall()
+        exclude = [f"SELECT id FROM read_parquet({sql_str(seed_glob)}, hive_partitioning = false) WHERE round <= {n}"]
+        if n > 1:
+            exclude.append(f"SELECT id FROM read_parquet({files(config.out, n - 1, 'math_selected')}, "
+                           "hive_partitioning = false)")
+        sql = (SQL / "math_negatives.sql").read_text().format(
+            pages=pages_list(shards), exclude="(" + " UNION ALL ".join(exclude) + ")", seed=sql_str(str(config.seed)),
+            limit=int(config.negatives),
+            markup="AND NOT coalesce(p.has_math, false)" if config.negatives_skip_math_markup else "")
+        negatives = [r[0] for r in con.execute(sql).fetchall()]
+    finally:
+        con.close()
+    # Balanced classes (DeepSeekMath trains 500k vs 500k). Pages the loop added are always kept:
+    # sampled uniformly they would drown in a large seed, and recalling them is the point of a round.
+    size = min(config.seed_size, len(negatives)) if negatives else config.seed_size
+    added_texts = [t for _, t in added][:size]
+    base = list(base_seed)
+    room = max(0, size - len(added_texts))
+    if len(base) > room:                        # seeded sample; order kept for reproducibility
+        keep = np.sort(np.random.default_rng(config.seed).permutation(len(base))[:room])
+        base = [base[i] for i in keep]
+    return base + added_texts, negatives
+
+
+def train_round(config, n: int, positives: list[str], negatives: list[str]) -> dict:
+    """Train round ``n``'s model (skipped when its metadata record exists); returns the record."""
+    path = round_dir(config.out, n) / "model.bin"
+    meta = Path(str(path) + ".json")
+    if meta.exists() and path.exists():
+        return json.loads(meta.read_text())
+    if not positives or not negatives:
+        from curate.errors import FatalError
+
+        raise FatalError(f"round {n}: need positives and negatives (have {len(positives)} and {len(negatives)})")
+    t0 = time.monotonic()
+    record = classify.train_with_validation(
+        positives, negatives, path, config.train_params(), holdout=config.holdout,
+        round=n, parent_round=n - 1 if n > 1 else None, seed_positives=len(positives), sampled_negatives=len(negatives))
+    record["model_id"] = f"r{n}-" + classify.model_id(path).split("-", 1)[1]
+    record["train_seconds"] = round(time.monotonic() - t0, 2)
+    write_atomic(meta, json.dumps(record, indent=1).encode())
+    return record
+
+
+# -- scoring -----------------------------------------------------------------------------------
+
+def score_shard(config, n: int, shard: str, model_id: str) -> Completion:
+    """Score one pages shard with round ``n``'s model into ``round=n/math_scores`` (ledger-tracked)."""
+    root = round_dir(config.out, n)
+    key = input_key("score", shard)
+    ledger = Ledger(root)
+    if ledger.is_done(key):
+        return ledger.get(key)
+    model = str(root / "model.bin")
+    tokenizer = get_tokenizer(config.tokenizer)
+    store = ShardStore(root, {"math_scores": MATH_SCORES})
+    writers = store.begin(key)
+    done = Completion(key=key, source=shard, status=DONE, config={"model": model_id, "tokenizer": tokenizer.name})
+    t0, row0 = time.monotonic(), 0
+    try:
+        for batch, cols in read_batches(shard, ["id", "url", "domain", "host", "text"], config.batch_rows, ShardError):
+            texts = batch.column("text")
+            scores = classify.score(model, texts.to_pylist())
+            tokens = tokenizer.count(texts)
+            meta = {c: batch.column(c).to_pylist() if c in cols else [None] * batch.num_rows
+                    for c in ("id", "url", "domain", "host")}
+            import pyarrow as pa
+
+            table = pa.table({**meta, "source_shard": [shard] * batch.num_rows,
+                              "source_row": np.arange(row0, row0 + batch.num_rows), "round": [n] * batch.num_rows,
+                              "model": [model_id] * batch.num_rows, "math_score": scores, "n_tokens": tokens})
+            writers["math_scores"].write_table(table.select(MATH_SCORES.names).cast(MATH_SCORES))
+            row0 += batch.num_rows
+    except ShardError as exc:        # this shard only: recorded as failed, retried on the next run
+        store.abort(key, writers)
+        done = Completion(key=key, source=shard, status=FAILED, error=str(exc), config=done.config)
+        ledger.record(done)
+        return done
+    except BaseException:
+        store.abort(key, writers)
+        raise
+    done.shards = store.commit(key, writers)
+    done.records = done.pages = row0
+    done.seconds = round(time.monotonic() - t0, 3)
+    ledger.record(done)
+    return done
+
+
+# -- selection and discovery -------------------------------------------------------------------
+
+def select(config, n: int) -> int:
+    """Write round ``n``'s ``math_selected``: top pages by score up to the token budget."""
+    target = round_dir(config.out, n) / "math_selected" / "selected.parquet"
+    if target.exists():
+        return _rows(target)
+    previous = (f"read_parquet({files(config.out, n - 1, 'math_selected')}, hive_partitioning = false)" if n > 1
+                else "(SELECT NULL::VARCHAR AS id WHERE false)")
+    sql = (SQL / "math_select.sql").read_text().format(
+        scores=files(config.out, n, "math_scores"), previous=previous,
+        threshold=float(config.threshold if config.threshold is not None else 0.0),
+        budget=int(config.token_budget if config.token_budget is not None else 2 ** 62))
+    con = _connect(config)
+    try:
+        return write_query(con, sql, target, MATH_SELECTED)
+    finally:
+        con.close()
+
+
+def discover(config, n: int, decisions: dict) -> list[dict]:
+    """Write round ``n``'s ``math_domains`` table (domains, and prefixes with any recorded decision)."""
+    target = round_dir(config.out, n) / "math_domains" / "domains.parquet"
+    if not target.exists():
+        sql = (SQL / "math_domains.sql").read_text().format(
+            scores=files(config.out, n, "math_scores"), selected=files(config.out, n, "math_selected"),
+            share=float(config.domain_share), min_pages=int(config.domain_min_pages),
+            prefix=prefix_sql("p.url", config.prefix_depth), round=n)
+        con = _connect(config)
+        try:
+            write_query(con, sql, target, MATH_DOMAINS)
+        finally:
+            con.close()
+    return review_table(target, decisions)
+
+
+def review_table(path: Path, decisions: dict) -> list[dict]:
+    """Rows of a ``math_domains`` file with the current decisions filled in (the file keeps its own)."""
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(path).to_pylist()
+    for r in rows:
+        d = decisions.get(r["prefix"]) if r["prefix"] else None
+        if d is not None:
+            r["decision"], r["decided_by"] = ("math" if d.math else "not_math"), d.by
+    return rows

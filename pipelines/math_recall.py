@@ -1,0 +1,264 @@
+"""Iterative math recall (DeepSeekMath section 2.1): train, score, select, discover, grow, repeat.
+
+Round N (outputs under ``<out>/round=N/``): pages under URL prefixes accepted after round N-1
+that N-1 did not collect join the seed (``math_seed``); a fastText model is trained on the seed
+against random pages (``model.bin`` + ``model.bin.json``); every pages shard is scored
+(``math_scores``); the top pages by score up to the token budget are selected
+(``math_selected``); domains with more than ``domain_share`` of their pages collected are
+math domains and their URL path prefixes are ranked for review (``math_domains``); prefixes
+are then decided by the annotation file, the unattended policy or a person. The loop stops
+when a round's selection overlaps the previous one by ``stop_overlap`` (DeepSeekMath: 98% in
+round 4) or after ``max_rounds``. ``math_rounds`` holds one summary row per finished round;
+a rerun resumes at the first unfinished step.
+
+Run without Prefect: ``curate math recall --config recall.toml``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from curate import classify
+from curate.classify import annotations
+from curate.errors import FatalError
+from pipelines import _math_round as step
+from pipelines._common import pool_map, progress_bar
+from pipelines._config import build, load_mapping
+from pipelines._dedup_plan import input_shards
+from schemas import MATH_ROUNDS
+
+POLICIES = ("file", "auto", "ask")
+
+
+@dataclass(frozen=True)
+class RecallConfig:
+    """Settings of a recall run (TOML/YAML keys have the same names)."""
+
+    inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
+    out: str
+    seed_files: tuple[str, ...] = ()         # positives: Parquet/JSONL (text column), .txt/.md/.tex/.rst files or folders
+    seed_query: str | None = None            # positives from SQL over seed_query_root's views (first column)
+    seed_query_root: str | None = None
+    seed_size: int = 500_000                 # DeepSeekMath: 500k positives ...
+    negatives: int = 500_000                 # ... against 500k random pages
+    negatives_skip_math_markup: bool = True  # never sample pages with math markup (has_math) as negatives
+    chunk_words: int = 400                   # long seed files are cut into chunks of about this many words
+    holdout: float = 0.1                     # validation share of each class, per round
+    dim: int = 256                           # fastText: DeepSeekMath's hyper-parameters
+    lr: float = 0.1
+    word_ngrams: int = 3
+    min_count: int = 3
+    epoch: int = 3
+    bucket: int = 200_000
+    seed: int = 0
+    token_budget: int | None = None          # keep the top pages up to this many tokens ...
+    threshold: float | None = 0.5            # ... and/or with at least this score
+    tokenizer: str | None = None             # tokenizer.json path; default: approx ceil(bytes/4)
+    domain_share: float = 0.10               # DeepSeekMath: >10% of a domain collected -> math domain
+    domain_min_pages: int = 1
+    prefix_depth: int = 1                    # path segments of a reviewed prefix (mathoverflow.net/questions)
+    annotations: str | None = None           # YAML or CSV; default <out>/annotations.yaml
+    policy: str = "file"                     # file | auto (unattended) | ask (a person, CLI prompt or flow pause)
+    auto_share: float = 0.3                  # auto: accept prefixes with at least this collected share ...
+    auto_min_pages: int = 3                  # ... over at least this many pages
+    max_rounds: int = 4
+    stop_overlap: float = 0.98
+    batch_rows: int = 2_000
+    memory_limit: str = "2GB"                # DuckDB (selection, discovery, sampling)
+
+    def __post_init__(self):
+        if self.policy not in POLICIES:
+            raise FatalError(f"policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
+        if self.token_budget is None and self.threshold is None:
+            raise FatalError("set token_budget, threshold or both")
+        if not self.seed_files and not self.seed_query:
+            raise FatalError("set seed_files or seed_query (the positives of round 1)")
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "RecallConfig":
+        data = load_mapping(path)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return build(cls, data)
+
+    def train_params(self) -> classify.TrainParams:
+        return classify.TrainParams(dim=self.dim, lr=self.lr, word_ngrams=self.word_ngrams, min_count=self.min_count,
+                                    epoch=self.epoch, bucket=self.bucket, seed=self.seed)
+
+    @property
+    def annotation_file(self) -> Path:
+        return Path(self.annotations) if self.annotations else Path(self.out) / "annotations.yaml"
+
+
+@dataclass
+class RecallSummary:
+    rounds: list[dict] = field(default_factory=list)
+    resumed: int = 0
+    undecided: list[dict] = field(default_factory=list)
+    out: str = ""
+
+    def format(self) -> str:
+        head = ("round", "seed", "neg", "prec", "rec", "auc", "scored", "selected", "new", "overlap", "domains",
+                "accepted", "added", "sec", "stop")
+        lines = [" ".join(f"{h:>8}" for h in head)]
+        for r in self.rounds:
+            overlap = "-" if r["overlap_prev"] is None else f"{r['overlap_prev']:.3f}"
+            cells = (r["round"], r["seed_positives"], r["negatives"], f"{r['precision']:.3f}", f"{r['recall']:.3f}",
+                     f"{r['auc']:.3f}", r["pages_scored"], r["selected"], r["new_selected"], overlap,
+                     r["math_domains"], r["prefixes_accepted"], r["seed_added"], f"{r['seconds']:.0f}", r["stop"] or "")
+            lines.append(" ".join(f"{c!s:>8}" for c in cells))
+        if self.resumed:
+            lines.append(f"({self.resumed} finished round(s) reused)")
+        if self.undecided:
+            lines.append(f"{len(self.undecided)} candidate prefix(es) await a decision: "
+                         f"curate math annotate --out {self.out}")
+        return "\n".join(lines)
+
+
+def finished(config: RecallConfig, n: int) -> dict | None:
+    """The summary row of round ``n`` if it finished, else None."""
+    path = step.round_dir(config.out, n) / "math_rounds" / "round.parquet"
+    if not path.exists():
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()[0]
+
+
+def candidates(rows: list[dict], decisions: dict) -> list[dict]:
+    """Prefix rows of math domains without a recorded decision, best first."""
+    return [r for r in rows if r["level"] == "prefix" and r["prefix"] not in decisions]
+
+
+def annotate(config: RecallConfig, n: int, rows: list[dict], ask: Callable | None = None) -> dict:
+    """Apply the round's annotation policy; returns every decision recorded so far."""
+    decisions = annotations.load(config.annotation_file)
+    todo = candidates(rows, decisions)
+    new: list[annotations.Decision] = []
+    if config.policy == "auto":
+        new = annotations.auto_decide(todo, decisions, min_share=config.auto_share,
+                                      min_pages=config.auto_min_pages, round_=n)
+    elif config.policy == "ask" and ask is not None and todo:
+        new = list(ask(n, todo))
+    if new:
+        decisions = annotations.record(config.annotation_file, new)
+    return decisions
+
+
+def score_all(config: RecallConfig, n: int, shards: list[str], model_id: str, workers: int = 1,
+              on_shard: Callable | None = None) -> int:
+    """Score every shard (in ``workers`` processes); raises if any shard failed (reruns retry only those)."""
+    pages, failed = 0, []
+    for done in pool_map(step.score_shard, [(config, n, s, model_id) for s in shards], workers):
+        pages += done.records
+        if done.error:
+            failed.append(f"{done.source}: {done.error}")
+        if on_shard:
+            on_shard()
+    if failed:
+        raise FatalError(f"round {n}: {len(failed)} shard(s) could not be scored (rerun retries them):\n"
+                         + "\n".join(failed))
+    return pages
+
+
+def finish(config: RecallConfig, n: int, record: dict, rows: list[dict], decisions: dict, seed_added: int,
+           pages: int, started: float) -> dict:
+    """Write round ``n``'s summary row (the round's completion marker) and return it."""
+    import pyarrow.parquet as pq
+
+    sel = pq.read_table(step.round_dir(config.out, n) / "math_selected" / "selected.parquet",
+                        columns=["n_tokens", "new"])
+    selected, new = sel.num_rows, sum(sel.column("new").to_pylist())
+    overlap = None if n == 1 else (1.0 - new / selected if selected else 1.0)
+    stop = None
+    if overlap is not None and overlap >= config.stop_overlap:
+        stop = "overlap"
+    elif n >= config.max_rounds:
+        stop = "max_rounds"
+    v = record["validation"]
+    row = {"round": n, "model": record["model_id"], "seed_positives": record["seed_positives"],
+           "negatives": record["sampled_negatives"], "precision": v["precision"], "recall": v["recall"],
+           "auc": v["auc"], "pages_scored": pages, "selected": selected,
+           "selected_tokens": int(sum(sel.column("n_tokens").to_pylist())), "new_selected": new,
+           "overlap_prev": overlap, "math_domains": sum(1 for r in rows if r["level"] == "domain" and r["math_domain"]),
+           "prefixes_accepted": sum(1 for d in decisions.values() if d.math),
+           "prefixes_undecided": len(candidates(rows, decisions)), "seed_added": seed_added,
+           "seconds": round(time.monotonic() - started, 2), "stop": stop}
+    import pyarrow as pa
+
+    step.write_table(step.round_dir(config.out, n) / "math_rounds" / "round.parquet",
+                     pa.Table.from_pylist([row], schema=MATH_ROUNDS))
+    return row
+
+
+def run_round(config: RecallConfig, n: int, shards: list[str], base_seed: Callable[[], list[str]], *,
+              workers: int = 1, ask: Callable | None = None, log: Callable = print, progress: bool = False) -> dict:
+    """All steps of round ``n``, each skipped if already done."""
+    t0 = time.monotonic()
+    decisions = annotations.load(config.annotation_file)
+    seed_added = step.grow_seed(config, n, shards, decisions)
+    if not (step.round_dir(config.out, n) / "model.bin.json").exists():
+        positives, negatives = step.training_data(config, n, shards, base_seed())
+        log(f"round {n}: training on {len(positives)} positives ({seed_added} added), {len(negatives)} negatives")
+    else:
+        positives = negatives = []
+    record = step.train_round(config, n, positives, negatives)
+    v = record["validation"]
+    log(f"round {n}: model {record['model_id']} precision {v['precision']} recall {v['recall']} auc {v['auc']}")
+    bar = progress_bar(progress, total=len(shards), unit=" shard", desc=f"round {n} score")
+    t1 = time.monotonic()
+    pages = score_all(config, n, shards, record["model_id"], workers, on_shard=bar.update)
+    bar.close()
+    log(f"round {n}: scored {pages} pages ({pages / max(time.monotonic() - t1, 1e-9):.0f} pages/s)")
+    selected = step.select(config, n)
+    rows = step.discover(config, n, decisions)
+    decisions = annotate(config, n, rows, ask)
+    row = finish(config, n, record, rows, decisions, seed_added, pages, t0)
+    log(f"round {n}: selected {selected} pages ({row['new_selected']} new), {row['math_domains']} math domain(s), "
+        f"{row['prefixes_accepted']} prefix(es) accepted")
+    return row
+
+
+def run(config: RecallConfig, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
+        log: Callable | None = None) -> RecallSummary:
+    """Run rounds until the overlap rule or ``max_rounds`` stops the loop; finished rounds are reused."""
+    log = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
+    shards = input_shards(config.inputs)
+    summary = RecallSummary(out=config.out)
+    cache: list[list[str]] = []
+
+    def base_seed() -> list[str]:
+        if not cache:
+            texts = classify.load_texts(config.seed_files, chunk_words=config.chunk_words) if config.seed_files else []
+            if config.seed_query:
+                texts += classify.query_texts(config.seed_query_root or config.out, config.seed_query)
+            cache.append(texts)
+        return cache[0]
+
+    for n in range(1, config.max_rounds + 1):
+        row = finished(config, n)
+        if row is not None:
+            summary.resumed += 1
+        else:
+            row = run_round(config, n, shards, base_seed, workers=workers, ask=ask, log=log, progress=progress)
+        summary.rounds.append(row)
+        if row["stop"] == "overlap" or n >= config.max_rounds:
+            break
+    last = summary.rounds[-1]["round"]
+    decisions = annotations.load(config.annotation_file)
+    summary.undecided = candidates(step.review_table(step.round_dir(config.out, last) / "math_domains" /
+                                                     "domains.parquet", decisions), decisions)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipelines._common import config_main
+
+    return config_main(argv, "math_recall", __doc__, RecallConfig, run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
