@@ -181,15 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    from curate import _cli_dedup, _cli_mix
+    from curate import _cli_dedup, _cli_math, _cli_mix
 
     _cli_dedup.add_parsers(sub)
     _cli_dedup.add_code_parser(sub)
     _cli_mix.add_parsers(sub)
     _cli_mix.add_arxiv_parser(sub)
+    _cli_math.add_parsers(sub)
 
     p = sub.add_parser("run", help="run a pipeline as a Prefect flow on Dask")
-    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv"])
+    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv", "math"])
     p.add_argument("--config", required=True, help="TOML/YAML config of the pipeline")
     p.add_argument("--dask-address", help="existing scheduler (tcp://host:8786); default $CURATE_DASK_ADDRESS "
                                           "or a new local cluster")

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from flows import server
 
-PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv")
+PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv", "math")
 
 
 @contextmanager
@@ -66,6 +66,11 @@ def _load(pipeline: str, config_path: str):
         from pipelines.arxiv import ArxivConfig
 
         return arxiv_flow, ArxivConfig.from_file(config_path)
+    if pipeline == "math":
+        from flows.math_recall import math_recall_flow
+        from pipelines.math_recall import RecallConfig
+
+        return math_recall_flow, RecallConfig.from_file(config_path)
     raise SystemExit(f"unknown pipeline {pipeline!r}; choose from {', '.join(PIPELINES)}")
 
 

@@ -252,10 +252,16 @@ def discover(config, n: int, decisions: dict) -> list[dict]:
 
 
 def review_table(path: Path, decisions: dict) -> list[dict]:
-    """Rows of a ``math_domains`` file with the current decisions filled in (the file keeps its own)."""
+    """Math-domain and prefix rows of a ``math_domains`` file, with the current decisions filled in."""
     import pyarrow.parquet as pq
 
-    rows = pq.read_table(path).to_pylist()
+    # only math domains and their prefixes: the whole table has a row per domain of the crawl
+    table = pq.read_table(path, filters=[[("level", "=", "prefix")], [("math_domain", "=", True)]])
+    return apply_decisions(table.to_pylist(), decisions)
+
+
+def apply_decisions(rows: list[dict], decisions: dict) -> list[dict]:
+    """Fill ``decision``/``decided_by`` of prefix rows from ``decisions`` (in place; returns rows)."""
     for r in rows:
         d = decisions.get(r["prefix"]) if r["prefix"] else None
         if d is not None:

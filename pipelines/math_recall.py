@@ -16,6 +16,7 @@ Run without Prefect: ``curate math recall --config recall.toml``.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from dataclasses import dataclass, field
@@ -114,7 +115,7 @@ class RecallSummary:
             lines.append(f"({self.resumed} finished round(s) reused)")
         if self.undecided:
             lines.append(f"{len(self.undecided)} candidate prefix(es) await a decision: "
-                         f"curate math annotate --out {self.out}")
+                         "curate math annotate --config FILE")
         return "\n".join(lines)
 
 
@@ -134,14 +135,17 @@ def candidates(rows: list[dict], decisions: dict) -> list[dict]:
 
 
 def annotate(config: RecallConfig, n: int, rows: list[dict], ask: Callable | None = None) -> dict:
-    """Apply the round's annotation policy; returns every decision recorded so far."""
+    """Apply the round's annotation policy; returns every decision recorded so far.
+
+    A person is asked only when another round follows (after the last round the candidates
+    stay in the review table for ``curate math annotate``)."""
     decisions = annotations.load(config.annotation_file)
     todo = candidates(rows, decisions)
     new: list[annotations.Decision] = []
     if config.policy == "auto":
         new = annotations.auto_decide(todo, decisions, min_share=config.auto_share,
                                       min_pages=config.auto_min_pages, round_=n)
-    elif config.policy == "ask" and ask is not None and todo:
+    elif config.policy == "ask" and ask is not None and todo and selection_stats(config, n)["stop"] is None:
         new = list(ask(n, todo))
     if new:
         decisions = annotations.record(config.annotation_file, new)
@@ -164,9 +168,8 @@ def score_all(config: RecallConfig, n: int, shards: list[str], model_id: str, wo
     return pages
 
 
-def finish(config: RecallConfig, n: int, record: dict, rows: list[dict], decisions: dict, seed_added: int,
-           pages: int, started: float) -> dict:
-    """Write round ``n``'s summary row (the round's completion marker) and return it."""
+def selection_stats(config: RecallConfig, n: int) -> dict:
+    """Round ``n``'s selection size, tokens, new pages, overlap with round n-1 and the stop verdict."""
     import pyarrow.parquet as pq
 
     sel = pq.read_table(step.round_dir(config.out, n) / "math_selected" / "selected.parquet",
@@ -178,47 +181,72 @@ def finish(config: RecallConfig, n: int, record: dict, rows: list[dict], decisio
         stop = "overlap"
     elif n >= config.max_rounds:
         stop = "max_rounds"
+    return {"selected": selected, "selected_tokens": int(sum(sel.column("n_tokens").to_pylist())),
+            "new_selected": new, "overlap_prev": overlap, "stop": stop}
+
+
+def finish(config: RecallConfig, n: int, record: dict, rows: list[dict], decisions: dict, seed_added: int,
+           pages: int, started: float) -> dict:
+    """Write round ``n``'s summary row (the round's completion marker) and return it."""
+    import pyarrow as pa
+
     v = record["validation"]
     row = {"round": n, "model": record["model_id"], "seed_positives": record["seed_positives"],
            "negatives": record["sampled_negatives"], "precision": v["precision"], "recall": v["recall"],
-           "auc": v["auc"], "pages_scored": pages, "selected": selected,
-           "selected_tokens": int(sum(sel.column("n_tokens").to_pylist())), "new_selected": new,
-           "overlap_prev": overlap, "math_domains": sum(1 for r in rows if r["level"] == "domain" and r["math_domain"]),
+           "auc": v["auc"], "pages_scored": pages, **selection_stats(config, n),
+           "math_domains": sum(1 for r in rows if r["level"] == "domain" and r["math_domain"]),
            "prefixes_accepted": sum(1 for d in decisions.values() if d.math),
            "prefixes_undecided": len(candidates(rows, decisions)), "seed_added": seed_added,
-           "seconds": round(time.monotonic() - started, 2), "stop": stop}
-    import pyarrow as pa
-
+           "seconds": round(time.monotonic() - started, 2)}
     step.write_table(step.round_dir(config.out, n) / "math_rounds" / "round.parquet",
                      pa.Table.from_pylist([row], schema=MATH_ROUNDS))
     return row
 
 
-def run_round(config: RecallConfig, n: int, shards: list[str], base_seed: Callable[[], list[str]], *,
-              workers: int = 1, ask: Callable | None = None, log: Callable = print, progress: bool = False) -> dict:
-    """All steps of round ``n``, each skipped if already done."""
-    t0 = time.monotonic()
+@functools.lru_cache(maxsize=2)
+def base_seed(config: RecallConfig) -> tuple[str, ...]:
+    """Round-1 positives from ``seed_files`` and ``seed_query`` (loaded once per process)."""
+    texts = classify.load_texts(config.seed_files, chunk_words=config.chunk_words) if config.seed_files else []
+    if config.seed_query:
+        texts += classify.query_texts(config.seed_query_root or config.out, config.seed_query)
+    return tuple(texts)
+
+
+def prepare(config: RecallConfig, n: int, shards: list[str], log: Callable = print) -> tuple[dict, int]:
+    """Grow round ``n``'s seed and train its model; returns (model record, pages added to the seed)."""
     decisions = annotations.load(config.annotation_file)
     seed_added = step.grow_seed(config, n, shards, decisions)
+    positives = negatives = []
     if not (step.round_dir(config.out, n) / "model.bin.json").exists():
-        positives, negatives = step.training_data(config, n, shards, base_seed())
+        positives, negatives = step.training_data(config, n, shards, base_seed(config))
         log(f"round {n}: training on {len(positives)} positives ({seed_added} added), {len(negatives)} negatives")
-    else:
-        positives = negatives = []
     record = step.train_round(config, n, positives, negatives)
     v = record["validation"]
     log(f"round {n}: model {record['model_id']} precision {v['precision']} recall {v['recall']} auc {v['auc']}")
+    return record, seed_added
+
+
+def review(config: RecallConfig, n: int) -> list[dict]:
+    """Select round ``n``'s pages and write its domain table; returns math domains and prefixes."""
+    step.select(config, n)
+    return step.discover(config, n, annotations.load(config.annotation_file))
+
+
+def run_round(config: RecallConfig, n: int, shards: list[str], *, workers: int = 1, ask: Callable | None = None,
+              log: Callable = print, progress: bool = False) -> dict:
+    """All steps of round ``n``, each skipped if already done."""
+    t0 = time.monotonic()
+    record, seed_added = prepare(config, n, shards, log)
     bar = progress_bar(progress, total=len(shards), unit=" shard", desc=f"round {n} score")
     t1 = time.monotonic()
     pages = score_all(config, n, shards, record["model_id"], workers, on_shard=bar.update)
     bar.close()
     log(f"round {n}: scored {pages} pages ({pages / max(time.monotonic() - t1, 1e-9):.0f} pages/s)")
-    selected = step.select(config, n)
-    rows = step.discover(config, n, decisions)
+    rows = review(config, n)
     decisions = annotate(config, n, rows, ask)
     row = finish(config, n, record, rows, decisions, seed_added, pages, t0)
-    log(f"round {n}: selected {selected} pages ({row['new_selected']} new), {row['math_domains']} math domain(s), "
-        f"{row['prefixes_accepted']} prefix(es) accepted")
+    log(f"round {n}: selected {row['selected']} pages ({row['new_selected']} new), {row['math_domains']} math "
+        f"domain(s), {row['prefixes_accepted']} prefix(es) accepted")
     return row
 
 
@@ -228,30 +256,24 @@ def run(config: RecallConfig, *, progress: bool = False, workers: int = 1, ask: 
     log = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
     shards = input_shards(config.inputs)
     summary = RecallSummary(out=config.out)
-    cache: list[list[str]] = []
-
-    def base_seed() -> list[str]:
-        if not cache:
-            texts = classify.load_texts(config.seed_files, chunk_words=config.chunk_words) if config.seed_files else []
-            if config.seed_query:
-                texts += classify.query_texts(config.seed_query_root or config.out, config.seed_query)
-            cache.append(texts)
-        return cache[0]
-
     for n in range(1, config.max_rounds + 1):
         row = finished(config, n)
         if row is not None:
             summary.resumed += 1
         else:
-            row = run_round(config, n, shards, base_seed, workers=workers, ask=ask, log=log, progress=progress)
+            row = run_round(config, n, shards, workers=workers, ask=ask, log=log, progress=progress)
         summary.rounds.append(row)
         if row["stop"] == "overlap" or n >= config.max_rounds:
             break
-    last = summary.rounds[-1]["round"]
-    decisions = annotations.load(config.annotation_file)
-    summary.undecided = candidates(step.review_table(step.round_dir(config.out, last) / "math_domains" /
-                                                     "domains.parquet", decisions), decisions)
+    summary.undecided = pending_prefixes(config, summary.rounds[-1]["round"])
     return summary
+
+
+def pending_prefixes(config: RecallConfig, n: int) -> list[dict]:
+    """Candidate prefixes of round ``n`` still without a decision."""
+    decisions = annotations.load(config.annotation_file)
+    path = step.round_dir(config.out, n) / "math_domains" / "domains.parquet"
+    return candidates(step.review_table(path, decisions), decisions)
 
 
 def main(argv: list[str] | None = None) -> int:

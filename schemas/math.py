@@ -76,7 +76,7 @@ MATH_ROUNDS = pa.schema(
     [
         _ROUND,
         field("model", pa.string(), "Model id of the round."),
-        field("seed_positives", pa.int64(), "Positive texts available for training (seed files + pages added so far)."),
+        field("seed_positives", pa.int64(), "Positive texts sampled for training (pages added by the loop first, then seed texts; as many as negatives)."),
         field("negatives", pa.int64(), "Negative texts sampled from the pages."),
         field("precision", pa.float64(), "Validation precision at 0.5 on the round's held-out split."),
         field("recall", pa.float64(), "Validation recall at 0.5."),

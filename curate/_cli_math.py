@@ -1,0 +1,138 @@
+"""``curate math recall|domains|annotate`` (registered by curate.cli)."""
+
+from __future__ import annotations
+
+import sys
+
+
+def _config(args):
+    from pipelines.math_recall import RecallConfig
+
+    overrides = {k: getattr(args, k, None) for k in ("out", "policy", "max_rounds", "annotations")}
+    return RecallConfig.from_file(args.config, **overrides)
+
+
+def _last_round(out) -> int:
+    from pathlib import Path
+
+    rounds = sorted(int(p.name.split("=", 1)[1]) for p in Path(out).glob("round=*")
+                    if (p / "math_domains" / "domains.parquet").exists())
+    if not rounds:
+        raise SystemExit(f"curate math: no finished discovery under {out} (run `curate math recall` first)")
+    return rounds[-1]
+
+
+def _review(config, round_: int | None):
+    from curate.classify import annotations
+    from pipelines import _math_round as step
+
+    n = round_ or _last_round(config.out)
+    decisions = annotations.load(config.annotation_file)
+    return n, step.review_table(step.round_dir(config.out, n) / "math_domains" / "domains.parquet", decisions), decisions
+
+
+def format_review(rows: list[dict], limit: int = 30) -> str:
+    """The domain/prefix review table as aligned text: math domains, then their prefixes."""
+    domains = [r for r in rows if r["level"] == "domain" and r["math_domain"]]
+    prefixes = [r for r in rows if r["level"] == "prefix"]
+    lines = [f"math domains ({len(domains)}):", f"  {'domain':<40} {'pages':>7} {'collected':>9} {'share':>6} {'mean':>6}"]
+    lines += [f"  {r['domain']:<40} {r['pages']:>7} {r['collected']:>9} {r['collected_share']:>6.2f} "
+              f"{r['mean_score']:>6.3f}" for r in domains[:limit]]
+    lines += ["", f"URL path prefixes in math domains ({len(prefixes)}):",
+              f"  {'prefix':<48} {'pages':>7} {'collected':>9} {'share':>6} {'mean':>6}  decision"]
+    lines += [f"  {r['prefix']:<48} {r['pages']:>7} {r['collected']:>9} {r['collected_share']:>6.2f} "
+              f"{r['mean_score']:>6.3f}  {(r['decision'] or '-') + (' (' + r['decided_by'] + ')' if r['decided_by'] else '')}"
+              for r in prefixes[:limit]]
+    return "\n".join(lines)
+
+
+def prompt(n: int, todo: list[dict], by: str = "cli", stream=sys.stdin):
+    """Ask about each candidate prefix on the terminal: y (math), n (not math), s (skip), q (stop asking)."""
+    from curate.classify import Decision
+
+    out = []
+    for c in todo:
+        print(f"{c['prefix']}: {c['pages']} pages, {c['collected']} collected ({c['collected_share']:.0%}), "
+              f"mean score {c['mean_score']:.3f} -- math? [y/n/s/q] ", end="", flush=True)
+        answer = (stream.readline() or "q").strip().lower()[:1]
+        if answer == "q":
+            break
+        if answer in ("y", "n"):
+            out.append(Decision(c["prefix"], answer == "y", by, n))
+    return out
+
+
+def cmd_recall(args) -> int:
+    from pipelines.math_recall import run
+
+    config = _config(args)
+    ask = prompt if config.policy == "ask" and sys.stdin.isatty() else None
+    summary = run(config, progress=not args.quiet, workers=args.workers, ask=ask)
+    print(summary.format())
+    print(f"\nReview the last round: curate math domains --config {args.config}"
+          f'\nBest pages: curate query "SELECT round, count(*) FROM math_selected GROUP BY ALL" --root {config.out}')
+    return 0
+
+
+def cmd_domains(args) -> int:
+    config = _config(args)
+    n, rows, _ = _review(config, args.round)
+    print(f"round {n} (annotations: {config.annotation_file})")
+    print(format_review(rows, args.limit))
+    return 0
+
+
+def cmd_annotate(args) -> int:
+    from curate.classify import Decision, annotations
+    from pipelines._math_round import apply_decisions
+    from pipelines.math_recall import candidates
+
+    config = _config(args)
+    n, rows, decisions = _review(config, args.round)
+    new = [Decision(p, True, args.by, n) for p in args.accept or []]
+    new += [Decision(p, False, args.by, n) for p in args.reject or []]
+    todo = candidates(rows, decisions)
+    if not new and args.interactive:
+        new = prompt(n, todo, args.by)
+    if new:
+        decisions = annotations.record(config.annotation_file, new)
+        print(f"recorded {len(new)} decision(s) in {config.annotation_file}")
+    left = candidates(rows, decisions)
+    print(format_review(apply_decisions(rows, decisions), args.limit))
+    print(f"\n{len(left)} undecided candidate(s); accepted prefixes seed the next round: "
+          f"curate math recall --config {args.config}")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    math = sub.add_parser("math", help="iterative math page recall (DeepSeekMath): recall, domains, annotate")
+    msub = math.add_subparsers(dest="math_command", required=True)
+
+    def common(p):
+        p.add_argument("--config", required=True, help="TOML/YAML with RecallConfig keys")
+        p.add_argument("--out", help="override the config's output root")
+        p.add_argument("--annotations", help="override the annotation file (YAML or CSV)")
+
+    p = msub.add_parser("recall", help="run rounds until the overlap rule or max_rounds; resumes finished work")
+    common(p)
+    p.add_argument("--policy", choices=["file", "auto", "ask"], help="override the annotation policy")
+    p.add_argument("--max-rounds", dest="max_rounds", type=int)
+    p.add_argument("--workers", type=int, default=1, help="processes for scoring shards")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_recall)
+
+    p = msub.add_parser("domains", help="the review table: math domains and their URL path prefixes")
+    common(p)
+    p.add_argument("--round", type=int, help="round to show (default: the last one)")
+    p.add_argument("--limit", type=int, default=30)
+    p.set_defaults(func=cmd_domains)
+
+    p = msub.add_parser("annotate", help="show candidate prefixes and record math / not-math decisions")
+    common(p)
+    p.add_argument("--round", type=int, help="round whose candidates to show (default: the last one)")
+    p.add_argument("--accept", nargs="+", metavar="PREFIX", help="mark prefixes as math")
+    p.add_argument("--reject", nargs="+", metavar="PREFIX", help="mark prefixes as not math")
+    p.add_argument("--by", default="cli", help="name recorded with the decisions")
+    p.add_argument("-i", "--interactive", action="store_true", help="ask y/n for each undecided candidate")
+    p.add_argument("--limit", type=int, default=30)
+    p.set_defaults(func=cmd_annotate)
