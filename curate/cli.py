@@ -22,7 +22,8 @@ def _ingest_config(args):
     from pipelines.ingest import IngestConfig
 
     overrides = dict(limit=args.limit, cc_base_url=args.cc_base_url, cc_kind=args.cc_kind, workers=args.workers,
-                     timeout=args.timeout, max_body_bytes=args.max_body_bytes)
+                     timeout=args.timeout, max_body_bytes=args.max_body_bytes, math_prefilter=args.math_prefilter,
+                     math_prefilter_threshold=args.math_prefilter_threshold)
     if args.sources:
         overrides["sources"] = tuple(args.sources)
     if args.out:
@@ -157,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="extraction processes (default 1; 0 = in-process)")
     p.add_argument("--timeout", type=float, help="hard per-document extraction timeout in seconds (default 30)")
     p.add_argument("--max-body-bytes", type=int, help="reject larger payloads (default 8 MiB)")
+    p.add_argument("--math-prefilter", metavar="MODEL",
+                   help="fast math recall mode: extract only HTML pages this fastText model scores as possible "
+                        "math on cheap text, or with formula markup; others are rejected as math_prefilter")
+    p.add_argument("--math-prefilter-threshold", type=float, metavar="P",
+                   help="cheap-text score a page needs to be extracted (default 0.1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 

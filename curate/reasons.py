@@ -18,6 +18,9 @@ BODY_TOO_LARGE = "body_too_large"          # above max_body_bytes, not read into
 CONTENT_DECODING = "content_decoding"      # broken chunked/gzip/deflate encoding, or decompression bomb
 UNDECODABLE = "undecodable"                # no charset decodes the bytes cleanly
 
+# filter stage, fast math recall mode (ingest with a math prefilter model)
+MATH_PREFILTER = "math_prefilter"          # cheap-text math score below the recall-safe threshold, no formula markup
+
 # extract stage
 EXTRACT_TIMEOUT = "extract_timeout"        # extractor exceeded the hard per-document timeout (worker killed)
 EXTRACT_ERROR = "extract_error"            # extractor raised
@@ -29,6 +32,6 @@ ALL = sorted(v for k, v in dict(globals()).items() if k.isupper() and isinstance
 STAGE = {
     TRUNCATED_RECORD: "read", WARC_READ_ERROR: "read", REVISIT_RECORD: "read",
     CONTENT_DECODING: "read", BODY_TOO_LARGE: "read",
-    NOT_A_DOCUMENT: "filter", HTTP_STATUS: "filter", NON_HTML: "filter", EMPTY_BODY: "filter",
+    NOT_A_DOCUMENT: "filter", MATH_PREFILTER: "filter", HTTP_STATUS: "filter", NON_HTML: "filter", EMPTY_BODY: "filter",
     UNDECODABLE: "extract", EXTRACT_TIMEOUT: "extract", EXTRACT_ERROR: "extract", NO_TEXT: "extract",
 }

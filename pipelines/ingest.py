@@ -16,11 +16,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
 from curate import reasons
-from curate.errors import RetryableError, ShardError
+from curate.errors import FatalError, RetryableError, ShardError
 from curate.extract import EXTRACTOR, HTML_TYPES, ExtractorPool, looks_like_html
 from curate.io import Completion, Ledger, ShardStore, Source, file_name, open_source, resolve
 from curate.io._ledger import DONE, FAILED, PARTIAL
@@ -46,6 +47,10 @@ class IngestConfig:
     target_bytes: int = 256 << 20          # uncompressed bytes per shard
     http_retries: int = 5
     http_backoff: float = 0.5
+    # Fast math recall mode: with a math model, HTML pages whose cheap-text score is below
+    # the threshold and that carry no formula markup are rejected (math_prefilter) unextracted.
+    math_prefilter: str | None = None      # fastText model file (e.g. a recall round's model.bin)
+    math_prefilter_threshold: float = 0.1  # recall-safe: pick with benchmarks/math_fast.py --calibrate
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "IngestConfig":
@@ -55,7 +60,37 @@ class IngestConfig:
 
     def fingerprint(self) -> dict:
         """Settings that change output rows (stored in each completion record)."""
-        return {"extractor": EXTRACTOR, "max_body_bytes": self.max_body_bytes, "timeout": self.timeout}
+        out = {"extractor": EXTRACTOR, "max_body_bytes": self.max_body_bytes, "timeout": self.timeout}
+        if self.math_prefilter:
+            out["math_prefilter"] = {"model": _model_id(self.math_prefilter),
+                                     "threshold": self.math_prefilter_threshold}
+        return out
+
+    def gate(self):
+        """The fast recall mode's pre-extraction filter, or None."""
+        if not self.math_prefilter:
+            return None
+        from curate.classify import MathGate
+
+        if not Path(self.math_prefilter).is_file():
+            raise FatalError(f"math_prefilter: no model file at {self.math_prefilter}")
+        return MathGate(self.math_prefilter, self.math_prefilter_threshold)
+
+
+def _model_id(path: str) -> str:
+    p = Path(path)
+    if not p.is_file():
+        return f"missing:{path}"
+    stat = p.stat()
+    return _hashed_id(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _hashed_id(path: str, mtime_ns: int, size: int) -> str:
+    """Hashing a 200 MB model takes a fraction of a second: once per file version, not per input."""
+    from curate.classify import model_id
+
+    return model_id(path)
 
 
 @dataclass
@@ -117,10 +152,11 @@ def _lineage(rec: Record, source: Source, name: str) -> dict:
             "fetch_time": rec.date, "http_status": rec.http_status, "content_type": rec.content_type}
 
 
-def _jobs(stream, config: IngestConfig, problems: list) -> Iterator[tuple[Record, tuple | None]]:
+def _jobs(stream, config: IngestConfig, problems: list, gate=None) -> Iterator[tuple[Record, tuple | None]]:
     try:
         for rec in iter_records(stream, max_body_bytes=config.max_body_bytes):
-            yield rec, judge(rec)
+            payload = judge(rec)
+            yield rec, payload if payload is None or gate is None else (*payload, gate)
     except WarcFormatError as exc:  # keep what came before; the pool still owes those results
         problems.append(exc)
 
@@ -139,10 +175,11 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
     counts: Counter = Counter()
     problems: list[WarcFormatError] = []
     name = file_name(source.uri)
+    gate = config.gate()
     try:
         with open_source(source.uri, retries=config.http_retries, backoff=config.http_backoff) as stream, \
                 ExtractorPool(config.workers, config.timeout) as pool:
-            for rec, result in pool.imap(_jobs(stream, config, problems)):
+            for rec, result in pool.imap(_jobs(stream, config, problems, gate)):
                 done.records += 1
                 if on_record:
                     on_record()

@@ -49,3 +49,12 @@ def article(title: str, paragraphs: int = 3, extra: str = "") -> bytes:
                    f"committee discusses the budget for the coming year in considerable detail.</p>"
                    for i in range(paragraphs))
     return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}{extra}</article></body></html>".encode()
+
+
+@pytest.fixture(scope="session")
+def math_model(shared, tmp_path_factory) -> Path:
+    """A fastText math model trained once per session (see tests/pipelines/math_corpus.py); half
+    of the non-math html/ pages are among its negatives, the other half stays unseen."""
+    from tests.pipelines.math_corpus import html_records, train_model
+
+    return train_model(shared, tmp_path_factory.mktemp("math-model") / "math.bin", html_records(shared))

@@ -18,8 +18,10 @@ from typing import Any, Iterable, Iterator
 
 from curate import reasons
 
-# A job's payload: (kind, body, url, charset); None means "no extraction needed".
-Payload = tuple[str, bytes, "str | None", "str | None"] | None
+# A job's payload: (kind, body, url, charset[, gate]); None means "no extraction needed".
+# A gate is a picklable callable ``gate(body, charset)`` run first in the worker; it raises
+# Rejected for a page not worth extracting (the fast math recall mode's prefilter).
+Payload = tuple | None
 # A result: ("ok", page) or ("rejected", reason, detail); None for passthrough jobs.
 Result = tuple | None
 
@@ -28,8 +30,11 @@ def _extract_one(payload: tuple) -> tuple:
     """Extract one payload into a result; never raises for a bad page."""
     from curate.extract._page import Rejected, extract
 
+    kind, body, url, charset, *rest = payload
     try:
-        return ("ok", extract(*payload))
+        if rest and rest[0] is not None and kind == "html":
+            rest[0](body, charset)
+        return ("ok", extract(kind, body, url, charset))
     except Rejected as exc:
         return ("rejected", exc.reason, exc.detail)
     except Exception as exc:  # any extractor bug: reject this page, keep going

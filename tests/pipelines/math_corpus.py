@@ -91,3 +91,69 @@ def build(shared: Path, folder: Path, *, n_math: int = 20, n_gsm: int = 20, n_ar
 
 def seed_files(shared: Path) -> list[str]:
     return [str(p) for p in sorted((shared / "math_text" / "positive" / "lebl-basic-analysis").glob("*.tex"))]
+
+
+def _html(title: str, paragraphs: list[str]) -> bytes:
+    """A forum page as a crawler sees it: navigation, scripts, the post, a footer."""
+    import html
+
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return (f"<!doctype html><html><head><title>{html.escape(title)}</title>"
+            "<script>window.cfg={ads:true, re:/\\(x\\)/}; function track(){return 1}</script>"
+            "<style>body{font:14px sans-serif}</style></head><body>"
+            "<nav><a href='/'>Home</a> | <a href='/questions'>Questions</a> | <a href='/users'>Users</a></nav>"
+            f"<main><article><h1>{html.escape(title)}</h1>{body}</article></main>"
+            "<footer>Content licensed CC BY-SA. <a href='/privacy'>Privacy</a> <a href='/terms'>Terms</a></footer>"
+            "</body></html>").encode()
+
+
+def html_records(shared: Path, *, copies: int = 1, n_math: int = 20, n_gsm: int = 20) -> list[dict]:
+    """WARC records (url, body, label) of a crawl-like mix: the real html/ pages (``copies`` times,
+    under distinct URLs), dolma texts as blog pages, and forum threads of MATH-500 (LaTeX in
+    ``$...$``) and GSM8K (plain English, no markup) problems. ``label`` is math or non_math."""
+    out = []
+    index = list(csv.DictReader((shared / "html" / "INDEX.tsv").open(encoding="utf-8"), delimiter="\t"))
+    for k in range(copies):
+        for r in index:
+            path = shared / "html" / r["path"]
+            label = "math" if r["math_label"] in ("math", "some_math") else "non_math"
+            out.append({"url": f"{_site_url(path.stem).rstrip('/')}/copy{k}", "body": path.read_bytes(), "label": label})
+        for f in sorted((shared / "math_text" / "negative" / "dolma-cc").glob("*.jsonl")):
+            for d in _jsonl(f):
+                out.append({"url": f"https://blog{k}.test/{d['id']}", "label": "non_math",
+                            "body": _html(d["text"][:60], d["text"].split("\n"))})
+    math500 = _jsonl(shared / "benchmarks" / "math500" / "test.jsonl")
+    gsm = _jsonl(shared / "benchmarks" / "gsm8k" / "test.jsonl")
+    for name, items, label, n in (("m", math500, "Solution.", n_math), ("g", gsm, "Answer.", n_gsm)):
+        for i in range(n):
+            paras = [p for q in items[3 * i:3 * i + 3] for p in (q["question"], f"{label} {q['answer']}")]
+            out.append({"url": f"https://forum.test/questions/{name}{i}", "label": "math",
+                        "body": _html(f"Question {name}{i}", paras)})
+    return out
+
+
+def train_model(shared: Path, path: Path, records: list[dict] | None = None) -> Path:
+    """A round-2-like math model: the textbook seed plus MATH-500 and GSM8K problems that are
+    not on the forum, against the shared negatives and the real Common Crawl pages of warc/
+    extracted by curate (so negatives look like what is scored). With ``records``, every
+    other non-math html/ page of copy 0 is a negative too; the rest stay unseen."""
+    from curate.classify import TrainParams, load_texts, train
+    from curate.extract import looks_like_html
+    from curate.io import iter_records
+
+    problems = [json.loads(line) for name in ("math500", "gsm8k")
+                for line in (shared / "benchmarks" / name / "test.jsonl").read_text().splitlines()[200:700]]
+    positives = load_texts([shared / "math_text" / "positive"], chunk_words=200)
+    positives += [f"{p['question']} {p['answer']}" for p in problems]
+    negatives = load_texts([shared / "math_text" / "negative"], chunk_words=200)
+    bodies = [r["body"] for r in records or [] if "/copy0" in r["url"] and r["label"] == "non_math"][::2]
+    for name in ("dolma/sample-0000.warc.gz", "dolma/sample-0001.warc.gz", "resiliparse/warcfile.warc.gz",
+                 "resiliparse/clueweb-quirk.warc.gz"):
+        with open(shared / "warc" / name, "rb") as fh:
+            bodies += [rec.body for rec in iter_records(fh) if rec.body and looks_like_html(rec.body)]
+    for body in bodies:
+        try:
+            negatives.append(extract_html(body)["text"])
+        except Rejected:
+            pass
+    return train(positives, negatives, path, TrainParams(epoch=40, lr=0.5, min_count=1))

@@ -1,0 +1,109 @@
+"""Fast math recall mode against extract-everything-then-score, on the same pages in one run.
+
+Pages: a crawl-like mix written to a WARC at run time: the real pages of
+../shared/data/html ``--copies`` times, dolma Common Crawl texts as blog pages,
+forum threads of MATH-500 and GSM8K problems. The math model is a round-2-like
+model: the textbook seed plus MATH-500 and GSM8K problems not on the forum, against
+the shared negatives, the real Common Crawl pages of ../shared/data/warc/{dolma,
+resiliparse} and every other non-math page of html/, all extracted by curate (so
+negatives look like what is scored); the other half of html/ stays unseen.
+
+- baseline: ``curate ingest`` extracts every page (trafilatura + math pass), then every
+  page is scored and pages at or above ``--select`` are selected;
+- fast: the same ingest with ``math_prefilter`` (cheap text scored, only candidates
+  extracted), then the extracted pages are scored and selected the same way.
+
+Prints input pages/s of both (wall time of ingest + scoring + selection, one
+extraction worker), the ratio, the share of the baseline selection the fast mode
+still selects, and a calibration: the highest prefilter threshold that keeps 99% and
+99.5% of the selection on these pages.
+
+    python benchmarks/math_fast.py [--copies 4] [--threshold 0.1] [--select 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from curate.classify import MathGate, cheap_text, math_markup, recall_safe_threshold, score  # noqa: E402
+from curate.extract import decode_html  # noqa: E402
+from curate.query import connect  # noqa: E402
+from pipelines.ingest import IngestConfig, run  # noqa: E402
+from tests.conftest import warc_bytes  # noqa: E402
+from tests.pipelines.math_corpus import html_records, train_model  # noqa: E402
+
+
+def timed_run(sources: list[str], out: Path, model: Path, select: float, **prefilter) -> tuple[float, dict, object]:
+    """(seconds, {url: score} of selected pages, ingest summary) for one ingest + score + select."""
+    t0 = time.perf_counter()
+    summary = run(IngestConfig(sources=tuple(sources), out=str(out), workers=1, **prefilter))
+    rows = connect(str(out)).sql("SELECT url, text FROM pages ORDER BY id").fetchall()
+    scores = score(model, [t for _, t in rows])
+    selected = {url: float(s) for (url, _), s in zip(rows, scores) if s >= select}
+    seconds = time.perf_counter() - t0
+    if summary.failed:
+        raise SystemExit(f"ingest failed: {summary.failed}")
+    return seconds, selected, summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--copies", type=int, default=4, help="copies of the real html/ pages and dolma blog pages")
+    ap.add_argument("--threshold", type=float, default=0.1, help="prefilter threshold of the fast mode")
+    ap.add_argument("--select", type=float, default=0.5, help="selection threshold on the full-text score")
+    ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
+    args = ap.parse_args()
+    shared = Path(args.shared)
+    work = Path(tempfile.mkdtemp(prefix="curate-math-fast-"))
+
+    records = html_records(shared, copies=args.copies)
+    (work / "mix.warc.gz").write_bytes(warc_bytes(records))
+    sources = [str(work / "mix.warc.gz")]
+    model = work / "math.bin"
+    train_model(shared, model, records)
+
+    base_s, base_sel, base = timed_run(sources, work / "all", model, args.select)
+    fast_s, fast_sel, fast = timed_run(sources, work / "fast", model, args.select, math_prefilter=str(model),
+                                             math_prefilter_threshold=args.threshold)
+    n, base_pages, fast_pages = base.records, base.pages, fast.pages
+    kept = len(set(base_sel) & set(fast_sel)) / len(base_sel) if base_sel else 1.0
+    math_share = sum(r["label"] == "math" for r in records) / len(records)
+    print(f"pages: {n} ({math_share:.1%} labelled math), "
+          f"{base_pages} extractable, {len(base_sel)} selected at score >= {args.select}")
+    print(f"extract everything + score: {base_s:6.1f}s  {n / base_s:7.1f} pages/s")
+    print(f"fast mode (prefilter {args.threshold:g}): {fast_s:6.1f}s  {n / fast_s:7.1f} pages/s  "
+          f"({fast_pages} pages extracted, {fast_pages / base_pages:.1%})")
+    print(f"ratio: {base_s / fast_s:.2f}x   selection kept: {kept:.2%} ({len(set(base_sel) & set(fast_sel))}"
+          f"/{len(base_sel)})")
+    missed = sorted(set(base_sel) - set(fast_sel))
+    if missed:
+        print("missed:", ", ".join(f"{u} ({base_sel[u]:.2f})" for u in missed[:10]))
+
+    # calibration (not timed): cheap-text score and markup of every written page
+    gate = MathGate(str(model), args.threshold)
+    cheap, marked, chosen = [], [], []
+    for r in records:
+        page = decode_html(r["body"], None)
+        text = cheap_text(page)
+        cheap.append(gate.score(text))
+        marked.append(math_markup(page, text) is not None)
+        chosen.append(r["url"] in base_sel)
+    cheap_a, marked_a, chosen_a = np.array(cheap), np.array(marked), np.array(chosen)
+    for target in (0.99, 0.995):
+        t = recall_safe_threshold(cheap_a, chosen_a, marked_a, target=target)
+        share = float(((cheap_a >= t) | marked_a).mean())
+        print(f"calibration: threshold {t:.3f} keeps >= {target:.1%} of the selection, extracts {share:.1%} of pages")
+
+
+if __name__ == "__main__":
+    main()

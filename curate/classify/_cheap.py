@@ -1,0 +1,122 @@
+"""Fast recall mode: decide before full extraction whether a page can be math.
+
+Math-preserving extraction (trafilatura plus the formula pass) costs 30-70 ms a
+page, so on a crawl where a few percent of pages are math, extracting everything
+and scoring afterwards spends almost all its time on pages that are then dropped.
+Here the page is reduced to *cheap text* (tags and scripts stripped by regex,
+about 2 ms) and scored by the math model; only pages scoring at least a
+recall-safe threshold, or whose markup carries formulas, go on to full
+extraction. The threshold sits well below the selection threshold because menus
+and footers dilute cheap text; :func:`recall_safe_threshold` picks it from a
+sample scored both ways.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+
+from curate import reasons
+from curate.classify._fasttext import LABEL_POS, load, normalize
+
+# Blocks whose content is never main text: code, styles, the usual boilerplate containers
+# (not <form>: ASP.NET pages wrap the whole body in one).
+_BLOCKS = ("script", "style", "noscript", "svg", "template", "nav", "header", "footer", "aside", "select",
+           "button")
+_OPEN = re.compile(r"<(%s)\b|<!--" % "|".join(_BLOCKS), re.I)
+_CLOSE = {name: re.compile(r"</%s\s*>" % name, re.I) for name in _BLOCKS}
+_CLOSE["--"] = re.compile("-->")
+_TAG = re.compile(r"<[^>]{0,2000}>")
+# Markup that only formulas produce, checked case-sensitively on the raw page (generators
+# write these in lower case; lower-casing a whole page costs as much as scoring it). Words
+# such as "latex" or "mathjax" are left out: site-wide scripts of non-math pages carry them.
+_MARKUP = ("<math", "math/tex", "mjx-", "katex", "math-container", "codecogs", "mimetex", "latex.php")
+# TeX in the visible text (checked on cheap text, so regexes inside scripts do not count).
+_TEX = ("\\(", "\\[", "$$", "\\begin{", "\\frac")
+MAX_BYTES = 1 << 20   # cheap text of the first MiB: enough to judge, bounded cost
+
+
+def _strip_blocks(page: str) -> str:
+    """``page`` without the blocks of ``_BLOCKS`` and comments, in one left-to-right pass.
+
+    Linear on any input: each block's end is searched once from its start, and an unclosed
+    block ends the page (as in a browser), so thousands of unclosed ``<script>`` cost one scan.
+    """
+    parts, pos = [], 0
+    while True:
+        m = _OPEN.search(page, pos)
+        if m is None:
+            parts.append(page[pos:])
+            break
+        parts.append(page[pos:m.start()])
+        end = _CLOSE[(m.group(1) or "--").lower()].search(page, m.end())
+        if end is None:
+            break
+        pos = end.end()
+    return " ".join(parts)
+
+
+def cheap_text(page: str) -> str:
+    """Visible main-ish text of an HTML string, quickly and roughly: blocks that are never
+    main text are dropped, remaining tags stripped, entities decoded, whitespace collapsed."""
+    text = _TAG.sub(" ", _strip_blocks(page))
+    return " ".join(html.unescape(text).split())       # str.split: 3x a whitespace regex
+
+
+def math_markup(page: str, text: str) -> str | None:
+    """The first formula marker of a page (raw HTML, its cheap text), else None."""
+    for marker in _MARKUP:
+        if marker in page:
+            return marker
+    for marker in _TEX:
+        if marker in text:
+            return marker
+    return None
+
+
+class MathGate:
+    """Picklable pre-extraction filter: ``gate(body, charset)`` raises :class:`Rejected`
+    (``math_prefilter``) for a page that is neither scored as possible math nor marked up
+    with formulas. The model is loaded once per worker process, on first use."""
+
+    def __init__(self, model: str, threshold: float):
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"prefilter threshold must be within [0, 1], got {threshold}")
+        self.model, self.threshold = str(model), float(threshold)
+
+    def score(self, text: str) -> float:
+        # a one-item list: fastText's single-string path breaks under numpy 2
+        labels, probs = load(self.model).predict([normalize(text)], k=2)
+        return float(dict(zip(labels[0], probs[0])).get(LABEL_POS, 0.0))
+
+    def __call__(self, body: bytes, charset: str | None) -> None:
+        from curate.extract import Rejected, decode_html   # here: keeps curate.classify free of trafilatura
+
+        page = decode_html(body[:MAX_BYTES], charset)
+        text = cheap_text(page)
+        marker = math_markup(page, text)
+        if marker is not None:
+            return
+        p = self.score(text)
+        if p < self.threshold:
+            raise Rejected(reasons.MATH_PREFILTER, f"cheap-text score {p:.3f} < {self.threshold:g}, no formula markup")
+
+
+def recall_safe_threshold(cheap: np.ndarray, selected: np.ndarray, marked: np.ndarray | None = None,
+                          target: float = 0.995) -> float:
+    """Highest cheap-score threshold keeping at least ``target`` of ``selected`` pages.
+
+    ``cheap``: cheap-text scores of a sample; ``selected``: whether full extraction and
+    scoring selected each page; ``marked``: pages the formula markup lets through anyway.
+    """
+    cheap = np.asarray(cheap, dtype=float)
+    selected = np.asarray(selected, dtype=bool)
+    marked = np.zeros_like(selected) if marked is None else np.asarray(marked, dtype=bool)
+    need = selected & ~marked                         # the pages the threshold alone must keep
+    if not selected.any() or not need.any():
+        return 1.0
+    allowed_misses = int(np.floor((1.0 - target) * selected.sum() + 1e-9))
+    ranked = np.sort(cheap[need])                     # lowest first: the ones a threshold loses first
+    return float(ranked[min(allowed_misses, len(ranked) - 1)])
