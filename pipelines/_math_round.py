@@ -21,6 +21,7 @@ from curate.io import Completion, Ledger, ShardStore, write_atomic
 from curate.io._ledger import DONE, FAILED
 from curate.mix import get_tokenizer
 from curate.query import sql_str, write_query
+from pipelines import _math_prefiltered as prefiltered
 from pipelines._common import input_key
 from pipelines._dedup_steps import read_batches
 from schemas import MATH_DOMAINS, MATH_SCORES, MATH_SEED, MATH_SELECTED
@@ -242,7 +243,7 @@ def discover(config, n: int, decisions: dict) -> list[dict]:
         sql = (SQL / "math_domains.sql").read_text().format(
             scores=files(config.out, n, "math_scores"), selected=files(config.out, n, "math_selected"),
             share=float(config.domain_share), min_pages=int(config.domain_min_pages),
-            prefix=prefix_sql("p.url", config.prefix_depth), round=n)
+            prefix=prefix_sql("p.url", config.prefix_depth), round=n, prefiltered=prefiltered.relation(config))
         con = _connect(config)
         try:
             write_query(con, sql, target, MATH_DOMAINS)

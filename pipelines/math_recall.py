@@ -41,6 +41,8 @@ class RecallConfig:
 
     inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
     out: str
+    prefiltered: tuple[str, ...] = ()        # fast mode: ingest output roots (or rejected shards) whose
+                                             # math_prefilter rows still count as pages of their domain
     seed_files: tuple[str, ...] = ()         # positives: Parquet/JSONL (text column), .txt/.md/.tex/.rst files or folders
     seed_query: str | None = None            # positives from SQL over seed_query_root's views (first column)
     seed_query_root: str | None = None

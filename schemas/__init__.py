@@ -8,7 +8,7 @@ from schemas._base import field, describe
 from schemas.arxiv import ARXIVCAP, FIGURES
 from schemas.code import CODE_FILES, CODE_SAMPLES
 from schemas.dedup import CONTAMINATION, DUPLICATES
-from schemas.math import MATH_DOMAINS, MATH_ROUNDS, MATH_SCORES, MATH_SEED, MATH_SELECTED
+from schemas.math import MATH_DOMAINS, MATH_PREFILTERED, MATH_ROUNDS, MATH_SCORES, MATH_SEED, MATH_SELECTED
 from schemas.mix import MIXTURE
 from schemas.pages import PAGES, REJECTED
 
@@ -28,6 +28,7 @@ DATASETS = {
     "math_domains": MATH_DOMAINS,
     "math_seed": MATH_SEED,
     "math_rounds": MATH_ROUNDS,
+    "math_prefiltered": MATH_PREFILTERED,
 }
 
-__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "PAGES", "REJECTED", "field", "describe"]
+__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_PREFILTERED", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "PAGES", "REJECTED", "field", "describe"]

@@ -49,7 +49,7 @@ MATH_DOMAINS = pa.schema(
         field("level", pa.string(), "'domain' for a whole domain, 'prefix' for a URL path prefix inside a math domain."),
         field("domain", pa.string(), "Registered domain."),
         field("prefix", pa.string(), "URL path prefix (host/first path segment), null on domain rows."),
-        field("pages", pa.int64(), "Pages scored under the domain or prefix."),
+        field("pages", pa.int64(), "Pages under the domain or prefix: scored ones plus, in fast recall mode, those the ingest prefilter rejected (math_prefiltered)."),
         field("collected", pa.int64(), "Of those, pages this round selected."),
         field("collected_share", pa.float64(), "collected / pages."),
         field("mean_score", pa.float64(), "Mean math_score of the pages."),
@@ -58,6 +58,16 @@ MATH_DOMAINS = pa.schema(
         field("decided_by", pa.string(), "Who decided: a person's name, 'auto' (unattended policy) or null."),
     ],
     metadata={"dataset": "math_domains", "description": "Domain discovery and the URL-path review table of a round."},
+)
+
+MATH_PREFILTERED = pa.schema(
+    [
+        field("domain", pa.string(), "Registered domain (the host when there is none)."),
+        field("prefix", pa.string(), "URL path prefix at the run's prefix_depth."),
+        field("pages", pa.int64(), "Pages rejected by the fast-mode ingest prefilter (reason math_prefilter)."),
+    ],
+    metadata={"dataset": "math_prefiltered", "description": "Fast recall mode: pages never extracted, counted per "
+              "domain and prefix so that domain shares keep DeepSeekMath's denominator (all pages of the domain)."},
 )
 
 MATH_SEED = pa.schema(

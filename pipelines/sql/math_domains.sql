@@ -1,27 +1,38 @@
 -- Domain discovery (DeepSeekMath: a domain with more than {share} of its pages collected is
 -- math-related), then the URL path prefixes inside math domains, ranked for review.
--- {scores}, {selected}: this round's files; {prefix}: SQL expression of a page's prefix from url.
-WITH pages AS (
+-- {scores}, {selected}: this round's files; {prefix}: SQL expression of a page's prefix from url;
+-- {prefiltered}: a relation (domain, prefix, pages) of pages the fast-mode ingest never extracted.
+WITH pre AS (SELECT * FROM {prefiltered}),
+pre_domains AS (SELECT domain, sum(pages) AS pages FROM pre GROUP BY domain),
+pages AS (
     SELECT s.id, s.url, coalesce(s.domain, s.host) AS domain, s.math_score,
            sel.id IS NOT NULL AS collected
     FROM read_parquet({scores}, hive_partitioning = false) s
     LEFT JOIN (SELECT DISTINCT id FROM read_parquet({selected}, hive_partitioning = false)) sel ON sel.id = s.id
 ),
-domains AS (
+scored AS (
     SELECT domain, count(*) AS pages, count(*) FILTER (WHERE collected) AS collected,
            avg(math_score) AS mean_score
     FROM pages GROUP BY domain
+),
+domains AS (    -- a domain with prefiltered pages only has nothing collected: not listed
+    SELECT s.domain, s.pages + coalesce(d.pages, 0) AS pages, s.collected, s.mean_score
+    FROM scored s LEFT JOIN pre_domains d ON d.domain = s.domain
 ),
 flagged AS (
     SELECT *, collected / pages AS collected_share,
            collected / pages > {share} AND pages >= {min_pages} AS math_domain
     FROM domains
 ),
-prefixes AS (
+scored_prefixes AS (
     SELECT p.domain, {prefix} AS prefix, count(*) AS pages, count(*) FILTER (WHERE p.collected) AS collected,
            avg(p.math_score) AS mean_score
     FROM pages p JOIN flagged f ON f.domain = p.domain AND f.math_domain
     GROUP BY ALL
+),
+prefixes AS (
+    SELECT s.domain, s.prefix, s.pages + coalesce(x.pages, 0) AS pages, s.collected, s.mean_score
+    FROM scored_prefixes s LEFT JOIN pre x ON x.domain = s.domain AND x.prefix = s.prefix
 )
 SELECT {round} AS round, 'domain' AS level, domain, NULL AS prefix, pages, collected, collected_share,
        mean_score, math_domain, NULL AS decision, NULL AS decided_by

@@ -107,10 +107,11 @@ def _html(title: str, paragraphs: list[str]) -> bytes:
             "</body></html>").encode()
 
 
-def html_records(shared: Path, *, copies: int = 1, n_math: int = 20, n_gsm: int = 20) -> list[dict]:
+def html_records(shared: Path, *, copies: int = 1, n_math: int = 20, n_gsm: int = 20, n_users: int = 0) -> list[dict]:
     """WARC records (url, body, label) of a crawl-like mix: the real html/ pages (``copies`` times,
-    under distinct URLs), dolma texts as blog pages, and forum threads of MATH-500 (LaTeX in
-    ``$...$``) and GSM8K (plain English, no markup) problems. ``label`` is math or non_math."""
+    under distinct URLs), dolma texts as blog pages, forum threads of MATH-500 (LaTeX in
+    ``$...$``) and GSM8K (plain English, no markup) problems, and ``n_users`` forum member pages
+    (dolma texts under forum.test/users/). ``label`` is math or non_math."""
     out = []
     index = list(csv.DictReader((shared / "html" / "INDEX.tsv").open(encoding="utf-8"), delimiter="\t"))
     for k in range(copies):
@@ -129,6 +130,10 @@ def html_records(shared: Path, *, copies: int = 1, n_math: int = 20, n_gsm: int 
             paras = [p for q in items[3 * i:3 * i + 3] for p in (q["question"], f"{label} {q['answer']}")]
             out.append({"url": f"https://forum.test/questions/{name}{i}", "label": "math",
                         "body": _html(f"Question {name}{i}", paras)})
+    dolma = [d for f in sorted((shared / "math_text" / "negative" / "dolma-cc").glob("*.jsonl")) for d in _jsonl(f)]
+    for i, d in enumerate(dolma[:n_users]):
+        out.append({"url": f"https://forum.test/users/member{i}", "label": "non_math",
+                    "body": _html(f"member{i}", d["text"].split("\n"))})
     return out
 
 
