@@ -18,7 +18,7 @@ extraction worker), the ratio, the share of the baseline selection the fast mode
 still selects, and a calibration: the highest prefilter threshold that keeps 99% and
 99.5% of the selection on these pages.
 
-    python benchmarks/math_fast.py [--copies 4] [--threshold 0.1] [--select 0.5]
+    python benchmarks/math_fast.py [--copies 8] [--threshold 0.1] [--select 0.5]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def timed_run(sources: list[str], out: Path, model: Path, select: float, **prefi
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--copies", type=int, default=4, help="copies of the real html/ pages and dolma blog pages")
+    ap.add_argument("--copies", type=int, default=8, help="copies of the real html/ pages and dolma blog pages")
     ap.add_argument("--threshold", type=float, default=0.1, help="prefilter threshold of the fast mode")
     ap.add_argument("--select", type=float, default=0.5, help="selection threshold on the full-text score")
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))

@@ -39,8 +39,8 @@ def render(stats: dict, title: str = "curate corpus report") -> str:
     charts = "".join(f'<section><h2>{html.escape(t)}</h2>{bar_chart(p)}</section>'
                      for t, p in stats["charts"].items())
     missing = [] if any("Math score" in t for t in stats["charts"]) else \
-        ['<p class="note">No math scores yet: score histograms and per-round recall curves appear once '
-         'the math recall pipeline has written its datasets.</p>']
+        ['<p class="note">No math scores yet: score histograms and per-round recall charts appear once '
+         'a math recall run (curate math recall) has written its datasets under this root.</p>']
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"

@@ -47,6 +47,15 @@ def collect(root: str | Path, top: int = 12) -> dict:
             charts["Math score histogram (pages)"] = _pairs(con, """
                 SELECT printf('%.1f', floor(math_score * 10) / 10), count(*) FROM pages
                 WHERE math_score IS NOT NULL GROUP BY 1 ORDER BY 1""")
+    if "math_scores" in views:   # the last recall round: the one whose selection stands
+        charts["Math score histogram (last recall round)"] = _pairs(con, """
+            SELECT printf('%.1f', least(floor(math_score * 10) / 10, 0.9)), count(*) FROM math_scores
+            WHERE round = (SELECT max(round) FROM math_scores) GROUP BY 1 ORDER BY 1""")
+    if "math_rounds" in views:
+        charts["Pages selected per recall round"] = _pairs(con, "SELECT 'round ' || round, selected FROM math_rounds "
+                                                                "ORDER BY round")
+        charts["New pages per recall round"] = _pairs(con, "SELECT 'round ' || round, new_selected FROM math_rounds "
+                                                           "ORDER BY round")
     if "removals" in views:
         charts["Removals by reason"] = _pairs(con, "SELECT pipeline || ': ' || reason, count(*) FROM removals "
                                                    "GROUP BY 1 ORDER BY 2 DESC, 1")

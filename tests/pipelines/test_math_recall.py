@@ -87,6 +87,14 @@ def test_domain_found_in_round_one_is_recalled_in_round_two(shared, corpus):
     assert con.execute("SELECT count(DISTINCT round) FROM math_scores").fetchone()[0] == len(rounds)
     assert con.execute("SELECT count(*) FROM math_rounds").fetchone()[0] == len(rounds)
 
+    # and curate stats charts the recall: pages per round, the last round's score histogram
+    from curate.query import collect_stats
+
+    charts = collect_stats(out)["charts"]
+    assert charts["Pages selected per recall round"] == [(f"round {r['round']}", r["selected"]) for r in rounds]
+    histogram = dict(charts["Math score histogram (last recall round)"])
+    assert sum(histogram.values()) == rounds[-1]["pages_scored"] and set(histogram) <= {f"0.{i}" for i in range(10)}
+
 
 def test_file_policy_waits_for_a_person_and_resumes_with_decisions(shared, corpus, tmp_path):
     from curate.classify import Decision, annotations
