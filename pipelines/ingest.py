@@ -50,7 +50,7 @@ class IngestConfig:
     # Fast math recall mode: with a math model, HTML pages whose cheap-text score is below
     # the threshold and that carry no formula markup are rejected (math_prefilter) unextracted.
     math_prefilter: str | None = None      # fastText model file (e.g. a recall round's model.bin)
-    math_prefilter_threshold: float = 0.1  # recall-safe: pick with benchmarks/math_fast.py --calibrate
+    math_prefilter_threshold: float = 0.1  # recall-safe: benchmarks/math_fast.py prints candidates
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "IngestConfig":

@@ -3,8 +3,8 @@
 Math-preserving extraction (trafilatura plus the formula pass) costs 30-70 ms a
 page, so on a crawl where a few percent of pages are math, extracting everything
 and scoring afterwards spends almost all its time on pages that are then dropped.
-Here the page is reduced to *cheap text* (tags and scripts stripped by regex,
-about 2 ms) and scored by the math model; only pages scoring at least a
+Here the page is reduced to *cheap text* (boilerplate blocks cut in one linear
+pass, tags stripped; about 1 ms on a 124 KB page) and scored by the math model; only pages scoring at least a
 recall-safe threshold, or whose markup carries formulas, go on to full
 extraction. The threshold sits well below the selection threshold because menus
 and footers dilute cheap text; :func:`recall_safe_threshold` picks it from a
