@@ -17,7 +17,6 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 
 from curate.classify import Decision, annotations
-from curate.errors import FatalError
 from pipelines import math_recall as mr
 from pipelines._dedup_plan import input_shards
 
@@ -80,9 +79,7 @@ def math_recall_flow(config: mr.RecallConfig, pause_timeout: int = 3600) -> dict
             prep = prepare_task.submit(config, n, shards).result()
             model_id = prep["record"]["model_id"]
             scored = [f.result() for f in score_task.map(unmapped(config), unmapped(n), shards, unmapped(model_id))]
-            failed = [f"{s}: {r['error']}" for s, r in zip(shards, scored) if r["error"]]
-            if failed:
-                raise FatalError(f"round {n}: {len(failed)} shard(s) could not be scored:\n" + "\n".join(failed))
+            mr.check_scored(n, [f"{s}: {r['error']}" for s, r in zip(shards, scored) if r["error"]])
             pages = sum(r["pages"] for r in scored)
             rows = review_task.submit(config, n).result()
             ask = (lambda k, todo: _ask(k, todo, pause_timeout)) if config.policy == "ask" else None

@@ -164,10 +164,15 @@ def score_all(config: RecallConfig, n: int, shards: list[str], model_id: str, wo
             failed.append(f"{done.source}: {done.error}")
         if on_shard:
             on_shard()
+    check_scored(n, failed)
+    return pages
+
+
+def check_scored(n: int, failed: list[str]) -> None:
+    """Raise for round ``n`` if shards could not be scored (``failed``: "shard: error" lines)."""
     if failed:
         raise FatalError(f"round {n}: {len(failed)} shard(s) could not be scored (rerun retries them):\n"
                          + "\n".join(failed))
-    return pages
 
 
 def selection_stats(config: RecallConfig, n: int) -> dict:
