@@ -11,6 +11,8 @@ on the number of workers.
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
+import threading
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
@@ -48,11 +50,22 @@ def _serve(conn: Connection) -> None:
     # Objects inherited from the fork server never die: keep the collector off
     # them (fewer full-heap passes, fewer copy-on-write page faults).
     gc.freeze()
-    while True:
-        try:
-            seq, payload = conn.recv()
-        except (EOFError, OSError):
-            return
+    # A reader thread drains the pipe. Without it a page whose result and the next job both
+    # exceed the pipe buffer (64 KiB: a long page) deadlock: the worker blocks sending its
+    # result while the parent blocks sending the next job, neither reading.
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+
+    def read() -> None:
+        while True:
+            try:
+                jobs.put(conn.recv())
+            except (EOFError, OSError):
+                jobs.put(None)
+                return
+
+    threading.Thread(target=read, daemon=True, name="curate-extract-reader").start()
+    while (job := jobs.get()) is not None:
+        seq, payload = job
         conn.send((seq, _extract_one(payload)))
 
 

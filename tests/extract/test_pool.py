@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from curate import reasons
 from curate.extract import ExtractorPool
+from tests import debian_docs
 from tests.conftest import article
 
 
@@ -58,3 +61,21 @@ def test_workers_are_recycled_without_losing_jobs():
     assert [ctx for ctx, _ in out] == list(range(7))
     assert all(r[0] == "ok" and f"Page {i} paragraph 0" in r[1]["text"] for i, (_, r) in enumerate(out))
     assert restarts == 2
+
+
+@pytest.mark.timeout(120)             # the old code hung here for ever
+def test_long_pages_do_not_deadlock_the_pipe():
+    # Regression: results and jobs both above the pipe buffer (64 KiB) used to block the worker
+    # sending its result while the parent blocked sending the next job. Long real pages trigger it.
+
+    wanted = ["user_guide/io.html", "user_guide/timeseries.html", "whatsnew/v0.24.0.html", "user_guide/io.html"]
+    try:
+        by_path = {p["path"]: p for p in debian_docs.pages("python-pandas-doc", None, ("non_math",))}
+    except debian_docs.Unavailable as exc:
+        pytest.skip(str(exc))
+    big = [by_path[w] for w in wanted]     # 1 MB, 440 KB, 500 KB pages; the first gives 310 KB of text
+    jobs_ = [(p["url"], ("html", p["body"], p["url"], None)) for p in big]
+    with ExtractorPool(workers=1, timeout=120) as pool:
+        out = list(pool.imap(jobs_))
+    assert [u for u, _ in out] == [p["url"] for p in big]
+    assert all(r[0] == "ok" for _, r in out) and max(len(r[1]["text"]) for _, r in out) > 300_000
