@@ -1,4 +1,4 @@
-"""``curate math recall|domains|annotate`` (registered by curate.cli)."""
+"""``curate math recall|score|domains|annotate`` (registered by curate.cli)."""
 
 from __future__ import annotations
 
@@ -104,6 +104,25 @@ def cmd_annotate(args) -> int:
     return 0
 
 
+def cmd_score(args) -> int:
+    from pipelines.math_score import ScoreConfig, run
+
+    given = {"model": args.model, "inputs": args.shards or None, "out": args.out, "threshold": args.threshold,
+             "token_budget": args.token_budget, "allow_weak_model": args.allow_weak_model or None}
+    if args.config:
+        config = ScoreConfig.from_file(args.config, **given)
+    else:
+        if not (args.model and args.shards and args.out):
+            raise SystemExit("curate math score: give --model, SHARDS and --out (or --config FILE)")
+        config = ScoreConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in given.items() if v is not None})
+    print(run(config, workers=args.workers, progress=not args.quiet).format())
+    return 0
+
+
+def _threshold(value: str):
+    return value if value == "model" else float(value)
+
+
 def add_parsers(sub) -> None:
     math = sub.add_parser("math", help="iterative math page recall (DeepSeekMath): recall, domains, annotate")
     msub = math.add_subparsers(dest="math_command", required=True)
@@ -120,6 +139,18 @@ def add_parsers(sub) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes for scoring shards")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_recall)
+
+    p = msub.add_parser("score", help="score new page shards with a finished round's model and select math pages")
+    p.add_argument("shards", nargs="*", help="pages shards: files, globs, output roots")
+    p.add_argument("--model", help="a round's model.bin (e.g. recall/round=2/model.bin)")
+    p.add_argument("--out", help="output root (math_scores, math_selected)")
+    p.add_argument("--config", help="TOML/YAML with ScoreConfig keys (flags override)")
+    p.add_argument("--threshold", type=_threshold, help="'model' (its operating threshold, the default) or a number")
+    p.add_argument("--token-budget", dest="token_budget", type=int)
+    p.add_argument("--allow-weak-model", dest="allow_weak_model", action="store_true")
+    p.add_argument("--workers", type=int, default=1, help="processes for scoring shards")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_score)
 
     p = msub.add_parser("domains", help="the review table: math domains and their URL path prefixes")
     common(p)

@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_math.add_parsers(sub)
 
     p = sub.add_parser("run", help="run a pipeline as a Prefect flow on Dask")
-    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv", "math"])
+    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv", "math", "math-score"])
     p.add_argument("--config", required=True, help="TOML/YAML config of the pipeline")
     p.add_argument("--dask-address", help="existing scheduler (tcp://host:8786); default $CURATE_DASK_ADDRESS "
                                           "or a new local cluster")

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from flows import server
 
-PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv", "math")
+PIPELINES = ("ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv", "math", "math-score")
 
 
 @contextmanager
@@ -71,6 +71,11 @@ def _load(pipeline: str, config_path: str):
         from pipelines.math_recall import RecallConfig
 
         return math_recall_flow, RecallConfig.from_file(config_path)
+    if pipeline == "math-score":
+        from flows.math_recall import math_score_flow
+        from pipelines.math_score import ScoreConfig
+
+        return math_score_flow, ScoreConfig.from_file(config_path)
     raise SystemExit(f"unknown pipeline {pipeline!r}; choose from {', '.join(PIPELINES)}")
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from curate import classify
 from curate.classify import annotations
-from curate.errors import ShardError
+from curate.errors import FatalError, ShardError
 from curate.io import Completion, Ledger, ShardStore, write_atomic
 from curate.io._ledger import DONE, FAILED
 from curate.mix import get_tokenizer
@@ -121,55 +121,97 @@ def _rows(path: Path) -> int:
 
 # -- training ----------------------------------------------------------------------------------
 
+def _sample(items: list, k: int, seed: int) -> list:
+    """A seeded sample of ``k`` items in their original order (reproducible)."""
+    if len(items) <= k:
+        return list(items)
+    keep = np.sort(np.random.default_rng(seed).permutation(len(items))[:k])
+    return [items[i] for i in keep]
+
+
 def training_data(config, n: int, shards: list[str], base_seed: list[str]) -> tuple[list[str], list[str]]:
-    """(positives, negatives) of round ``n``: seed texts plus every page added by rounds <= n;
-    negatives sampled from the pages, excluding those and round n-1's selection."""
+    """(positives, negatives) of round ``n``.
+
+    Positives: every page added by rounds <= n (sampled uniformly they would drown in a large
+    seed, and recalling them is the point of a round), then seed texts up to ``seed_size``.
+    Negatives: chunks of random pages, excluding those and round n-1's selection, about
+    ``negative_ratio`` per positive and at most ``negatives``."""
     con = _connect(config)
     try:
         seed_glob = str(Path(config.out) / "round=*" / "math_seed" / "*.parquet")
-        added = con.execute(f"SELECT id, text FROM read_parquet({sql_str(seed_glob)}, hive_partitioning = false) "
-                            f"WHERE round <= {n} ORDER BY round, id").fetchall()
+        added = [t for _, t in con.execute(
+            f"SELECT id, text FROM read_parquet({sql_str(seed_glob)}, hive_partitioning = false) "
+            f"WHERE round <= {n} ORDER BY round, id").fetchall()][:config.seed_size]
+        positives = _sample(list(base_seed), max(0, config.seed_size - len(added)), config.seed) + added
+        want = int(min(config.negatives, max(1, round(config.negative_ratio * len(positives)))))
         exclude = [f"SELECT id FROM read_parquet({sql_str(seed_glob)}, hive_partitioning = false) WHERE round <= {n}"]
         if n > 1:
             exclude.append(f"SELECT id FROM read_parquet({files(config.out, n - 1, 'math_selected')}, "
                            "hive_partitioning = false)")
         sql = (SQL / "math_negatives.sql").read_text().format(
             pages=pages_list(shards), exclude="(" + " UNION ALL ".join(exclude) + ")", seed=sql_str(str(config.seed)),
-            limit=int(config.negatives),
-            markup="AND NOT coalesce(p.has_math, false)" if config.negatives_skip_math_markup else "")
-        negatives = [r[0] for r in con.execute(sql).fetchall()]
+            limit=want, markup="AND NOT coalesce(p.has_math, false)" if config.negatives_skip_math_markup else "")
+        pages = [r[0] for r in con.execute(sql).fetchall()]
     finally:
         con.close()
-    # Balanced classes (DeepSeekMath trains 500k vs 500k). Pages the loop added are always kept:
-    # sampled uniformly they would drown in a large seed, and recalling them is the point of a round.
-    size = min(config.seed_size, len(negatives)) if negatives else config.seed_size
-    added_texts = [t for _, t in added][:size]
-    base = list(base_seed)
-    room = max(0, size - len(added_texts))
-    if len(base) > room:                        # seeded sample; order kept for reproducibility
-        keep = np.sort(np.random.default_rng(config.seed).permutation(len(base))[:room])
-        base = [base[i] for i in keep]
-    return base + added_texts, negatives
+    if not pages:
+        markup = ", or carries math markup (negatives_skip_math_markup)" if config.negatives_skip_math_markup else ""
+        raise FatalError(f"round {n}: no page left to sample as a negative: every page of the inputs is in the "
+                         f"seed{', was selected by round ' + str(n - 1) if n > 1 else ''}{markup}; add pages to "
+                         "inputs or select fewer (token_budget, threshold)")
+    # Pages cut like the seed (our choice: equal lengths on both sides, so length is no signal);
+    # at most two chunks a page, so that a few long pages do not stand for the whole pool.
+    negatives = [c for text in pages for c in classify.chunk_text(text, config.chunk_words)[:2]][:want]
+    return positives, negatives
 
 
 def train_round(config, n: int, positives: list[str], negatives: list[str]) -> dict:
-    """Train round ``n``'s model (skipped when its metadata record exists); returns the record."""
+    """Train round ``n``'s model (skipped when its metadata record exists); returns the record.
+
+    A model that fails validation (``record["weakness"]``) stops the run before anything is
+    selected, unless ``allow_weak_model``; its files are moved aside (``model.bin.weak.json``)
+    so that a rerun with more data trains afresh."""
     path = round_dir(config.out, n) / "model.bin"
     meta = Path(str(path) + ".json")
     if meta.exists() and path.exists():
-        return json.loads(meta.read_text())
+        return check_model(config, n, json.loads(meta.read_text()))
     if not positives or not negatives:
-        from curate.errors import FatalError
-
         raise FatalError(f"round {n}: need positives and negatives (have {len(positives)} and {len(negatives)})")
-    t0 = time.monotonic()
     record = classify.train_with_validation(
-        positives, negatives, path, config.train_params(), holdout=config.holdout,
+        positives, negatives, path, config.train_settings(), holdout=config.holdout,
+        threshold="auto" if config.threshold in ("auto", None) else config.threshold,
+        target_precision=config.target_precision, chunk_words=config.score_chunk_words,
         round=n, parent_round=n - 1 if n > 1 else None, seed_positives=len(positives), sampled_negatives=len(negatives))
     record["model_id"] = f"r{n}-" + classify.model_id(path).split("-", 1)[1]
-    record["train_seconds"] = round(time.monotonic() - t0, 2)
+    if record["weakness"] and not config.allow_weak_model:
+        write_atomic(path.with_name("model.bin.weak.json"), json.dumps(record, indent=1).encode())
+        path.unlink()
+        meta.unlink(missing_ok=True)
+        return check_model(config, n, record)
     write_atomic(meta, json.dumps(record, indent=1).encode())
+    return check_model(config, n, record)
+
+
+def check_model(config, n: int, record: dict) -> dict:
+    """``record``, or a one-line FatalError if the model is weak and weak models are not allowed."""
+    weak = record.get("weakness")
+    if weak and not config.allow_weak_model:
+        raise FatalError(f"round {n}: the model is too weak to select with: {weak} "
+                         "(allow_weak_model = true overrides this)")
+    if weak:
+        import sys
+
+        print(f"WARNING: round {n} selects with a weak model (allow_weak_model): {weak}", file=sys.stderr)
     return record
+
+
+def operating_threshold(config, record: dict) -> float:
+    """The score threshold round selection uses: the config's number, else the model's operating one."""
+    if isinstance(config.threshold, (int, float)):
+        return float(config.threshold)
+    if config.threshold is None and config.token_budget is not None:
+        return 0.0
+    return float(record["operating_threshold"])
 
 
 # -- scoring -----------------------------------------------------------------------------------
@@ -177,27 +219,34 @@ def train_round(config, n: int, positives: list[str], negatives: list[str]) -> d
 def score_shard(config, n: int, shard: str, model_id: str) -> Completion:
     """Score one pages shard with round ``n``'s model into ``round=n/math_scores`` (ledger-tracked)."""
     root = round_dir(config.out, n)
+    return score_into(root, str(root / "model.bin"), model_id, shard, n, tokenizer=config.tokenizer,
+                      batch_rows=config.batch_rows, chunk_words=config.score_chunk_words)
+
+
+def score_into(root: str | Path, model: str, model_id: str, shard: str, round_: int, *, tokenizer: str | None,
+               batch_rows: int, chunk_words: int | None) -> Completion:
+    """Score one pages shard with ``model`` into ``root/math_scores`` (one ledger record per shard:
+    a rerun skips it; a bad shard is recorded as failed and retried on the next run)."""
+    import pyarrow as pa
+
     key = input_key("score", shard)
     ledger = Ledger(root)
     if ledger.is_done(key):
         return ledger.get(key)
-    model = str(root / "model.bin")
-    tokenizer = get_tokenizer(config.tokenizer)
+    counter = get_tokenizer(tokenizer)
     store = ShardStore(root, {"math_scores": MATH_SCORES})
     writers = store.begin(key)
-    done = Completion(key=key, source=shard, status=DONE, config={"model": model_id, "tokenizer": tokenizer.name})
+    done = Completion(key=key, source=shard, status=DONE, config={"model": model_id, "tokenizer": counter.name})
     t0, row0 = time.monotonic(), 0
     try:
-        for batch, cols in read_batches(shard, ["id", "url", "domain", "host", "text"], config.batch_rows, ShardError):
+        for batch, cols in read_batches(shard, ["id", "url", "domain", "host", "text"], batch_rows, ShardError):
             texts = batch.column("text")
-            scores = classify.score(model, texts.to_pylist())
-            tokens = tokenizer.count(texts)
+            scores = classify.score(model, texts.to_pylist(), chunk_words)
+            tokens = counter.count(texts)
             meta = {c: batch.column(c).to_pylist() if c in cols else [None] * batch.num_rows
                     for c in ("id", "url", "domain", "host")}
-            import pyarrow as pa
-
             table = pa.table({**meta, "source_shard": [shard] * batch.num_rows,
-                              "source_row": np.arange(row0, row0 + batch.num_rows), "round": [n] * batch.num_rows,
+                              "source_row": np.arange(row0, row0 + batch.num_rows), "round": [round_] * batch.num_rows,
                               "model": [model_id] * batch.num_rows, "math_score": scores, "n_tokens": tokens})
             writers["math_scores"].write_table(table.select(MATH_SCORES.names).cast(MATH_SCORES))
             row0 += batch.num_rows
@@ -218,17 +267,23 @@ def score_shard(config, n: int, shard: str, model_id: str) -> Completion:
 
 # -- selection and discovery -------------------------------------------------------------------
 
-def select(config, n: int) -> int:
-    """Write round ``n``'s ``math_selected``: top pages by score up to the token budget."""
-    target = round_dir(config.out, n) / "math_selected" / "selected.parquet"
+def select(config, n: int, threshold: float) -> int:
+    """Write round ``n``'s ``math_selected``: top pages scoring at least ``threshold``, up to the token budget."""
+    return select_into(config, round_dir(config.out, n), files(config.out, n, "math_scores"), threshold,
+                       previous=files(config.out, n - 1, "math_selected") if n > 1 else None)
+
+
+def select_into(config, root: Path, scores: str, threshold: float, previous: str | None = None) -> int:
+    """Write ``root/math_selected/selected.parquet`` from the ``scores`` files (a SQL list literal)."""
+    target = Path(root) / "math_selected" / "selected.parquet"
     if target.exists():
         return _rows(target)
-    previous = (f"read_parquet({files(config.out, n - 1, 'math_selected')}, hive_partitioning = false)" if n > 1
+    previous = (f"read_parquet({previous}, hive_partitioning = false)" if previous
                 else "(SELECT NULL::VARCHAR AS id WHERE false)")
+    budget = getattr(config, "token_budget", None)
     sql = (SQL / "math_select.sql").read_text().format(
-        scores=files(config.out, n, "math_scores"), previous=previous,
-        threshold=float(config.threshold if config.threshold is not None else 0.0),
-        budget=int(config.token_budget if config.token_budget is not None else 2 ** 62))
+        scores=scores, previous=previous, threshold=float(threshold),
+        budget=int(budget if budget is not None else 2 ** 62))
     con = _connect(config)
     try:
         return write_query(con, sql, target, MATH_SELECTED)

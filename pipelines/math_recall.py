@@ -47,19 +47,27 @@ class RecallConfig:
     seed_query: str | None = None            # positives from SQL over seed_query_root's views (first column)
     seed_query_root: str | None = None
     seed_size: int = 500_000                 # DeepSeekMath: 500k positives ...
-    negatives: int = 500_000                 # ... against 500k random pages
+    negatives: int = 500_000                 # ... against 500k random pages (at most)
+    negative_ratio: float = 10.0             # negatives sampled per positive, up to `negatives` (our choice:
+                                             # a small seed learns more of the pool; classes balanced by repetition)
     negatives_skip_math_markup: bool = True  # never sample pages with math markup (has_math) as negatives
-    chunk_words: int = 400                   # long seed files are cut into chunks of about this many words
-    holdout: float = 0.1                     # validation share of each class, per round
-    dim: int = 256                           # fastText: DeepSeekMath's hyper-parameters
-    lr: float = 0.1
+    chunk_words: int = 400                   # seed texts and negative pages are cut into chunks of this many words
+    holdout: float = 0.1                     # validation share of each class, per round (at least min(50, 1/4))
+    # fastText: "auto" follows the data (DeepSeekMath's dim 256, lr 0.1, epoch 3, bucket 200k from 100k
+    # examples per class; more epochs, a higher rate and a smaller model below); a number is used as is
+    dim: int | str = "auto"
+    lr: float | str = "auto"
     word_ngrams: int = 3
     min_count: int = 3
-    epoch: int = 3
-    bucket: int = 200_000
+    epoch: int | str = "auto"
+    bucket: int | str = "auto"
     seed: int = 0
+    score_chunk_words: int | None = 200      # a page scores as its best chunk of this many words (None: whole page)
     token_budget: int | None = None          # keep the top pages up to this many tokens ...
-    threshold: float | None = 0.5            # ... and/or with at least this score
+    threshold: float | str | None = "auto"   # ... and/or with at least this score; "auto": per round, the lowest
+                                             # hold-out score reaching target_precision
+    target_precision: float = 0.95
+    allow_weak_model: bool = False           # select with a model that fails validation (never for policy auto)
     tokenizer: str | None = None             # tokenizer.json path; default: approx ceil(bytes/4)
     domain_share: float = 0.10               # DeepSeekMath: >10% of a domain collected -> math domain
     domain_min_pages: int = 1
@@ -67,7 +75,7 @@ class RecallConfig:
     annotations: str | None = None           # YAML or CSV; default <out>/annotations.yaml
     policy: str = "file"                     # file | auto (unattended) | ask (a person, CLI prompt or flow pause)
     auto_share: float = 0.3                  # auto: accept prefixes with at least this collected share ...
-    auto_min_pages: int = 3                  # ... over at least this many pages
+    auto_min_pages: int = 10                 # ... over at least this many pages (a share of 3 pages is no evidence)
     max_rounds: int = 4
     stop_overlap: float = 0.98
     batch_rows: int = 2_000
@@ -80,6 +88,18 @@ class RecallConfig:
             raise FatalError("set token_budget, threshold or both")
         if not self.seed_files and not self.seed_query:
             raise FatalError("set seed_files or seed_query (the positives of round 1)")
+        if isinstance(self.threshold, str) and self.threshold != "auto":
+            raise FatalError(f"threshold must be a number in [0, 1] or 'auto', not {self.threshold!r}")
+        if isinstance(self.threshold, (int, float)) and not 0 <= self.threshold <= 1:
+            raise FatalError(f"threshold must be in [0, 1], not {self.threshold}")
+        if not 0 < self.target_precision <= 1:
+            raise FatalError(f"target_precision must be in (0, 1], not {self.target_precision}")
+        for name in ("dim", "lr", "epoch", "bucket"):
+            value = getattr(self, name)
+            if value != "auto" and (isinstance(value, (str, bool)) or not value > 0):
+                raise FatalError(f"{name} must be a positive number or 'auto', not {value!r}")
+        if self.negative_ratio <= 0 or self.chunk_words < 1 or (self.score_chunk_words or 1) < 1:
+            raise FatalError("negative_ratio, chunk_words and score_chunk_words must be positive")
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "RecallConfig":
@@ -87,9 +107,10 @@ class RecallConfig:
         data.update({k: v for k, v in overrides.items() if v is not None})
         return build(cls, data)
 
-    def train_params(self) -> classify.TrainParams:
-        return classify.TrainParams(dim=self.dim, lr=self.lr, word_ngrams=self.word_ngrams, min_count=self.min_count,
-                                    epoch=self.epoch, bucket=self.bucket, seed=self.seed)
+    def train_settings(self) -> dict:
+        """fastText settings as given ("auto" ones are chosen from the data at training time)."""
+        return {"dim": self.dim, "lr": self.lr, "epoch": self.epoch, "bucket": self.bucket,
+                "min_count": self.min_count, "word_ngrams": self.word_ngrams, "seed": self.seed}
 
     @property
     def annotation_file(self) -> Path:
@@ -104,13 +125,13 @@ class RecallSummary:
     out: str = ""
 
     def format(self) -> str:
-        head = ("round", "seed", "neg", "prec", "rec", "auc", "scored", "selected", "new", "overlap", "domains",
-                "accepted", "added", "sec", "stop")
+        head = ("round", "seed", "neg", "thresh", "prec", "rec", "fpr", "auc", "scored", "selected", "new", "overlap",
+                "domains", "accepted", "added", "sec", "stop")
         lines = [" ".join(f"{h:>8}" for h in head)]
         for r in self.rounds:
             overlap = "-" if r["overlap_prev"] is None else f"{r['overlap_prev']:.3f}"
-            cells = (r["round"], r["seed_positives"], r["negatives"], f"{r['precision']:.3f}", f"{r['recall']:.3f}",
-                     f"{r['auc']:.3f}", r["pages_scored"], r["selected"], r["new_selected"], overlap,
+            cells = (r["round"], r["seed_positives"], r["negatives"], f"{r['threshold']:.3g}", f"{r['precision']:.3f}",
+                     f"{r['recall']:.3f}", f"{r['fpr']:.3f}", f"{r['auc']:.3f}", r["pages_scored"], r["selected"], r["new_selected"], overlap,
                      r["math_domains"], r["prefixes_accepted"], r["seed_added"], f"{r['seconds']:.0f}", r["stop"] or "")
             lines.append(" ".join(f"{c!s:>8}" for c in cells))
         if self.resumed:
@@ -145,8 +166,12 @@ def annotate(config: RecallConfig, n: int, rows: list[dict], ask: Callable | Non
     todo = candidates(rows, decisions)
     new: list[annotations.Decision] = []
     if config.policy == "auto":
-        new = annotations.auto_decide(todo, decisions, min_share=config.auto_share,
-                                      min_pages=config.auto_min_pages, round_=n)
+        weak = model_record(config, n).get("weakness")
+        if weak:       # allow_weak_model let it select; deciding prefixes from it would spread its errors
+            print(f"round {n}: policy auto decides nothing: the model is weak ({weak})", file=sys.stderr)
+        else:
+            new = annotations.auto_decide(todo, decisions, min_share=config.auto_share,
+                                          min_pages=config.auto_min_pages, round_=n)
     elif config.policy == "ask" and ask is not None and todo and selection_stats(config, n)["stop"] is None:
         new = list(ask(n, todo))
     if new:
@@ -199,8 +224,10 @@ def finish(config: RecallConfig, n: int, record: dict, rows: list[dict], decisio
 
     v = record["validation"]
     row = {"round": n, "model": record["model_id"], "seed_positives": record["seed_positives"],
-           "negatives": record["sampled_negatives"], "precision": v["precision"], "recall": v["recall"],
-           "auc": v["auc"], "pages_scored": pages, **selection_stats(config, n),
+           "negatives": record["sampled_negatives"], "threshold": step.operating_threshold(config, record),
+           "precision": v["precision"], "recall": v["recall"], "fpr": v["fpr"], "auc": v["auc"],
+           "separation": v["separation"], "weak": bool(record.get("weakness")),
+           "model_bytes": record["model_bytes"], "pages_scored": pages, **selection_stats(config, n),
            "math_domains": sum(1 for r in rows if r["level"] == "domain" and r["math_domain"]),
            "prefixes_accepted": sum(1 for d in decisions.values() if d.math),
            "prefixes_undecided": len(candidates(rows, decisions)), "seed_added": seed_added,
@@ -228,14 +255,30 @@ def prepare(config: RecallConfig, n: int, shards: list[str], log: Callable = pri
         positives, negatives = step.training_data(config, n, shards, base_seed(config))
         log(f"round {n}: training on {len(positives)} positives ({seed_added} added), {len(negatives)} negatives")
     record = step.train_round(config, n, positives, negatives)
-    v = record["validation"]
-    log(f"round {n}: model {record['model_id']} precision {v['precision']} recall {v['recall']} auc {v['auc']}")
+    log(f"round {n}: {describe_model(record)}")
     return record, seed_added
+
+
+def describe_model(record: dict) -> str:
+    """One line: the model's size, settings and hold-out figures at its operating threshold."""
+    v, p = record["validation"], record["params"]
+    auto = f" (auto: {', '.join(record['auto_params'])})" if record.get("auto_params") else ""
+    return (f"model {record['model_id']} {record['model_bytes'] / 1e6:.1f} MB, dim {p['dim']} lr {p['lr']} "
+            f"epoch {p['epoch']} bucket {p['bucket']}{auto}, trained in {record['train_seconds']:.1f}s; hold-out "
+            f"{v['positives']}+{v['negatives']}: threshold {v['threshold']:.4g}, precision {v['precision']}, recall "
+            f"{v['recall']}, false-positive rate {v['fpr']}, AUC {v['auc']}, separation {v['separation']}")
+
+
+def model_record(config: RecallConfig, n: int) -> dict:
+    """Round ``n``'s model record (``model.bin.json``)."""
+    import json
+
+    return json.loads((step.round_dir(config.out, n) / "model.bin.json").read_text())
 
 
 def review(config: RecallConfig, n: int) -> list[dict]:
     """Select round ``n``'s pages and write its domain table; returns math domains and prefixes."""
-    step.select(config, n)
+    step.select(config, n, step.operating_threshold(config, model_record(config, n)))
     return step.discover(config, n, annotations.load(config.annotation_file))
 
 

@@ -50,10 +50,16 @@ def unpacked(package: str) -> Path:
     debs.mkdir(parents=True, exist_ok=True)
     found = sorted(debs.glob(f"{package}_*.deb"))
     if not found:
-        try:
-            subprocess.run(["apt-get", "download", package], cwd=debs, check=True, capture_output=True, timeout=600)
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise Unavailable(f"apt-get download {package} failed: {exc}") from exc
+        for attempt in range(2):
+            try:
+                subprocess.run(["apt-get", "download", package], cwd=debs, check=True, capture_output=True,
+                               timeout=600)
+                break
+            except (OSError, subprocess.SubprocessError) as exc:
+                if attempt:
+                    raise Unavailable(f"apt-get download {package} failed: {exc}") from exc
+                # a fresh machine has no package lists yet
+                subprocess.run(["apt-get", "update", "-q"], capture_output=True, timeout=600, check=False)
         found = sorted(debs.glob(f"{package}_*.deb"))
         if not found:
             raise Unavailable(f"apt-get download {package} produced no .deb")

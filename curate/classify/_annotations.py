@@ -33,6 +33,14 @@ class Decision:
     math: bool
     by: str = "unknown"
     round: int | None = None
+    # the evidence an unattended decision rests on (a person's decision may leave them empty)
+    pages: int | None = None
+    collected_share: float | None = None
+    mean_score: float | None = None
+
+    def evidence(self) -> dict:
+        return {k: v for k, v in (("pages", self.pages), ("collected_share", self.collected_share),
+                                  ("mean_score", self.mean_score)) if v is not None}
 
 
 def url_prefix(url: str, depth: int = 1) -> str:
@@ -57,6 +65,18 @@ def _flag(value, where: str) -> bool:
     raise FatalError(f"{where}: math must be true or false, not {value!r}")
 
 
+def _evidence(row: dict, where: str) -> dict:
+    out = {}
+    for key, kind in (("pages", int), ("collected_share", float), ("mean_score", float)):
+        value = row.get(key)
+        if value not in (None, ""):
+            try:
+                out[key] = kind(value)
+            except (TypeError, ValueError) as exc:
+                raise FatalError(f"{where}: {key} must be a number, not {value!r}") from exc
+    return out
+
+
 def load(path: str | Path) -> dict[str, Decision]:
     """Decisions in ``path`` (missing file: none), keyed by prefix."""
     path = Path(path)
@@ -70,7 +90,8 @@ def load(path: str | Path) -> dict[str, Decision]:
                 continue
             rnd = row.get("round") or None
             out[row["prefix"].strip()] = Decision(row["prefix"].strip(), _flag(row.get("math"), f"{path}:{n}"),
-                                                  (row.get("by") or "unknown").strip(), int(rnd) if rnd else None)
+                                                  (row.get("by") or "unknown").strip(), int(rnd) if rnd else None,
+                                                  **_evidence(row, f"{path}:{n}"))
         return out
     import yaml
 
@@ -84,7 +105,8 @@ def load(path: str | Path) -> dict[str, Decision]:
     for prefix, value in items.items():
         value = value if isinstance(value, dict) else {"math": value}
         out[str(prefix)] = Decision(str(prefix), _flag(value.get("math"), f"{path}: {prefix}"),
-                                    str(value.get("by", "unknown")), value.get("round"))
+                                    str(value.get("by", "unknown")), value.get("round"),
+                                    **_evidence(value, f"{path}: {prefix}"))
     return out
 
 
@@ -95,13 +117,14 @@ def save(path: str | Path, decisions: dict[str, Decision]) -> None:
     if path.suffix.lower() == ".csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["prefix", "math", "by", "round"])
-        writer.writerows([d.prefix, str(d.math).lower(), d.by, "" if d.round is None else d.round] for d in rows)
+        writer.writerow(["prefix", "math", "by", "round", "pages", "collected_share", "mean_score"])
+        writer.writerows([d.prefix, str(d.math).lower(), d.by, "" if d.round is None else d.round,
+                          *("" if v is None else v for v in (d.pages, d.collected_share, d.mean_score))] for d in rows)
         write_atomic(path, buf.getvalue().encode())
         return
     import yaml
 
-    body = {"prefixes": {d.prefix: {"math": d.math, "by": d.by, "round": d.round} for d in rows}}
+    body = {"prefixes": {d.prefix: {"math": d.math, "by": d.by, "round": d.round, **d.evidence()} for d in rows}}
     header = ("# curate math annotations: URL path prefixes marked math (true) or not math (false).\n"
               "# Edit by hand or with `curate math annotate`; pages under math prefixes join the next seed.\n")
     write_atomic(path, (header + yaml.safe_dump(body, sort_keys=True, default_flow_style=None)).encode())
@@ -118,6 +141,9 @@ def record(path: str | Path, new: list[Decision]) -> dict[str, Decision]:
 def auto_decide(candidates: list[dict], existing: dict[str, Decision], *, min_share: float, min_pages: int,
                 round_: int) -> list[Decision]:
     """The unattended policy: accept undecided prefixes whose collected share is at least ``min_share``
-    over at least ``min_pages`` pages. It never rejects and never overrides a recorded decision."""
-    return [Decision(c["prefix"], True, "auto", round_) for c in candidates
-            if c["prefix"] not in existing and c["pages"] >= min_pages and c["collected_share"] >= min_share]
+    over at least ``min_pages`` pages, recording that evidence. It never rejects and never overrides
+    a recorded decision (callers never run it on a weak model's selection)."""
+    return [Decision(c["prefix"], True, "auto", round_, int(c["pages"]), round(float(c["collected_share"]), 4),
+                     round(float(c["mean_score"]), 4))
+            for c in candidates
+            if c["prefix"] not in existing and c["pages"] >= max(1, min_pages) and c["collected_share"] >= min_share]

@@ -20,14 +20,22 @@ import numpy as np
 
 LABEL_POS, LABEL_NEG = "__label__math", "__label__other"
 
+# fastText splits on whitespace only: "$x^2$" and "x^2" would be unrelated tokens, and a formula
+# one token. Spacing out TeX's punctuation and commands makes formulas a stream of shared tokens
+# (\frac, {, ^, _, $) wherever they come from: LaTeX seeds, MathJax pages, markdown.
+_SPACED = str.maketrans({**{c: f" {c} " for c in "{}[]()^_$=+-*/<>|,.;:!?&'\"`~#%@"}, "\\": " \\"})
+
 
 def normalize(text: str | None, max_chars: int = 20_000) -> str:
-    """One line, lower case, single spaces, at most ``max_chars`` (the same at training and scoring)."""
-    return " ".join((text or "")[:max_chars].lower().split())        # str.split: 5x a regex here
+    """One line, lower case, TeX punctuation spaced out, single spaces, at most ``max_chars`` of input
+    (the same at training and scoring)."""
+    return " ".join((text or "")[:max_chars].lower().translate(_SPACED).split())   # C-level: translate, split
 
 
 @dataclass(frozen=True)
 class TrainParams:
+    """fastText settings; the defaults are DeepSeekMath's (use :func:`fit_params` for smaller data)."""
+
     dim: int = 256
     lr: float = 0.1
     word_ngrams: int = 3
@@ -35,6 +43,45 @@ class TrainParams:
     epoch: int = 3
     bucket: int = 200_000
     seed: int = 0
+
+
+#: examples per class from which DeepSeekMath's settings apply unchanged
+FULL_SCALE = 100_000
+_SMALL = 300                      # and the size at which the small-data settings apply fully
+_SMALL_PARAMS = {"dim": 64, "lr": 0.5, "epoch": 20, "bucket": 16_384}
+
+
+def fit_params(per_class: int, seed: int = 0, **given) -> tuple[TrainParams, list[str]]:
+    """Settings for ``per_class`` training examples per class; ``given`` values that are not
+    ``"auto"``/None are kept. Returns the settings and the names chosen automatically.
+
+    Our choice, measured on real data (benchmarks/math_quality.py): at DeepSeekMath's settings a
+    few hundred examples get so few updates that every score stays at 0.5000, and a 200k x 256
+    input matrix makes a 200 MB model of mostly untouched rows. Below FULL_SCALE the settings move
+    on a log scale from small-data ones (dim 64, lr 0.5, 20 epochs, 16k buckets, for <= 300
+    examples) to DeepSeekMath's (dim 256, lr 0.1, 3 epochs, 200k buckets, from 100k)."""
+    import math
+
+    full = asdict(TrainParams())
+    t = min(1.0, max(0.0, math.log(max(per_class, 1) / _SMALL) / math.log(FULL_SCALE / _SMALL)))
+
+    def between(name: str):
+        lo, hi = _SMALL_PARAMS[name], full[name]
+        value = math.exp(math.log(lo) + t * (math.log(hi) - math.log(lo)))
+        if name == "lr":
+            return round(value, 3)
+        if name in ("dim", "bucket") and t < 1:
+            return 1 << round(math.log2(value))            # powers of two: sizes in steps
+        return int(round(value))
+
+    chosen, auto = {}, []
+    for name in ("dim", "lr", "epoch", "bucket", "min_count", "word_ngrams"):
+        value = given.get(name)
+        if value is None or value == "auto":
+            value = between(name) if name in _SMALL_PARAMS else full[name]
+            auto.append(name)
+        chosen[name] = value
+    return TrainParams(**chosen, seed=seed), auto
 
 
 def train(positives: list[str], negatives: list[str], path: str | Path, params: TrainParams = TrainParams()) -> Path:
@@ -69,9 +116,24 @@ def load(path: str):
     return fasttext.load_model(path)
 
 
-def score(path: str | Path, texts: list[str]) -> np.ndarray:
-    """Probability of the math label for each text (batched fastText predict)."""
+def _chunks(text: str, words: int) -> list[str]:
+    w = (text or "").split()
+    return [" ".join(w[i:i + words]) for i in range(0, len(w), words)] or [""]
+
+
+def score(path: str | Path, texts: list[str], chunk_words: int | None = None) -> np.ndarray:
+    """Probability of the math label for each text (batched fastText predict).
+
+    With ``chunk_words`` a text scores as its best chunk of that many words: fastText averages
+    every token of a text, so a long page with one dense math section would score as if
+    its formulas were spread thin over the menus and code around them."""
     model = load(str(path))
+    if chunk_words:
+        parts = [_chunks(t, chunk_words) for t in texts]
+        flat = [c for p in parts for c in p]
+        starts = np.cumsum([0] + [len(p) for p in parts[:-1]]) if parts else np.zeros(0, dtype=np.int64)
+        probs = score(path, flat)
+        return np.maximum.reduceat(probs, starts) if len(texts) else probs
     labels, probs = model.predict([normalize(t) for t in texts], k=2)
     out = np.zeros(len(texts), dtype=np.float32)
     for i, (ls, ps) in enumerate(zip(labels, probs)):
@@ -81,50 +143,60 @@ def score(path: str | Path, texts: list[str]) -> np.ndarray:
     return out
 
 
-def metrics(scores: np.ndarray, truth: np.ndarray, threshold: float = 0.5) -> dict:
-    """Precision, recall (at ``threshold``) and ROC AUC (rank statistic) of scores against 0/1 truth."""
-    truth = truth.astype(bool)
-    pred = scores >= threshold
-    tp = int((pred & truth).sum())
-    precision = tp / int(pred.sum()) if pred.any() else 0.0
-    recall = tp / int(truth.sum()) if truth.any() else 0.0
-    pos, neg = scores[truth], scores[~truth]
-    if len(pos) and len(neg):
-        ranks = np.argsort(np.argsort(np.concatenate([pos, neg]), kind="stable"), kind="stable") + 1
-        auc = (ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
-    else:
-        auc = float("nan")
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "auc": round(float(auc), 4),
-            "threshold": threshold, "positives": int(truth.sum()), "negatives": int((~truth).sum())}
+def _split(items: list[str], holdout: float, rng) -> tuple[list[str], list[str]]:
+    """(train, hold-out): a seeded ``holdout`` share, at least min(50, a quarter) of a small class
+    (10% of 200 texts would judge a model on 20)."""
+    order = rng.permutation(len(items))
+    k = max(int(round(len(items) * holdout)), min(50, len(items) // 4)) if len(items) > 1 else 0
+    return [items[i] for i in order[k:]], [items[i] for i in order[:k]]
+
+
+def _repeat(items: list[str], n: int) -> list[str]:
+    return (items * (n // max(len(items), 1) + 1))[:n] if items else items
 
 
 def train_with_validation(positives: list[str], negatives: list[str], path: str | Path,
-                          params: TrainParams = TrainParams(), holdout: float = 0.1, balance: bool = True,
-                          **meta) -> dict:
+                          params: TrainParams | dict | None = None, holdout: float = 0.1, *,
+                          threshold: float | str = "auto", target_precision: float = 0.95,
+                          chunk_words: int | None = None, **meta) -> dict:
     """Train on all but a seeded ``holdout`` share of each class, validate on it, save the model
-    and a metadata record (``<model>.json``: sizes, params, validation metrics, extra ``meta``).
+    and a metadata record (``<model>.json``).
 
-    ``balance`` first samples the larger class down to the size of the smaller one (DeepSeekMath
-    trains on equal numbers), which keeps scores calibrated around 0.5."""
-    rng = np.random.default_rng(params.seed + 1)
-    if balance and positives and negatives:
-        n = min(len(positives), len(negatives))
-        positives = [positives[i] for i in sorted(rng.permutation(len(positives))[:n])]
-        negatives = [negatives[i] for i in sorted(rng.permutation(len(negatives))[:n])]
+    ``params``: fastText settings, or a mapping of those given (the rest, and any ``"auto"``,
+    chosen from the data by :func:`fit_params`; None: all chosen). Classes are balanced by
+    repeating the smaller one (DeepSeekMath trains 500k vs 500k; repetition keeps scores centred
+    on 0.5 without throwing away the larger class). ``threshold="auto"`` sets the operating
+    threshold to the lowest hold-out score reaching ``target_precision``. The record holds sizes,
+    settings (and which were automatic), the operating threshold, hold-out metrics at it (see
+    :func:`curate.classify.metrics`), ``weakness`` (None for a usable model), model bytes and
+    training seconds."""
+    import time
 
-    def split(items):
-        order = rng.permutation(len(items))
-        k = max(1, int(round(len(items) * holdout))) if len(items) > 1 else 0
-        return [items[i] for i in order[k:]], [items[i] for i in order[:k]]
+    from curate.classify._validate import metrics, operating_threshold, weakness
 
-    pos_train, pos_val = split(positives)
-    neg_train, neg_val = split(negatives)
-    train(pos_train, neg_train, path, params)
-    val_scores = score(path, pos_val + neg_val)
-    truth = np.array([1] * len(pos_val) + [0] * len(neg_val))
+    given = params if isinstance(params, dict) else {} if params is None else None
+    seed = (given or {}).get("seed", 0) if given is not None else params.seed
+    rng = np.random.default_rng(seed + 1)
+    pos_train, pos_val = _split(positives, holdout, rng)
+    neg_train, neg_val = _split(negatives, holdout, rng)
+    n = max(len(pos_train), len(neg_train))
+    auto: list[str] = []
+    if given is not None:        # sized by the smaller class: repeating texts adds no information
+        params, auto = fit_params(min(len(pos_train), len(neg_train)), **given)
+    t0 = time.monotonic()
+    train(_repeat(pos_train, n), _repeat(neg_train, n), path, params)
+    seconds = time.monotonic() - t0
     load.cache_clear()                                # a retrained file must be reloaded
-    record = {"model": str(path), "params": asdict(params), "train": {"positives": len(pos_train),
-              "negatives": len(neg_train)}, "validation": metrics(val_scores, truth), **meta}
+    val_scores = score(path, pos_val + neg_val, chunk_words)
+    truth = np.array([1] * len(pos_val) + [0] * len(neg_val))
+    chosen = operating_threshold(val_scores, truth, target_precision) if threshold == "auto" else float(threshold)
+    validation = metrics(val_scores, truth, 0.5 if chosen is None else chosen)
+    validation.update(target_precision=target_precision, target_missed=chosen is None, auto_threshold=threshold == "auto")
+    record = {"model": str(path), "params": asdict(params), "auto_params": auto, "chunk_words": chunk_words,
+              "train": {"positives": len(pos_train), "negatives": len(neg_train), "per_class": n},
+              "operating_threshold": validation["threshold"], "validation": validation,
+              "weakness": weakness(validation), "model_bytes": Path(path).stat().st_size,
+              "train_seconds": round(seconds, 2), **meta}
     Path(str(path) + ".json").write_text(json.dumps(record, indent=1))
     return record
 

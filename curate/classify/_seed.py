@@ -4,20 +4,47 @@ Markdown, LaTeX) or a DuckDB query; long files are cut into chunks of about ``ch
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from curate.errors import FatalError
 
 
-def _chunks(text: str, chunk_words: int) -> list[str]:
+def chunk_text(text: str, chunk_words: int) -> list[str]:
+    """``text`` cut into chunks of about ``chunk_words`` words (up to 1.5x that stays whole)."""
     words = text.split()
     if len(words) <= chunk_words * 1.5:
         return [text] if words else []
     return [" ".join(words[i:i + chunk_words]) for i in range(0, len(words), chunk_words)]
 
 
+_COMMENT = re.compile(r"(?<!\\)%.*")
+_NOISE = re.compile(r"\\(?:label|index|glsadd|ref|eqref|pageref|cite[tp]?|hypertarget|sectionnotes)\*?(?:\[[^\]]*\])?\{[^{}]*\}")
+_DISPLAY = re.compile(r"\\(?:begin|end)\{(?:equation|align|alignat|gather|multline|eqnarray|displaymath)\*?\}")
+_HEADING = re.compile(r"\\(?:part|chapter|section|subsection|subsubsection|paragraph)\*?(?:\[[^\]]*\])?\{([^{}]*)\}")
+_STYLE = re.compile(r"\\(?:emph|textbf|textit|myindex|underline)\{([^{}]*)\}")
+_ENV = re.compile(r"\\(?:begin|end)\{[A-Za-z]+\*?\}(?:\[[^\]]*\])?")
+_SPACING = re.compile(r"\\(?:medskip|bigskip|smallskip|noindent|newpage|clearpage|vspace\*?\{[^{}]*\}|hspace\*?\{[^{}]*\})")
+
+
+def tex_to_text(source: str) -> str:
+    """LaTeX source as it reads on a web page: comments, labels, index entries and spacing
+    dropped, headings as ``# title``, display environments as ``$$``, math itself kept.
+
+    Our choice: seeds are often LaTeX (books, arXiv) while the pages scored are extracted
+    HTML; without this a classifier learns ``\\label`` and ``%`` rather than mathematics."""
+    text = _COMMENT.sub("", source)
+    text = _NOISE.sub("", text)
+    text = _DISPLAY.sub("$$", text)
+    text = _HEADING.sub(r"# \1", text)
+    text = _STYLE.sub(r"\1", _STYLE.sub(r"\1", text))      # twice: \emph{\myindex{x}}
+    text = _ENV.sub("", text)
+    return _SPACING.sub("", text)
+
+
 def load_texts(paths, *, column: str = "text", chunk_words: int = 400) -> list[str]:
-    """Texts from files and folders (sorted, recursive): .parquet/.jsonl rows, whole .txt/.md/.tex/.rst files."""
+    """Texts from files and folders (sorted, recursive): .parquet/.jsonl rows, whole .txt/.md/.tex/.rst files
+    (LaTeX through :func:`tex_to_text`)."""
     out: list[str] = []
     files = []
     for p in map(Path, paths):
@@ -38,7 +65,8 @@ def load_texts(paths, *, column: str = "text", chunk_words: int = 400) -> list[s
                     if value:
                         out.append(value)
         elif suffix in (".txt", ".md", ".tex", ".rst", ".markdown", ""):
-            out += _chunks(f.read_text(encoding="utf-8", errors="replace"), chunk_words)
+            text = f.read_text(encoding="utf-8", errors="replace")
+            out += chunk_text(tex_to_text(text) if suffix == ".tex" else text, chunk_words)
     return out
 
 

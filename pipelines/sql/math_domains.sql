@@ -30,9 +30,13 @@ scored_prefixes AS (
     FROM pages p JOIN flagged f ON f.domain = p.domain AND f.math_domain
     GROUP BY ALL
 ),
-prefixes AS (
-    SELECT s.domain, s.prefix, s.pages + coalesce(x.pages, 0) AS pages, s.collected, s.mean_score
-    FROM scored_prefixes s LEFT JOIN pre x ON x.domain = s.domain AND x.prefix = s.prefix
+prefixes AS (  -- a prefix of a math domain whose pages were all prefiltered is listed too (0 collected)
+    SELECT coalesce(s.domain, x.domain) AS domain, coalesce(s.prefix, x.prefix) AS prefix,
+           coalesce(s.pages, 0) + coalesce(x.pages, 0) AS pages, coalesce(s.collected, 0) AS collected,
+           s.mean_score
+    FROM scored_prefixes s
+    FULL JOIN (SELECT x.* FROM pre x JOIN flagged f ON f.domain = x.domain AND f.math_domain) x
+      ON x.domain = s.domain AND x.prefix = s.prefix
 )
 SELECT {round} AS round, 'domain' AS level, domain, NULL AS prefix, pages, collected, collected_share,
        mean_score, math_domain, NULL AS decision, NULL AS decided_by

@@ -58,7 +58,7 @@ def test_labelled_math_pages_rank_above_non_math(model):
 def test_normalisation_is_shared_and_metrics_are_right():
     from curate.classify import normalize
 
-    assert normalize("  Let $x$\n\nbe  REAL ") == "let $x$ be real"
+    assert normalize("  Let $x^2$\n\nbe  REAL, \\frac{a}{b}.") == "let $ x ^ 2 $ be real , \\frac { a } { b } ."
     m = metrics(np.array([0.9, 0.8, 0.3, 0.2, 0.7]), np.array([1, 1, 1, 0, 0]))
     assert (m["precision"], m["recall"]) == (round(2 / 3, 4), round(2 / 3, 4))
     assert m["auc"] == pytest.approx(5 / 6, abs=1e-4)            # 5 of 6 (positive, negative) pairs ordered

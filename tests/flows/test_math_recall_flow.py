@@ -30,7 +30,8 @@ def test_flow_pauses_for_prefix_decisions_and_recalls_them(prefect_api, shared, 
     from flows.math_recall import math_recall_flow
 
     groups = math_corpus.build(shared, tmp_path)
-    config = _config(shared, tmp_path, policy="ask", max_rounds=2)
+    # a fixed threshold: this test is about pausing and resuming (quality: tests/pipelines, benchmarks)
+    config = _config(shared, tmp_path, policy="ask", max_rounds=2, threshold=0.2)
     seen: list = []
     stop = threading.Event()
     helper = threading.Thread(target=_resume_when_paused, daemon=True, args=(

@@ -20,10 +20,9 @@ def corpus(shared, tmp_path_factory):
 
 
 def _config(shared, root, **kw) -> RecallConfig:
-    # Small-data training settings (a few hundred examples): more epochs, a higher rate.
+    # The defaults: training settings and the threshold follow the data.
     base = dict(inputs=(str(root / "pages"),), out=str(root / kw.pop("name", "out")),
-                seed_files=tuple(math_corpus.seed_files(shared)), chunk_words=150, negatives=300, epoch=40, lr=0.5,
-                min_count=1, bucket=20_000, threshold=0.2, policy="auto", auto_share=0.15, auto_min_pages=5,
+                seed_files=tuple(math_corpus.seed_files(shared)), policy="auto", auto_share=0.15, auto_min_pages=5,
                 max_rounds=6, stop_overlap=0.9)
     base.update(kw)
     return RecallConfig(**base)
@@ -58,18 +57,23 @@ def test_domain_found_in_round_one_is_recalled_in_round_two(shared, corpus):
     seed2 = _ids(con, f"SELECT id FROM '{out}/round=2/math_seed/*.parquet'")
     assert len(gsm & seed2) >= 17 and not seed2 & selected(1)
     assert rounds[1]["seed_added"] == len(seed2)
-    assert len(gsm & selected(2)) >= 15, rounds
+    last = selected(rounds[-1]["round"])
+    assert len(gsm & selected(2)) >= 10 and len(gsm & last) >= 15, summary.format()
     new = _ids(con, f"SELECT id FROM '{out}/round=2/math_selected/*.parquet' WHERE new")
     assert new == selected(2) - selected(1)
 
     # precision: ordinary web pages and forum member pages stay out
-    last = selected(rounds[-1]["round"])
-    assert len(last & set(groups["web"])) <= 8 and len(last & set(groups["users"])) <= 2
+    # (with the defaults the operating threshold moves between rounds, measured 0.09-0.9 on this small
+    # pool, so later rounds admit more web pages than round 2; benchmarks/math_quality.py has the real figures)
+    web = set(groups["web"])
+    assert len(selected(2) & web) <= 8 and all(len(selected(r["round"]) & web) <= 25 for r in rounds)
+    assert len(last & set(groups["users"])) <= 2
 
     # the loop stops on the overlap rule, and the summary table says why
     assert rounds[-1]["stop"] == "overlap" and rounds[-1]["overlap_prev"] >= 0.9, summary.format()
     assert all(r["stop"] is None for r in rounds[:-1])
-    assert all(r["precision"] >= 0.8 and r["recall"] >= 0.8 for r in rounds)
+    assert all(r["precision"] >= 0.8 and r["recall"] >= 0.8 and r["fpr"] <= 0.1 for r in rounds)
+    assert all(r["model_bytes"] < 20 << 20 and not r["weak"] and 0 < r["threshold"] < 1 for r in rounds)
     table = summary.format()
     assert "overlap" in table.splitlines()[0] and len(table.splitlines()) >= len(rounds) + 1
 
@@ -120,3 +124,14 @@ def test_file_policy_waits_for_a_person_and_resumes_with_decisions(shared, corpu
     assert len(set(gsm[1:]) & seed) >= 16
     urls = {r[0] for r in con.execute(f"SELECT url FROM '{config.out}/round=2/math_seed/*.parquet'").fetchall()}
     assert all(u.startswith("https://forum.test/questions/") for u in urls)
+
+
+def test_round_without_negatives_left_is_a_clear_error(shared, corpus):
+    from curate.errors import FatalError
+
+    root, _ = corpus
+    config = _config(shared, root, name="all-selected", threshold=0.0, max_rounds=2,   # round 1 selects every page
+                     allow_weak_model=True)
+    with pytest.raises(FatalError, match="round 2: no page left to sample as a negative.*selected by round 1"):
+        run(config)
+    assert (root / "all-selected" / "round=1" / "math_rounds" / "round.parquet").exists()   # round 1 kept

@@ -1,0 +1,125 @@
+"""Score new page shards with a finished recall round's model and select math pages.
+
+The production path after a recall run: each new crawl's page shards are scored by the last
+round's model (``<recall out>/round=N/model.bin``) and pages at or above the model's operating
+threshold (from its ``model.bin.json``; or a number given here) are selected, optionally up to
+a token budget. Outputs under ``out``: ``math_scores`` (one shard per input shard, ledger-tracked:
+a rerun scores only new or failed shards) and ``math_selected/selected.parquet`` (rebuilt when
+shards were added).
+
+    curate math score --model recall/round=2/model.bin crawl-2024-22/ --out math-2024-22/
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from curate import classify
+from curate.errors import FatalError
+from curate.query import sql_str
+from pipelines import _math_round as step
+from pipelines._common import pool_map, progress_bar
+from pipelines._config import build, load_mapping
+from pipelines._dedup_plan import input_shards
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """Settings of a scoring run (TOML/YAML keys have the same names)."""
+
+    model: str                               # a round's model.bin (its model.bin.json must stand beside it)
+    inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
+    out: str
+    threshold: float | str = "model"         # "model": the round's operating threshold; or a number in [0, 1]
+    token_budget: int | None = None          # keep at most this many tokens of the top pages
+    tokenizer: str | None = None             # tokenizer.json; default approx ceil(bytes/4)
+    allow_weak_model: bool = False
+    batch_rows: int = 2_000
+    memory_limit: str = "2GB"
+
+    def __post_init__(self):
+        if isinstance(self.inputs, str):
+            raise FatalError("inputs must be a list of paths, not one string")
+        if self.threshold != "model" and (isinstance(self.threshold, (str, bool)) or not 0 <= self.threshold <= 1):
+            raise FatalError(f"threshold must be 'model' or a number in [0, 1], not {self.threshold!r}")
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "ScoreConfig":
+        data = load_mapping(path)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return build(cls, data)
+
+    def record(self) -> dict:
+        """The model's metadata record; a one-line error when it is missing or the model is weak."""
+        meta = Path(self.model + ".json")
+        if not Path(self.model).is_file() or not meta.is_file():
+            raise FatalError(f"{self.model}: not a finished recall round's model (need model.bin and model.bin.json)")
+        record = json.loads(meta.read_text())
+        if record.get("weakness") and not self.allow_weak_model:
+            raise FatalError(f"{self.model} failed validation: {record['weakness']} (allow_weak_model = true overrides)")
+        return record
+
+    def cut(self, record: dict) -> float:
+        return float(record["operating_threshold"] if self.threshold == "model" else self.threshold)
+
+
+@dataclass
+class ScoreSummary:
+    model: str
+    threshold: float
+    shards: int
+    pages: int
+    selected: int
+    out: str
+
+    def format(self) -> str:
+        return (f"scored {self.pages} pages in {self.shards} shard(s) with {self.model}; selected {self.selected} "
+                f"at threshold {self.threshold:.4g} -> {self.out}/math_selected")
+
+
+def score_one(config: ScoreConfig, shard: str, model_id: str, chunk_words: int | None, round_: int):
+    """Score one shard (the unit a flow maps over)."""
+    return step.score_into(config.out, config.model, model_id, shard, round_, tokenizer=config.tokenizer,
+                           batch_rows=config.batch_rows, chunk_words=chunk_words)
+
+
+def select(config: ScoreConfig, threshold: float) -> int:
+    """Write ``math_selected`` from every scored shard (rebuilt on each run: one DuckDB query, and
+    shards scored since the last run must count)."""
+    (Path(config.out) / "math_selected" / "selected.parquet").unlink(missing_ok=True)
+    return step.select_into(config, Path(config.out), sql_str(str(Path(config.out) / "math_scores" / "*.parquet")),
+                            threshold)
+
+
+def run(config: ScoreConfig, *, workers: int = 1, progress: bool = False) -> ScoreSummary:
+    """Score every input shard and select; returns a summary."""
+    record = config.record()
+    model_id = record.get("model_id") or classify.model_id(config.model)
+    shards = input_shards(config.inputs)
+    threshold = config.cut(record)
+    bar = progress_bar(progress, total=len(shards), unit=" shard", desc="score")
+    pages, failed = 0, []
+    jobs = [(config, s, model_id, record.get("chunk_words"), int(record.get("round") or 0)) for s in shards]
+    for done in pool_map(score_one, jobs, workers):
+        bar.update()
+        pages += done.records or 0
+        if done.error:
+            failed.append(f"{done.source}: {done.error}")
+    bar.close()
+    if failed:
+        raise FatalError(f"{len(failed)} shard(s) could not be scored (rerun retries them): " + "; ".join(failed))
+    selected = select(config, threshold)
+    return ScoreSummary(model_id, threshold, len(shards), pages, selected, config.out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipelines._common import config_main
+
+    return config_main(argv, "math_score", __doc__, ScoreConfig, run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
