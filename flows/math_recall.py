@@ -101,29 +101,18 @@ def math_recall_flow(config: mr.RecallConfig, pause_timeout: int = 3600) -> dict
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=None, task_run_name="score {shard}")
-def score_new_task(config: ms.ScoreConfig, shard: str, model_id: str, chunk_words: int | None, round_: int) -> dict:
-    done = ms.score_one(config, shard, model_id, chunk_words, round_)
-    return {"pages": done.records, "error": done.error}
+def score_new_task(config: ms.ScoreConfig, record: dict, shard: str):
+    return ms.score_one(config, record, shard)          # a small completion record, not the rows
 
 
 @flow(name="math-score", log_prints=True)
 def math_score_flow(config: ms.ScoreConfig) -> dict:
     """Score new page shards with a finished round's model (mapped on Dask), then select."""
-    from curate.errors import FatalError
-
     record = config.record()
     shards = input_shards(config.inputs)
-    model_id = record["model_id"]
-    futures = score_new_task.map(unmapped(config), shards, unmapped(model_id), unmapped(record.get("chunk_words")),
-                                 unmapped(int(record.get("round") or 0)))
-    results = [f.result() for f in futures]
-    failed = [f"{s}: {r['error']}" for s, r in zip(shards, results) if r["error"]]
-    if failed:
-        raise FatalError(f"{len(failed)} shard(s) could not be scored (rerun retries them): " + "; ".join(failed))
-    threshold = config.cut(record)
-    selected = ms.select(config, threshold)
-    summary = ms.ScoreSummary(model_id, threshold, len(shards), sum(r["pages"] or 0 for r in results), selected,
-                              config.out)
+    done = [f.result() for f in score_new_task.map(unmapped(config), unmapped(record), shards)]
+    summary = ms.conclude(config, record, shards, done)
     create_markdown_artifact(markdown=summary.format(), key="math-score-summary",
                              description=f"math scoring into {config.out}")
-    return {"model": model_id, "threshold": threshold, "pages": summary.pages, "selected": selected}
+    return {"model": summary.model, "threshold": summary.threshold, "pages": summary.pages,
+            "selected": summary.selected}

@@ -8,6 +8,7 @@ and is skipped when that output exists, so a killed run resumes at the first mis
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -183,12 +184,12 @@ def train_round(config, n: int, positives: list[str], negatives: list[str]) -> d
         target_precision=config.target_precision, chunk_words=config.score_chunk_words,
         round=n, parent_round=n - 1 if n > 1 else None, seed_positives=len(positives), sampled_negatives=len(negatives))
     record["model_id"] = f"r{n}-" + classify.model_id(path).split("-", 1)[1]
-    if record["weakness"] and not config.allow_weak_model:
+    if record["weakness"] and not config.allow_weak_model:     # set aside: a rerun retrains
         write_atomic(path.with_name("model.bin.weak.json"), json.dumps(record, indent=1).encode())
         path.unlink()
         meta.unlink(missing_ok=True)
-        return check_model(config, n, record)
-    write_atomic(meta, json.dumps(record, indent=1).encode())
+    else:
+        write_atomic(meta, json.dumps(record, indent=1).encode())
     return check_model(config, n, record)
 
 
@@ -199,8 +200,6 @@ def check_model(config, n: int, record: dict) -> dict:
         raise FatalError(f"round {n}: the model is too weak to select with: {weak} "
                          "(allow_weak_model = true overrides this)")
     if weak:
-        import sys
-
         print(f"WARNING: round {n} selects with a weak model (allow_weak_model): {weak}", file=sys.stderr)
     return record
 

@@ -80,10 +80,25 @@ class ScoreSummary:
                 f"at threshold {self.threshold:.4g} -> {self.out}/math_selected")
 
 
-def score_one(config: ScoreConfig, shard: str, model_id: str, chunk_words: int | None, round_: int):
-    """Score one shard (the unit a flow maps over)."""
-    return step.score_into(config.out, config.model, model_id, shard, round_, tokenizer=config.tokenizer,
-                           batch_rows=config.batch_rows, chunk_words=chunk_words)
+def model_id(config: ScoreConfig, record: dict) -> str:
+    return record.get("model_id") or classify.model_id(config.model)
+
+
+def score_one(config: ScoreConfig, record: dict, shard: str):
+    """Score one shard with the model of ``record`` (the unit a flow maps over)."""
+    return step.score_into(config.out, config.model, model_id(config, record), shard, int(record.get("round") or 0),
+                           tokenizer=config.tokenizer, batch_rows=config.batch_rows,
+                           chunk_words=record.get("chunk_words"))
+
+
+def conclude(config: ScoreConfig, record: dict, shards: list[str], done: list) -> ScoreSummary:
+    """After every shard was scored (``done``: their completion records): fail on failed shards, else select."""
+    failed = [f"{d.source}: {d.error}" for d in done if d.error]
+    if failed:
+        raise FatalError(f"{len(failed)} shard(s) could not be scored (rerun retries them): " + "; ".join(failed))
+    threshold = config.cut(record)
+    return ScoreSummary(model_id(config, record), threshold, len(shards), sum(d.records or 0 for d in done),
+                        select(config, threshold), config.out)
 
 
 def select(config: ScoreConfig, threshold: float) -> int:
@@ -97,22 +112,14 @@ def select(config: ScoreConfig, threshold: float) -> int:
 def run(config: ScoreConfig, *, workers: int = 1, progress: bool = False) -> ScoreSummary:
     """Score every input shard and select; returns a summary."""
     record = config.record()
-    model_id = record.get("model_id") or classify.model_id(config.model)
     shards = input_shards(config.inputs)
-    threshold = config.cut(record)
     bar = progress_bar(progress, total=len(shards), unit=" shard", desc="score")
-    pages, failed = 0, []
-    jobs = [(config, s, model_id, record.get("chunk_words"), int(record.get("round") or 0)) for s in shards]
-    for done in pool_map(score_one, jobs, workers):
+    done = []
+    for completion in pool_map(score_one, [(config, record, s) for s in shards], workers):
         bar.update()
-        pages += done.records or 0
-        if done.error:
-            failed.append(f"{done.source}: {done.error}")
+        done.append(completion)
     bar.close()
-    if failed:
-        raise FatalError(f"{len(failed)} shard(s) could not be scored (rerun retries them): " + "; ".join(failed))
-    selected = select(config, threshold)
-    return ScoreSummary(model_id, threshold, len(shards), pages, selected, config.out)
+    return conclude(config, record, shards, done)
 
 
 def main(argv: list[str] | None = None) -> int:
