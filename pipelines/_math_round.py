@@ -181,7 +181,7 @@ def train_round(config, n: int, positives: list[str], negatives: list[str]) -> d
     record = classify.train_with_validation(
         positives, negatives, path, config.train_settings(), holdout=config.holdout,
         threshold="auto" if config.threshold in ("auto", None) else config.threshold,
-        target_precision=config.target_precision, chunk_words=config.score_chunk_words,
+        target_precision=config.target_precision, max_fpr=config.max_fpr, chunk_words=config.score_chunk_words,
         round=n, parent_round=n - 1 if n > 1 else None, seed_positives=len(positives), sampled_negatives=len(negatives))
     record["model_id"] = f"r{n}-" + classify.model_id(path).split("-", 1)[1]
     if record["weakness"] and not config.allow_weak_model:     # set aside: a rerun retrains

@@ -62,11 +62,13 @@ class RecallConfig:
     epoch: int | str = "auto"
     bucket: int | str = "auto"
     seed: int = 0
-    score_chunk_words: int | None = 200      # a page scores as its best chunk of this many words (None: whole page)
+    score_chunk_words: int | None = 15       # a page scores as its best window of this many words (None: whole page)
     token_budget: int | None = None          # keep the top pages up to this many tokens ...
     threshold: float | str | None = "auto"   # ... and/or with at least this score; "auto": per round, the lowest
                                              # hold-out score reaching target_precision
     target_precision: float = 0.95
+    max_fpr: float = 0.01                    # ... with at most this hold-out false-positive rate (our choice:
+                                             # math is a few percent of a crawl, so the negatives' tail decides)
     allow_weak_model: bool = False           # select with a model that fails validation (never for policy auto)
     tokenizer: str | None = None             # tokenizer.json path; default: approx ceil(bytes/4)
     domain_share: float = 0.10               # DeepSeekMath: >10% of a domain collected -> math domain
@@ -74,7 +76,7 @@ class RecallConfig:
     prefix_depth: int = 1                    # path segments of a reviewed prefix (mathoverflow.net/questions)
     annotations: str | None = None           # YAML or CSV; default <out>/annotations.yaml
     policy: str = "file"                     # file | auto (unattended) | ask (a person, CLI prompt or flow pause)
-    auto_share: float = 0.3                  # auto: accept prefixes with at least this collected share ...
+    auto_share: float = 0.7                  # auto: accept prefixes with at least this collected share ...
     auto_min_pages: int = 10                 # ... over at least this many pages (a share of 3 pages is no evidence)
     max_rounds: int = 4
     stop_overlap: float = 0.98
@@ -94,6 +96,8 @@ class RecallConfig:
             raise FatalError(f"threshold must be in [0, 1], not {self.threshold}")
         if not 0 < self.target_precision <= 1:
             raise FatalError(f"target_precision must be in (0, 1], not {self.target_precision}")
+        if not 0 <= self.max_fpr <= 1:
+            raise FatalError(f"max_fpr must be in [0, 1], not {self.max_fpr}")
         for name in ("dim", "lr", "epoch", "bucket"):
             value = getattr(self, name)
             if value != "auto" and (isinstance(value, (str, bool)) or not value > 0):

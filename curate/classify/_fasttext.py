@@ -143,11 +143,11 @@ def score(path: str | Path, texts: list[str], chunk_words: int | None = None) ->
     return out
 
 
-def _split(items: list[str], holdout: float, rng) -> tuple[list[str], list[str]]:
-    """(train, hold-out): a seeded ``holdout`` share, at least min(50, a quarter) of a small class
-    (10% of 200 texts would judge a model on 20)."""
+def _split(items: list[str], holdout: float, rng, least: int) -> tuple[list[str], list[str]]:
+    """(train, hold-out): a seeded ``holdout`` share, at least min(``least``, a quarter) of a small
+    class (10% of 200 texts would judge a model on 20)."""
     order = rng.permutation(len(items))
-    k = max(int(round(len(items) * holdout)), min(50, len(items) // 4)) if len(items) > 1 else 0
+    k = max(int(round(len(items) * holdout)), min(least, len(items) // 4)) if len(items) > 1 else 0
     return [items[i] for i in order[k:]], [items[i] for i in order[:k]]
 
 
@@ -157,7 +157,7 @@ def _repeat(items: list[str], n: int) -> list[str]:
 
 def train_with_validation(positives: list[str], negatives: list[str], path: str | Path,
                           params: TrainParams | dict | None = None, holdout: float = 0.1, *,
-                          threshold: float | str = "auto", target_precision: float = 0.95,
+                          threshold: float | str = "auto", target_precision: float = 0.95, max_fpr: float = 1.0,
                           chunk_words: int | None = None, **meta) -> dict:
     """Train on all but a seeded ``holdout`` share of each class, validate on it, save the model
     and a metadata record (``<model>.json``).
@@ -177,8 +177,9 @@ def train_with_validation(positives: list[str], negatives: list[str], path: str 
     given = params if isinstance(params, dict) else {} if params is None else None
     seed = (given or {}).get("seed", 0) if given is not None else params.seed
     rng = np.random.default_rng(seed + 1)
-    pos_train, pos_val = _split(positives, holdout, rng)
-    neg_train, neg_val = _split(negatives, holdout, rng)
+    # more held-out negatives (they are plentiful): the false-positive rate is judged on them
+    pos_train, pos_val = _split(positives, holdout, rng, 50)
+    neg_train, neg_val = _split(negatives, holdout, rng, 200)
     n = max(len(pos_train), len(neg_train))
     auto: list[str] = []
     if given is not None:        # sized by the smaller class: repeating texts adds no information
@@ -189,9 +190,11 @@ def train_with_validation(positives: list[str], negatives: list[str], path: str 
     load.cache_clear()                                # a retrained file must be reloaded
     val_scores = score(path, pos_val + neg_val, chunk_words)
     truth = np.array([1] * len(pos_val) + [0] * len(neg_val))
-    chosen = operating_threshold(val_scores, truth, target_precision) if threshold == "auto" else float(threshold)
+    chosen = (operating_threshold(val_scores, truth, target_precision, max_fpr) if threshold == "auto"
+              else float(threshold))
     validation = metrics(val_scores, truth, 0.5 if chosen is None else chosen)
-    validation.update(target_precision=target_precision, target_missed=chosen is None, auto_threshold=threshold == "auto")
+    validation.update(target_precision=target_precision, max_fpr=max_fpr, target_missed=chosen is None,
+                      auto_threshold=threshold == "auto")
     record = {"model": str(path), "params": asdict(params), "auto_params": auto, "chunk_words": chunk_words,
               "train": {"positives": len(pos_train), "negatives": len(neg_train), "per_class": n},
               "operating_threshold": validation["threshold"], "validation": validation,

@@ -58,11 +58,15 @@ def metrics(scores: np.ndarray, truth: np.ndarray, threshold: float = 0.5) -> di
             "spread": {"positives": _quantiles(pos), "negatives": _quantiles(neg)}}
 
 
-def operating_threshold(scores: np.ndarray, truth: np.ndarray, target_precision: float = 0.95) -> float | None:
-    """The lowest score whose selection (scores >= it) reaches ``target_precision``; None if none does.
+def operating_threshold(scores: np.ndarray, truth: np.ndarray, target_precision: float = 0.95,
+                        max_fpr: float = 1.0) -> float | None:
+    """The lowest score whose selection (scores >= it) reaches ``target_precision`` with a false-positive
+    rate of at most ``max_fpr``; None if none does.
 
     Lowest, because every higher threshold loses recall; a threshold at a hold-out score, so the
-    selection it describes is exactly the one measured."""
+    selection it describes is exactly the one measured. ``max_fpr`` matters where precision cannot:
+    a balanced hold-out that separates perfectly reaches any precision at its lowest positive, while
+    in a crawl, where math is a few percent, the negatives' tail decides what is selected."""
     scores = np.asarray(scores, dtype=np.float64)
     truth = np.asarray(truth).astype(bool)
     if not truth.any():
@@ -70,8 +74,10 @@ def operating_threshold(scores: np.ndarray, truth: np.ndarray, target_precision:
     order = np.argsort(-scores, kind="stable")
     s, t = scores[order], truth[order]
     tp, n = np.cumsum(t), np.arange(1, len(s) + 1)
+    fp = n - tp
     last = np.r_[s[1:] != s[:-1], True]              # a cut only between distinct scores
-    ok = (tp / n >= target_precision) & last
+    allowed = np.ceil(max_fpr * int((~truth).sum()) - 1e-9)    # whole negatives: 1 of 81 at 1%, 2 of 200
+    ok = (tp / n >= target_precision) & (fp <= allowed) & last & (tp > 0)
     if not ok.any():
         return None
     return float(s[np.flatnonzero(ok)[-1]])
@@ -85,7 +91,8 @@ def weakness(validation: dict) -> str | None:
         return (f"the hold-out has {validation.get('positives', 0)} positives and {validation.get('negatives', 0)} "
                 f"negatives (need 10 of each to judge the model): {fixes}")
     if validation.get("target_missed"):
-        return (f"no threshold reaches precision {validation['target_precision']} on the hold-out "
+        return (f"no threshold reaches precision {validation['target_precision']} with a false-positive rate of at "
+                f"most {validation.get('max_fpr', 1.0)} on the hold-out "
                 f"(AUC {validation['auc']}): {fixes}, or lower target_precision")
     if not validation["separation"] >= MIN_SEPARATION:
         return (f"scores barely move: the median positive scores only {validation['separation']} above the median "

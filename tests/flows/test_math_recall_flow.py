@@ -31,7 +31,7 @@ def test_flow_pauses_for_prefix_decisions_and_recalls_them(prefect_api, shared, 
 
     groups = math_corpus.build(shared, tmp_path)
     # a fixed threshold: this test is about pausing and resuming (quality: tests/pipelines, benchmarks)
-    config = _config(shared, tmp_path, policy="ask", max_rounds=2, threshold=0.2)
+    config = _config(shared, tmp_path, policy="ask", max_rounds=2, threshold=0.8)
     seen: list = []
     stop = threading.Event()
     helper = threading.Thread(target=_resume_when_paused, daemon=True, args=(

@@ -57,10 +57,10 @@ def test_defaults_give_a_usable_small_model_on_real_pages(shared, docs):
     assert record["model_bytes"] < 20 << 20 and record["params"]["dim"] < 256 and "epoch" in record["auto_params"]
     assert record["validation"]["separation"] >= 0.5 and record["weakness"] is None
     assert 0 < row["threshold"] < 1 and row["threshold"] == record["operating_threshold"]
-    # pages no round saw (this sample: measured AUC 0.88, FPR 0.10, recall 0.51, precision 0.68; the
-    # benchmark's larger pool: AUC 0.92, FPR 0.03; the targets, 0.98 / 0.02 / 0.8, are not met yet)
+    # pages no round saw (this sample, two runs: AUC 0.94, precision 1.0, recall 0.64, FPR 0.0; the
+    # benchmark's larger pool: AUC 0.97, recall 0.82, FPR 0.01-0.02)
     m = _held_out(held, labels, record, row["threshold"])
-    assert m["auc"] >= 0.85 and m["fpr"] <= 0.15 and m["recall"] >= 0.3 and m["precision"] >= 0.6, m
+    assert m["auc"] >= 0.9 and m["fpr"] <= 0.05 and m["recall"] >= 0.5 and m["precision"] >= 0.85, m
     # a model that selected nothing decides nothing on its own: only prefixes with enough pages
     decisions = (root / "defaults" / "annotations.yaml")
     assert not decisions.exists() or "collected_share" in decisions.read_text()
@@ -97,7 +97,7 @@ def test_score_new_shards_with_a_finished_round(shared, docs, tmp_path, capsys):
     low = con.execute(f"SELECT min(math_score) FROM '{out}/math_selected/*.parquet'").fetchall()[0][0]
     assert low >= record["operating_threshold"] - 1e-6
     selected = {r[0] for r in con.execute(f"SELECT url FROM '{out}/math_selected/*.parquet'").fetchall()}
-    assert selected and sum(labels[u] == "math" for u in selected) >= 0.6 * len(selected)   # as measured above
+    assert selected and sum(labels[u] == "math" for u in selected) >= 0.85 * len(selected)   # as measured above
     # a rerun scores nothing again and keeps the same selection
     assert main(["math", "score", str(held), "--model", str(model), "--out", str(out), "-q"]) == 0
     assert con.execute(f"SELECT count(*) FROM '{out}/math_scores/*.parquet'").fetchall()[0][0] == n_pages

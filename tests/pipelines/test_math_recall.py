@@ -58,15 +58,17 @@ def test_domain_found_in_round_one_is_recalled_in_round_two(shared, corpus):
     assert len(gsm & seed2) >= 17 and not seed2 & selected(1)
     assert rounds[1]["seed_added"] == len(seed2)
     last = selected(rounds[-1]["round"])
-    assert len(gsm & selected(2)) >= 10 and len(gsm & last) >= 15, summary.format()
+    # (the high-precision operating threshold recalls them over two rounds of growth: measured 8 of 20
+    # in round 2, 16 in round 3, 20 at the end)
+    assert len(gsm & selected(2)) > len(gsm & selected(1)) and len(gsm & last) >= 18, summary.format()
+    assert len(rounds) >= 3 and len(gsm & selected(3)) >= 12, summary.format()
     new = _ids(con, f"SELECT id FROM '{out}/round=2/math_selected/*.parquet' WHERE new")
     assert new == selected(2) - selected(1)
 
     # precision: ordinary web pages and forum member pages stay out
-    # (with the defaults the operating threshold moves between rounds, measured 0.09-0.9 on this small
-    # pool, so later rounds admit more web pages than round 2; benchmarks/math_quality.py has the real figures)
+    # (measured 5-11 web pages per round at the defaults; benchmarks/math_quality.py has real-page figures)
     web = set(groups["web"])
-    assert len(selected(2) & web) <= 8 and all(len(selected(r["round"]) & web) <= 25 for r in rounds)
+    assert len(selected(2) & web) <= 8 and all(len(selected(r["round"]) & web) <= 15 for r in rounds)
     assert len(last & set(groups["users"])) <= 2
 
     # the loop stops on the overlap rule, and the summary table says why
