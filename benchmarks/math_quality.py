@@ -115,7 +115,7 @@ def main(argv=None) -> int:
             m = judge(record, row["threshold"], held, labels)
             v = record["validation"]
             lines.append(f"{name:<10} {row['round']:>5} {record['model_bytes'] / 1e6:>8.1f} {record['train_seconds']:>7.1f} "
-                         f"{row['threshold']:>7.3g} {v['precision']:>6.3f}/{v['recall']:.3f} "
+                         f"{row['threshold']:>7.4f} {v['precision']:>6.3f}/{v['recall']:.3f} "
                          f"| {m['auc']:>19.4f} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['fpr']:>6.3f}")
     print("\n".join(lines))
     print("targets on held-out pages (defaults): AUC >= 0.98, FPR <= 0.02, recall >= 0.8")
