@@ -36,6 +36,18 @@ _MARKUP = ("<math", "math/tex", "mjx-", "katex", "math-container", "codecogs", "
 # TeX in the visible text (checked on cheap text, so regexes inside scripts do not count).
 _TEX = ("\\(", "\\[", "$$", "\\begin{", "\\frac")
 MAX_BYTES = 1 << 20   # cheap text of the first MiB: enough to judge, bounded cost
+GATE_CHARS = 4_000    # the gate scores this much cheap text (normalising and predicting cost ~linear)
+
+# The gate works on bytes: markers and tags are ASCII, and scanning a decoded page costs 2-4x
+# as much (a page with one non-Latin-1 character becomes a 2- or 4-byte-per-character string).
+# Only the cheap text left at the end is decoded. Marker scans are grouped: one ``find`` of
+# "math" covers "<math", "math/tex" and "math-container".
+_MARKUP_SCANS = (b"math", b"mjx-", b"katex", b"codecogs", b"mimetex", b"latex.php")
+_MARKUP_B = tuple(m.encode() for m in _MARKUP)
+_OPEN_B = re.compile(_OPEN.pattern.encode(), re.I)
+_CLOSE_B = {name: re.compile(rx.pattern.encode(), re.I) for name, rx in _CLOSE.items()}
+_TAG_B = re.compile(_TAG.pattern.encode())
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
 def _strip_blocks(page: str) -> str:
@@ -56,6 +68,47 @@ def _strip_blocks(page: str) -> str:
             break
         pos = end.end()
     return " ".join(parts)
+
+
+def _strip_blocks_b(page: bytes) -> bytes:
+    """:func:`_strip_blocks` on bytes (same blocks, same linear pass)."""
+    parts, pos = [], 0
+    while True:
+        m = _OPEN_B.search(page, pos)
+        if m is None:
+            parts.append(page[pos:])
+            break
+        parts.append(page[pos:m.start()])
+        end = _CLOSE_B[(m.group(1) or b"--").decode().lower()].search(page, m.end())
+        if end is None:
+            break
+        pos = end.end()
+    return b" ".join(parts)
+
+
+def markup_marker(body: bytes) -> str | None:
+    """The first formula marker in raw page bytes (ASCII-compatible charsets), else None."""
+    for scan in _MARKUP_SCANS:
+        if scan in body:
+            for marker in _MARKUP_B:
+                if scan in marker and marker in body:
+                    return marker.decode()
+    return None
+
+
+def cheap_text_bytes(body: bytes, charset: str | None = None) -> str:
+    """:func:`cheap_text` of raw page bytes: blocks and tags stripped as bytes, then only the
+    remaining text decoded (``charset``, else a ``<meta charset>`` in the first 4 KiB, else UTF-8;
+    undecodable bytes replaced)."""
+    if charset is None:                                  # a <meta charset> near the top, as browsers look for it
+        found = _META_CHARSET.search(body, 0, 4096)
+        charset = found.group(1).decode() if found else None
+    raw = _TAG_B.sub(b" ", _strip_blocks_b(body))
+    try:
+        text = raw.decode(charset or "utf-8", errors="replace")
+    except LookupError:                                  # an unknown charset name in the headers
+        text = raw.decode("utf-8", errors="replace")
+    return " ".join(html.unescape(text).split())
 
 
 def cheap_text(page: str) -> str:
@@ -88,16 +141,19 @@ class MathGate:
 
     def score(self, text: str) -> float:
         # a one-item list: fastText's single-string path breaks under numpy 2
-        labels, probs = load(self.model).predict([normalize(text)], k=2)
+        labels, probs = load(self.model).predict([normalize(text, GATE_CHARS)], k=2)
         return float(dict(zip(labels[0], probs[0])).get(LABEL_POS, 0.0))
 
     def __call__(self, body: bytes, charset: str | None) -> None:
-        from curate.extract import Rejected, decode_html   # here: keeps curate.classify free of trafilatura
+        from curate.extract import Rejected   # here: keeps curate.classify free of trafilatura
 
-        page = decode_html(body[:MAX_BYTES], charset)
-        text = cheap_text(page)
-        marker = math_markup(page, text)
-        if marker is not None:
+        page = body[:MAX_BYTES]
+        if page.startswith((b"\xff\xfe", b"\xfe\xff")):   # UTF-16: not ASCII-compatible, never gated
+            return
+        if markup_marker(page) is not None:
+            return
+        text = cheap_text_bytes(page, charset)
+        if any(marker in text for marker in _TEX):
             return
         p = self.score(text)
         if p < self.threshold:

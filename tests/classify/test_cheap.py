@@ -60,3 +60,23 @@ def test_gate_is_picklable_and_rejects_with_a_reason(math_model, shared):
     gate(news.replace(b"</body>", b"<p>\\(x^2 + y^2\\)</p></body>"), None)     # same page with a formula
     with pytest.raises(ValueError):
         MathGate(str(math_model), 1.5)
+
+
+def test_the_gate_reads_bytes_as_the_text_path_reads_decoded_pages(shared):
+    # The gate strips and scans bytes (faster); on the real html/ pages it must see what the
+    # decoded-text path sees: the same cheap text and the same formula markers.
+    from curate.classify._cheap import cheap_text_bytes, markup_marker
+    from curate.extract import decode_html
+
+    pages = sorted((shared / "html").rglob("*.html"))
+    assert len(pages) >= 100
+    for path in pages:
+        body = path.read_bytes()
+        page = decode_html(body, None)
+        assert cheap_text_bytes(body) == cheap_text(page), path.name
+        marked = any(m in page for m in ("<math", "math/tex", "mjx-", "katex", "math-container", "codecogs",
+                                          "mimetex", "latex.php"))
+        assert (markup_marker(body) is not None) == marked, path.name
+    latin1 = "<html><head><meta charset='iso-8859-1'></head><body><p>Größe</p></body></html>".encode("latin-1")
+    assert cheap_text_bytes(latin1) == "Größe" and cheap_text_bytes(latin1, "latin-1") == "Größe"
+    assert cheap_text_bytes(b"<p>x</p>", "no-such-charset") == "x"
