@@ -131,15 +131,22 @@ def large(n: int, pool: Path) -> None:
     neg = [t for (t,) in duckdb.sql(f"SELECT text FROM '{pool}/pages/*.parquet' WHERE NOT has_math").fetchall()]
     neg = [c for t in neg for c in classify.chunk_text(t, 50)]
 
+    total = int(np.ceil(n / 0.9))                       # n per class left after the 10% hold-out
+
     def windows(texts):
-        picks = rng.integers(0, len(texts), n)
+        picks = rng.integers(0, len(texts), total)
         return [texts[i] + " " + texts[(i + 1) % len(texts)] for i in picks]
 
-    params, auto = classify.fit_params(n)
+    import tempfile
+
     t0 = time.perf_counter()
-    record = classify.train_with_validation(windows(pos), windows(neg), Path("/tmp/curate-large.bin"), None)
-    print(f"large: {n} per class -> {params} (auto {auto}); model {record['model_bytes'] / 1e6:.0f} MB, "
-          f"{time.perf_counter() - t0:.0f}s; hold-out AUC {record['validation']['auc']}")
+    record = classify.train_with_validation(windows(pos), windows(neg),
+                                            Path(tempfile.mkdtemp(prefix="curate-large-")) / "model.bin", None)
+    v = record["validation"]
+    print(f"large: {record['train']['per_class']} per class -> {record['params']} (chosen: {record['auto_params']}); "
+          f"model {record['model_bytes'] / 1e6:.0f} MB, trained in {record['train_seconds']:.0f}s "
+          f"({time.perf_counter() - t0:.0f}s with validation); hold-out AUC {v['auc']}, precision {v['precision']}, "
+          f"recall {v['recall']} at {v['threshold']:.4f}")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,8 @@ def load(path: str):
 
 
 def _chunks(text: str, words: int) -> list[str]:
+    # strict windows (unlike chunk_text, which keeps a text up to 1.5x whole): a window's size
+    # is part of what a score means
     w = (text or "").split()
     return [" ".join(w[i:i + words]) for i in range(0, len(w), words)] or [""]
 
@@ -166,7 +168,8 @@ def train_with_validation(positives: list[str], negatives: list[str], path: str 
     chosen from the data by :func:`fit_params`; None: all chosen). Classes are balanced by
     repeating the smaller one (DeepSeekMath trains 500k vs 500k; repetition keeps scores centred
     on 0.5 without throwing away the larger class). ``threshold="auto"`` sets the operating
-    threshold to the lowest hold-out score reaching ``target_precision``. The record holds sizes,
+    threshold to the lowest hold-out score reaching ``target_precision`` with a false-positive rate
+    of at most ``max_fpr``; ``chunk_words`` scores by best window (see :func:`score`). The record holds sizes,
     settings (and which were automatic), the operating threshold, hold-out metrics at it (see
     :func:`curate.classify.metrics`), ``weakness`` (None for a usable model), model bytes and
     training seconds."""
@@ -174,9 +177,8 @@ def train_with_validation(positives: list[str], negatives: list[str], path: str 
 
     from curate.classify._validate import metrics, operating_threshold, weakness
 
-    given = params if isinstance(params, dict) else {} if params is None else None
-    seed = (given or {}).get("seed", 0) if given is not None else params.seed
-    rng = np.random.default_rng(seed + 1)
+    given = None if isinstance(params, TrainParams) else dict(params or {})
+    rng = np.random.default_rng((params.seed if given is None else given.get("seed", 0)) + 1)
     # more held-out negatives (they are plentiful): the false-positive rate is judged on them
     pos_train, pos_val = _split(positives, holdout, rng, 50)
     neg_train, neg_val = _split(negatives, holdout, rng, 200)
