@@ -115,6 +115,15 @@ class ExtractorPool:
         self.timeouts = self.restarts = 0
 
     def __enter__(self) -> "ExtractorPool":
+        if self.workers > 0 and mp.current_process().daemon:
+            # A plain `dask worker` (and dask-jobqueue, dask-kubernetes) runs tasks in daemonic
+            # processes, which may not start children: say so once, with the fix, instead of an
+            # AssertionError on every page.
+            from curate.errors import FatalError
+
+            raise FatalError("extraction workers cannot start inside a daemonic process (a standard `dask worker`): "
+                             "start the Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False, or set workers = 0 "
+                             "(in-process extraction, no hard per-page timeout)")
         self._pool = [_Worker(self._ctx) for _ in range(self.workers)]
         return self
 

@@ -79,3 +79,29 @@ def test_long_pages_do_not_deadlock_the_pipe():
         out = list(pool.imap(jobs_))
     assert [u for u, _ in out] == [p["url"] for p in big]
     assert all(r[0] == "ok" for _, r in out) and max(len(r[1]["text"]) for _, r in out) > 300_000
+
+
+def _pool_in_daemon(queue) -> None:
+    from curate.errors import FatalError
+
+    try:
+        with ExtractorPool(workers=1) as pool:
+            queue.put(("started", pool.workers))
+    except FatalError as exc:
+        queue.put(("fatal", str(exc)))
+    with ExtractorPool(workers=0) as pool:          # in-process extraction still works there
+        queue.put(("inline", list(pool.imap([("a", ("html", article("Alpha"), "http://a.test/", None))]))[0][1][0]))
+
+
+def test_a_daemonic_host_process_gets_the_fix_in_one_line():
+    # what a standard `dask worker` is: a daemonic process, which multiprocessing forbids children
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_pool_in_daemon, args=(queue,), daemon=True)
+    proc.start()
+    first, second = queue.get(timeout=120), queue.get(timeout=120)
+    proc.join(timeout=30)
+    assert first[0] == "fatal" and "DASK_DISTRIBUTED__WORKER__DAEMON=False" in first[1] and "\n" not in first[1]
+    assert second == ("inline", "ok")
