@@ -49,7 +49,7 @@ SPEC = {"python-sympy-doc": {"math": 118, "non_math": 120, "some": 20},
         "r-doc-html": {"non_math": 14}}
 EVAL_SHARE = 0.4
 BASELINE = dict(dim=256, lr=0.1, epoch=3, bucket=200_000, threshold=0.5, score_chunk_words=None, negative_ratio=1.0,
-                allow_weak_model=True)
+                train_words=None, allow_weak_model=True)
 
 
 def corpus(work: Path, spec: dict) -> tuple[Path, Path, dict]:

@@ -160,10 +160,9 @@ def training_data(config, n: int, shards: list[str], base_seed: list[str]) -> tu
         raise FatalError(f"round {n}: no page left to sample as a negative: every page of the inputs is in the "
                          f"seed{', was selected by round ' + str(n - 1) if n > 1 else ''}{markup}; add pages to "
                          "inputs or select fewer (token_budget, threshold)")
-    # Pages cut like the seed (our choice: equal lengths on both sides, so length is no signal);
-    # at most two chunks a page, so that a few long pages do not stand for the whole pool.
-    negatives = [c for text in pages for c in classify.chunk_text(text, config.chunk_words)[:2]][:want]
-    return positives, negatives
+    # Whole pages: training cuts them (and the positives) into windows of train_words after the
+    # hold-out is set aside, so the hold-out is judged page by page, as pages are scored.
+    return positives, pages
 
 
 def train_round(config, n: int, positives: list[str], negatives: list[str]) -> dict:
@@ -182,7 +181,7 @@ def train_round(config, n: int, positives: list[str], negatives: list[str]) -> d
         positives, negatives, path, config.train_settings(), holdout=config.holdout,
         threshold="auto" if config.threshold in ("auto", None) else config.threshold,
         target_precision=config.target_precision, max_fpr=config.max_fpr, chunk_words=config.score_chunk_words,
-        round=n, parent_round=n - 1 if n > 1 else None, seed_positives=len(positives), sampled_negatives=len(negatives))
+        train_words=config.train_words, max_train_words=config.max_train_words, round=n, parent_round=n - 1 if n > 1 else None, seed_positives=len(positives), sampled_negatives=len(negatives))
     record["model_id"] = f"r{n}-" + classify.model_id(path).split("-", 1)[1]
     if record["weakness"] and not config.allow_weak_model:     # set aside: a rerun retrains
         write_atomic(path.with_name("model.bin.weak.json"), json.dumps(record, indent=1).encode())

@@ -48,10 +48,14 @@ class RecallConfig:
     seed_query_root: str | None = None
     seed_size: int = 500_000                 # DeepSeekMath: 500k positives ...
     negatives: int = 500_000                 # ... against 500k random pages (at most)
-    negative_ratio: float = 10.0             # negatives sampled per positive, up to `negatives` (our choice:
+    negative_ratio: float = 10.0             # negative pages sampled per positive text, up to `negatives` (our choice:
                                              # a small seed learns more of the pool; classes balanced by repetition)
     negatives_skip_math_markup: bool = True  # never sample pages with math markup (has_math) as negatives
-    chunk_words: int = 400                   # seed texts and negative pages are cut into chunks of this many words
+    chunk_words: int = 400                   # seed files are read as texts of this many words
+    train_words: int | None = 50             # training cuts every text into windows of this many words (our
+                                             # choice: short windows teach what a scored window looks like;
+                                             # measured in benchmarks/math_quality.py); None: texts whole
+    max_train_words: int = 800               # ... from at most this many words of each text
     holdout: float = 0.1                     # validation share of each class, per round (at least min(50, 1/4))
     # fastText: "auto" follows the data (DeepSeekMath's dim 256, lr 0.1, epoch 3, bucket 200k from 100k
     # examples per class; more epochs, a higher rate and a smaller model below); a number is used as is
@@ -102,8 +106,10 @@ class RecallConfig:
             value = getattr(self, name)
             if value != "auto" and (isinstance(value, (str, bool)) or not value > 0):
                 raise FatalError(f"{name} must be a positive number or 'auto', not {value!r}")
-        if self.negative_ratio <= 0 or self.chunk_words < 1 or (self.score_chunk_words or 1) < 1:
-            raise FatalError("negative_ratio, chunk_words and score_chunk_words must be positive")
+        if (self.negative_ratio <= 0 or self.chunk_words < 1 or (self.score_chunk_words or 1) < 1
+                or (self.train_words or 1) < 1 or self.max_train_words < 1):
+            raise FatalError("negative_ratio, chunk_words, train_words, max_train_words and score_chunk_words "
+                             "must be positive")
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "RecallConfig":

@@ -32,7 +32,8 @@ _TAG = re.compile(r"<[^>]{0,2000}>")
 # Markup that only formulas produce, checked case-sensitively on the raw page (generators
 # write these in lower case; lower-casing a whole page costs as much as scoring it). Words
 # such as "latex" or "mathjax" are left out: site-wide scripts of non-math pages carry them.
-_MARKUP = ("<math", "math/tex", "mjx-", "katex", "math-container", "codecogs", "mimetex", "latex.php")
+_MARKUP = ("<math", "math/tex", "mjx-", "katex", "math-container", "codecogs", "mimetex", "latex.php",
+           'class="math"', "/_images/math/")       # the last two: Sphinx's formula images
 # TeX in the visible text (checked on cheap text, so regexes inside scripts do not count).
 _TEX = ("\\(", "\\[", "$$", "\\begin{", "\\frac")
 MAX_BYTES = 1 << 20   # cheap text of the first MiB: enough to judge, bounded cost

@@ -47,7 +47,8 @@ class TrainParams:
 
 #: examples per class from which DeepSeekMath's settings apply unchanged
 FULL_SCALE = 100_000
-_SMALL = 300                      # and the size at which the small-data settings apply fully
+_SMALL = 5_000                    # and the size at which the small-data settings apply fully (about
+                                  # 300 seed texts cut into 50-word training windows)
 _SMALL_PARAMS = {"dim": 64, "lr": 0.5, "epoch": 20, "bucket": 16_384}
 
 
@@ -56,9 +57,9 @@ def fit_params(per_class: int, seed: int = 0, **given) -> tuple[TrainParams, lis
     ``"auto"``/None are kept. Returns the settings and the names chosen automatically.
 
     Our choice, measured on real data (benchmarks/math_quality.py): at DeepSeekMath's settings a
-    few hundred examples get so few updates that every score stays at 0.5000, and a 200k x 256
+    few thousand examples get so few updates that every score stays at 0.5000, and a 200k x 256
     input matrix makes a 200 MB model of mostly untouched rows. Below FULL_SCALE the settings move
-    on a log scale from small-data ones (dim 64, lr 0.5, 20 epochs, 16k buckets, for <= 300
+    on a log scale from small-data ones (dim 64, lr 0.5, 20 epochs, 16k buckets, for <= 5,000
     examples) to DeepSeekMath's (dim 256, lr 0.1, 3 epochs, 200k buckets, from 100k)."""
     import math
 
@@ -153,6 +154,14 @@ def _split(items: list[str], holdout: float, rng, least: int) -> tuple[list[str]
     return [items[i] for i in order[k:]], [items[i] for i in order[:k]]
 
 
+def _cut(texts: list[str], words: int, most: int) -> list[str]:
+    out = []
+    for text in texts:
+        w = text.split()[:most]
+        out += [" ".join(w[i:i + words]) for i in range(0, len(w), words) if len(w) - i >= words // 2 or i == 0]
+    return out
+
+
 def _repeat(items: list[str], n: int) -> list[str]:
     return (items * (n // max(len(items), 1) + 1))[:n] if items else items
 
@@ -160,7 +169,8 @@ def _repeat(items: list[str], n: int) -> list[str]:
 def train_with_validation(positives: list[str], negatives: list[str], path: str | Path,
                           params: TrainParams | dict | None = None, holdout: float = 0.1, *,
                           threshold: float | str = "auto", target_precision: float = 0.95, max_fpr: float = 1.0,
-                          chunk_words: int | None = None, **meta) -> dict:
+                          chunk_words: int | None = None, train_words: int | None = None,
+                          max_train_words: int = 800, **meta) -> dict:
     """Train on all but a seeded ``holdout`` share of each class, validate on it, save the model
     and a metadata record (``<model>.json``).
 
@@ -169,7 +179,12 @@ def train_with_validation(positives: list[str], negatives: list[str], path: str 
     repeating the smaller one (DeepSeekMath trains 500k vs 500k; repetition keeps scores centred
     on 0.5 without throwing away the larger class). ``threshold="auto"`` sets the operating
     threshold to the lowest hold-out score reaching ``target_precision`` with a false-positive rate
-    of at most ``max_fpr``; ``chunk_words`` scores by best window (see :func:`score`). The record holds sizes,
+    of at most ``max_fpr``; ``chunk_words`` scores by best window (see :func:`score`).
+
+    ``train_words``: texts are split into train and hold-out *whole*, then the training texts are
+    cut into chunks of this many words (at most ``max_train_words`` of each text, so a few long
+    pages do not stand for the pool). The hold-out stays whole and is scored as deployed, so
+    its false-positive rate is a rate of pages, not of chunks. The record holds sizes,
     settings (and which were automatic), the operating threshold, hold-out metrics at it (see
     :func:`curate.classify.metrics`), ``weakness`` (None for a usable model), model bytes and
     training seconds."""
@@ -181,7 +196,9 @@ def train_with_validation(positives: list[str], negatives: list[str], path: str 
     rng = np.random.default_rng((params.seed if given is None else given.get("seed", 0)) + 1)
     # more held-out negatives (they are plentiful): the false-positive rate is judged on them
     pos_train, pos_val = _split(positives, holdout, rng, 50)
-    neg_train, neg_val = _split(negatives, holdout, rng, 200)
+    neg_train, neg_val = _split(negatives, holdout, rng, 500)
+    if train_words:
+        pos_train, neg_train = (_cut(texts, train_words, max_train_words) for texts in (pos_train, neg_train))
     n = max(len(pos_train), len(neg_train))
     auto: list[str] = []
     if given is not None:        # sized by the smaller class: repeating texts adds no information
@@ -198,7 +215,7 @@ def train_with_validation(positives: list[str], negatives: list[str], path: str 
     validation.update(target_precision=target_precision, max_fpr=max_fpr, target_missed=chosen is None,
                       auto_threshold=threshold == "auto")
     record = {"model": str(path), "params": asdict(params), "auto_params": auto, "chunk_words": chunk_words,
-              "train": {"positives": len(pos_train), "negatives": len(neg_train), "per_class": n},
+              "train_words": train_words, "train": {"positives": len(pos_train), "negatives": len(neg_train), "per_class": n},
               "operating_threshold": validation["threshold"], "validation": validation,
               "weakness": weakness(validation), "model_bytes": Path(path).stat().st_size,
               "train_seconds": round(seconds, 2), **meta}

@@ -25,7 +25,7 @@ from curate.extract._mathml import mathml_to_latex
 # cost more than trafilatura's parse.)
 # "latex" covers latex.php and data-latex. Not bare "math": the word is common in prose.
 _MARKUP = ("<math", "math/tex", "mathjax", "math-container", "katex", "mjx-", "latex", "codecogs", "mimetex", "data-expr", "data-tex",
-           "\\(", "\\[", "$$", "\\begin{", "\\frac")
+           "\\(", "\\[", "$$", "\\begin{", "\\frac", 'class="math', 'class="tex"', "/_images/math/")
 _JS_MATH_LOADER = ("mathjax", "katex", "math-container")
 
 
@@ -43,6 +43,7 @@ _TEX_TEXT = re.compile(
 _TEX_DOLLAR = re.compile(r"(?<![\\$\w])\$(?=[^\s$])(?P<i2>[^$\n]{1,1000}?)(?<=[^\s\\])\$(?!\d)")
 
 _TEX_IMG = re.compile(r"codecogs\.com|latex\.php|mimetex\.cgi|mathtex\.cgi|/latex\?|chart\.googleapis\.com/chart\?cht=tx", re.I)
+_TEX_IMG_CLASSES = {"math", "tex", "latex"}
 _SKIP = {"script", "style", "pre", "code", "textarea", "noscript", "kbd", "samp"}
 _RENDERED = re.compile(r"\b(MathJax|MathJax_Preview|MathJax_Display|MathJax_SVG|MathJax_SVG_Display|"
                        r"MathJax_CHTML|katex-html|mwe-math-fallback-image-inline|mwe-math-fallback-image-display)\b")
@@ -122,10 +123,16 @@ class MathCollector:
                 self._replace(el, self._token(self._math_tex(el), display, "mathml"))
         for el in list(root.iter("img")):
             src = el.get("src") or ""
-            if _TEX_IMG.search(src) or "latex" in (el.get("class") or "").split():
+            classes = set((el.get("class") or "").split())
+            # Sphinx imgmath (<img class="math" alt="TeX">, display ones inside <div class="math">),
+            # MediaWiki's old <img class="tex">, WordPress's class="latex"
+            if _TEX_IMG.search(src) or classes & _TEX_IMG_CLASSES or "/_images/math/" in src:
                 tex = el.get("alt") or _tex_from_url(src)
                 if tex:
-                    self._replace(el, self._token(tex, False, "tex_image"))
+                    parent = el.getparent()
+                    holder = parent.getparent() if parent is not None and parent.tag == "p" else parent
+                    display = holder is not None and "math" in (holder.get("class") or "").split()
+                    self._replace(el, self._token(tex, display, "tex_image"))
         for el in list(root.xpath('//*[@class]')):
             if _RENDERED.search(el.get("class")) and _still_attached(el, root):
                 self._replace(el, "")  # rendered glyphs duplicate the TeX we keep
