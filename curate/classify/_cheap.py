@@ -37,14 +37,14 @@ _MARKUP = ("<math", "math/tex", "mjx-", "katex", "math-container", "codecogs", "
 # TeX in the visible text (checked on cheap text, so regexes inside scripts do not count).
 _TEX = ("\\(", "\\[", "$$", "\\begin{", "\\frac")
 MAX_BYTES = 1 << 20   # cheap text of the first MiB: enough to judge, bounded cost
-GATE_CHARS = 4_000    # the gate scores this much cheap text (normalising and predicting cost ~linear)
+GATE_CHARS = 2_000    # the gate scores this much cheap text (normalising and predicting cost ~linear)
 
 # The gate works on bytes: markers and tags are ASCII, and scanning a decoded page costs 2-4x
 # as much (a page with one non-Latin-1 character becomes a 2- or 4-byte-per-character string).
-# Only the cheap text left at the end is decoded. Marker scans are grouped: one ``find`` of
-# "math" covers "<math", "math/tex" and "math-container".
-_MARKUP_SCANS = (b"math", b"mjx-", b"katex", b"codecogs", b"mimetex", b"latex.php")
-_MARKUP_B = tuple(m.encode() for m in _MARKUP)
+# Only the cheap text left at the end is decoded. One walk over the occurrences of "math"
+# covers every marker that contains it.
+_MATH_MARKERS = tuple((m.encode(), m.index("math")) for m in _MARKUP if "math" in m)   # (marker, offset of "math")
+_OTHER_MARKERS = tuple(m.encode() for m in _MARKUP if "math" not in m)
 _OPEN_B = re.compile(_OPEN.pattern.encode(), re.I)
 _CLOSE_B = {name: re.compile(rx.pattern.encode(), re.I) for name, rx in _CLOSE.items()}
 _TAG_B = re.compile(_TAG.pattern.encode())
@@ -71,40 +71,62 @@ def _strip_blocks(page: str) -> str:
     return " ".join(parts)
 
 
-def _strip_blocks_b(page: bytes) -> bytes:
-    """:func:`_strip_blocks` on bytes (same blocks, same linear pass)."""
-    parts, pos = [], 0
+def _segments_b(page: bytes):
+    """The parts of ``page`` between the blocks of ``_BLOCKS`` and comments, left to right
+    (:func:`_strip_blocks` on bytes, lazily: the gate stops once it has text enough)."""
+    pos = 0
+    opener, closers = _OPEN_B, _CLOSE_B
     while True:
-        m = _OPEN_B.search(page, pos)
+        m = opener.search(page, pos)
         if m is None:
-            parts.append(page[pos:])
-            break
-        parts.append(page[pos:m.start()])
-        end = _CLOSE_B[(m.group(1) or b"--").decode().lower()].search(page, m.end())
+            yield page[pos:]
+            return
+        yield page[pos:m.start()]
+        end = closers[(m.group(1) or b"--").decode().lower()].search(page, m.end())
         if end is None:
-            break
+            return
         pos = end.end()
-    return b" ".join(parts)
+
+
+def _scan(body: bytes) -> tuple[str | None, bool]:
+    """(first formula marker or None, whether the page loads MathJax) of raw page bytes."""
+    renders = False
+    i = body.find(b"math")
+    while i >= 0:                 # each "math": does a marker containing it stand here?
+        for marker, at in _MATH_MARKERS:
+            if body.startswith(marker, i - at):
+                return marker.decode(), renders
+        renders = renders or body.startswith(b"mathjax", i)
+        i = body.find(b"math", i + 4)
+    for marker in _OTHER_MARKERS:
+        if marker in body:
+            return marker.decode(), renders
+    return None, renders or b"MathJax" in body
 
 
 def markup_marker(body: bytes) -> str | None:
     """The first formula marker in raw page bytes (ASCII-compatible charsets), else None."""
-    for scan in _MARKUP_SCANS:
-        if scan in body:
-            for marker in _MARKUP_B:
-                if scan in marker and marker in body:
-                    return marker.decode()
-    return None
+    return _scan(body)[0]
 
 
-def cheap_text_bytes(body: bytes, charset: str | None = None) -> str:
+def cheap_text_bytes(body: bytes, charset: str | None = None, limit: int | None = None) -> str:
     """:func:`cheap_text` of raw page bytes: blocks and tags stripped as bytes, then only the
     remaining text decoded (``charset``, else a ``<meta charset>`` in the first 4 KiB, else UTF-8;
-    undecodable bytes replaced)."""
+    undecodable bytes replaced). With ``limit``, the page is read only until about that many
+    bytes of text are found (a prefix of the whole page's cheap text, at least ``limit`` long
+    when the page has that much)."""
     if charset is None:                                  # a <meta charset> near the top, as browsers look for it
         found = _META_CHARSET.search(body, 0, 4096)
         charset = found.group(1).decode() if found else None
-    raw = _TAG_B.sub(b" ", _strip_blocks_b(body))
+    parts, have = [], 0
+    for segment in _segments_b(body):
+        part = _TAG_B.sub(b" ", segment)
+        parts.append(part)
+        if limit is not None:
+            have += len(part.translate(None, b" \t\n\r\x0b\x0c"))   # whitespace collapses: count the rest
+            if have > 2 * limit:                         # margin: entities and multi-byte characters shrink
+                break
+    raw = b" ".join(parts)
     try:
         text = raw.decode(charset or "utf-8", errors="replace")
     except LookupError:                                  # an unknown charset name in the headers
@@ -141,6 +163,7 @@ class MathGate:
         self.model, self.threshold = str(model), float(threshold)
 
     def score(self, text: str) -> float:
+        """Math probability of ``text``'s first GATE_CHARS characters."""
         # a one-item list: fastText's single-string path breaks under numpy 2
         labels, probs = load(self.model).predict([normalize(text, GATE_CHARS)], k=2)
         return float(dict(zip(labels[0], probs[0])).get(LABEL_POS, 0.0))
@@ -151,9 +174,15 @@ class MathGate:
         page = body[:MAX_BYTES]
         if page.startswith((b"\xff\xfe", b"\xfe\xff")):   # UTF-16: not ASCII-compatible, never gated
             return
-        if markup_marker(page) is not None:
+        marker, renders = _scan(page)
+        if marker is not None:
             return
-        text = cheap_text_bytes(page, charset)
+        # Only the text that is scored is read, except on pages that load a TeX renderer
+        # (MathJax; KaTeX is a marker): there TeX anywhere in the text counts.
+        text = cheap_text_bytes(page, charset, None if renders else GATE_CHARS)
+        if renders and any(marker in text for marker in _TEX):
+            return
+        text = text[:GATE_CHARS]
         if any(marker in text for marker in _TEX):
             return
         p = self.score(text)

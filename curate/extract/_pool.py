@@ -11,18 +11,18 @@ on the number of workers.
 from __future__ import annotations
 
 import multiprocessing as mp
-import queue
-import threading
+import os
+import select
+import struct
 import time
 from collections import deque
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Iterable, Iterator
 
 from curate import reasons
 
-# A job's payload: (kind, body, url, charset[, gate]); None means "no extraction needed".
-# A gate is a picklable callable ``gate(body, charset)`` run first in the worker; it raises
-# Rejected for a page not worth extracting (the fast math recall mode's prefilter).
+# A job's payload: (kind, body, url, charset); None means "no extraction needed".
 Payload = tuple | None
 # A result: ("ok", page) or ("rejected", reason, detail); None for passthrough jobs.
 Result = tuple | None
@@ -32,10 +32,8 @@ def _extract_one(payload: tuple) -> tuple:
     """Extract one payload into a result; never raises for a bad page."""
     from curate.extract._page import Rejected, extract
 
-    kind, body, url, charset, *rest = payload
+    kind, body, url, charset = payload
     try:
-        if rest and rest[0] is not None and kind == "html":
-            rest[0](body, charset)
         return ("ok", extract(kind, body, url, charset))
     except Rejected as exc:
         return ("rejected", exc.reason, exc.detail)
@@ -43,30 +41,23 @@ def _extract_one(payload: tuple) -> tuple:
         return ("rejected", reasons.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}"[:500])
 
 
-def _serve(conn: Connection) -> None:
-    """Worker loop: extract documents until the pipe closes."""
+def _serve(jobs: Connection, results: Connection) -> None:
+    """Worker loop: extract documents until the job pipe closes."""
     import gc
 
     # Objects inherited from the fork server never die: keep the collector off
     # them (fewer full-heap passes, fewer copy-on-write page faults).
     gc.freeze()
-    # A reader thread drains the pipe. Without it a page whose result and the next job both
-    # exceed the pipe buffer (64 KiB: a long page) deadlock: the worker blocks sending its
-    # result while the parent blocks sending the next job, neither reading.
-    jobs: queue.SimpleQueue = queue.SimpleQueue()
-
-    def read() -> None:
-        while True:
-            try:
-                jobs.put(conn.recv())
-            except (EOFError, OSError):
-                jobs.put(None)
-                return
-
-    threading.Thread(target=read, daemon=True, name="curate-extract-reader").start()
-    while (job := jobs.get()) is not None:
-        seq, payload = job
-        conn.send((seq, _extract_one(payload)))
+    # One thread, blocking reads: the parent never blocks writing a job (see _Worker.flush),
+    # so a worker blocked sending a long result is always drained. (A reader thread here
+    # cost ~30 ms a page: it re-takes the GIL for every 64 KiB of a body while the main
+    # thread sits in C code, measured on real pages.)
+    while True:
+        try:
+            seq, payload = jobs.recv()
+        except (EOFError, OSError):
+            return
+        results.send((seq, _extract_one(payload)))
 
 
 def _context():
@@ -77,19 +68,44 @@ def _context():
     return ctx
 
 
+def _frame(obj) -> bytes:
+    """``obj`` as multiprocessing's Connection frames it (so ``Connection.recv`` reads it)."""
+    buf = ForkingPickler.dumps(obj)
+    n = len(buf)
+    return (struct.pack("!i", n) if n <= 0x7FFFFFFF else struct.pack("!iQ", -1, n)) + bytes(buf)
+
+
 class _Worker:
     def __init__(self, ctx):
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="curate-extract")
+        # two one-way pipes: jobs (our end non-blocking) and results
+        job_r, self.jobs = ctx.Pipe(duplex=False)
+        self.results, result_w = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_serve, args=(job_r, result_w), daemon=True, name="curate-extract")
         self.proc.start()
-        child.close()
+        job_r.close()
+        result_w.close()
+        os.set_blocking(self.jobs.fileno(), False)
+        self.out = bytearray()            # framed jobs not yet taken by the pipe
         self.queue: deque[int] = deque()  # seqs sent, oldest (running) first
         self.started = 0.0                # when the running job started
         self.done = 0
 
+    def flush(self) -> None:
+        """Write what the job pipe takes now, never blocking: a worker blocked sending a long
+        result would otherwise wait on us while we wait on it."""
+        try:
+            while self.out:
+                written = os.write(self.jobs.fileno(), self.out)
+                del self.out[:written]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:                   # the worker is gone: its results pipe says so
+            self.out.clear()
+
     def stop(self, kill: bool = False) -> None:
         try:
-            self.conn.close()
+            self.jobs.close()
+            self.results.close()
         finally:
             if kill:
                 self.proc.kill()
@@ -146,7 +162,8 @@ class ExtractorPool:
         if not worker.queue:
             worker.started = time.monotonic()
         worker.queue.append(seq)
-        worker.conn.send((seq, payload))
+        worker.out += _frame((seq, payload))
+        worker.flush()
 
     @staticmethod
     def _inline(jobs: Iterable[tuple[Any, Payload]]) -> Iterator[tuple[Any, Result]]:
@@ -193,12 +210,16 @@ class ExtractorPool:
                     return
                 continue
             remaining = min(w.started for w in busy) + self.timeout - time.monotonic()
-            ready = set(wait([w.conn for w in busy], timeout=max(0.0, remaining)))
+            pending = [w.jobs for w in busy if w.out]
+            ready, writable, _ = select.select([w.results for w in busy], pending, [], max(0.0, remaining))
+            for worker in busy:
+                if worker.jobs in writable:
+                    worker.flush()
             now = time.monotonic()
             for worker in busy:
-                if worker.conn in ready:
+                if worker.results in ready:
                     try:
-                        seq, out = worker.conn.recv()
+                        seq, out = worker.results.recv()
                     except (EOFError, OSError):  # the worker died (segfault, OOM kill)
                         lost = worker.queue.popleft()
                         results[lost] = ("rejected", reasons.EXTRACT_ERROR, "extraction worker died")

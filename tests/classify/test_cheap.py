@@ -57,7 +57,10 @@ def test_gate_is_picklable_and_rejects_with_a_reason(math_model, shared):
                     b"clips in May. How many clips did Natalia sell altogether in April and May? Answer: "
                     b"Natalia sold 48/2 = 24 clips in May. Natalia sold 48+24 = 72 clips altogether.</p></body></html>")
     gate(word_problem, None)                                      # no markup: passes on its score
-    gate(news.replace(b"</body>", b"<p>\\(x^2 + y^2\\)</p></body>"), None)     # same page with a formula
+    # same page with a formula far down and MathJax to render it
+    gate(news.replace(b"</body>", b"<p>\\(x^2 + y^2\\)</p><script src='/MathJax.js'></script></body>"), None)
+    with pytest.raises(Rejected):                                  # unrendered TeX deep in a page: not read
+        gate(news.replace(b"</body>", b"<p>\\(x^2 + y^2\\)</p></body>"), None)
     with pytest.raises(ValueError):
         MathGate(str(math_model), 1.5)
 
@@ -73,7 +76,11 @@ def test_the_gate_reads_bytes_as_the_text_path_reads_decoded_pages(shared):
     for path in pages:
         body = path.read_bytes()
         page = decode_html(body, None)
-        assert cheap_text_bytes(body) == cheap_text(page), path.name
+        whole = cheap_text_bytes(body)
+        assert whole == cheap_text(page), path.name
+        # the gate reads only as far as it scores: a prefix of the whole, long enough
+        part = cheap_text_bytes(body, None, 2000)
+        assert whole.startswith(part) and (len(part) >= 2000 or part == whole), path.name
         marked = math_markup(page, "") is not None      # the text path's markers
         assert (markup_marker(body) is not None) == marked, path.name
     latin1 = "<html><head><meta charset='iso-8859-1'></head><body><p>Größe</p></body></html>".encode("latin-1")

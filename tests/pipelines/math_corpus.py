@@ -137,12 +137,12 @@ def html_records(shared: Path, *, copies: int = 1, n_math: int = 20, n_gsm: int 
     return out
 
 
-def train_model(shared: Path, path: Path, records: list[dict] | None = None) -> Path:
-    """A round-2-like math model: the textbook seed plus MATH-500 and GSM8K problems that are
-    not on the forum, against the shared negatives and the real Common Crawl pages of warc/
-    extracted by curate (so negatives look like what is scored). With ``records``, every
-    other non-math html/ page of copy 0 is a negative too; the rest stay unseen."""
-    from curate.classify import TrainParams, load_texts, train
+def training_texts(shared: Path, records: list[dict] | None = None) -> tuple[list[str], list[str]]:
+    """(positives, negatives) of a round-2-like math model: the textbook seed plus MATH-500 and
+    GSM8K problems that are not on the forum, against the shared negatives and the real Common
+    Crawl pages of warc/ extracted by curate (so negatives look like what is scored). With
+    ``records``, every other non-math html/ page of copy 0 is a negative too; the rest stay unseen."""
+    from curate.classify import load_texts
     from curate.extract import looks_like_html
     from curate.io import iter_records
 
@@ -161,4 +161,12 @@ def train_model(shared: Path, path: Path, records: list[dict] | None = None) -> 
             negatives.append(extract_html(body)["text"])
         except Rejected:
             pass
+    return positives, negatives
+
+
+def train_model(shared: Path, path: Path, records: list[dict] | None = None) -> Path:
+    """A model on :func:`training_texts`, whole texts, fixed settings (fast to train, for tests)."""
+    from curate.classify import TrainParams, train
+
+    positives, negatives = training_texts(shared, records)
     return train(positives, negatives, path, TrainParams(epoch=40, lr=0.5, min_count=1))
