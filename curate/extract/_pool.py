@@ -119,7 +119,8 @@ class ExtractorPool:
     """Ordered, timeout-enforcing map of payloads over ``workers`` processes.
 
     ``workers=0`` runs in-process (no hard timeout): for debugging, and for hosts
-    that cannot start processes (daemonic Dask workers).
+    that cannot start processes. Inside a daemonic process (a standard ``dask worker``) the
+    pool works too (see ``__enter__``).
     """
 
     def __init__(self, workers: int = 1, timeout: float = 30.0, *, max_pending: int = 256,
@@ -131,15 +132,16 @@ class ExtractorPool:
         self.timeouts = self.restarts = 0
 
     def __enter__(self) -> "ExtractorPool":
-        if self.workers > 0 and mp.current_process().daemon:
+        host = mp.current_process()
+        if self.workers > 0 and host.daemon:
             # A plain `dask worker` (and dask-jobqueue, dask-kubernetes) runs tasks in daemonic
-            # processes, which may not start children: say so once, with the fix, instead of an
-            # AssertionError on every page.
-            from curate.errors import FatalError
-
-            raise FatalError("extraction workers cannot start inside a daemonic process (a standard `dask worker`): "
-                             "start the Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False, or set workers = 0 "
-                             "(in-process extraction, no hard per-page timeout)")
+            # processes, and multiprocessing refuses children there because a daemonic process
+            # is ended without joining them, which could orphan them. Ours cannot outlive it:
+            # each is itself daemonic (ended at our exit) and returns when its job pipe closes,
+            # which our death does (tested with SIGKILL). So the host is declared non-daemonic
+            # (the flag only guards child creation here) and hard per-page timeouts work on any
+            # Dask cluster.
+            host.daemon = False
         self._pool = [_Worker(self._ctx) for _ in range(self.workers)]
         return self
 

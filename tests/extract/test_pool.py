@@ -82,26 +82,39 @@ def test_long_pages_do_not_deadlock_the_pipe():
 
 
 def _pool_in_daemon(queue) -> None:
-    from curate.errors import FatalError
+    import os
+    import time
 
-    try:
-        with ExtractorPool(workers=1) as pool:
-            queue.put(("started", pool.workers))
-    except FatalError as exc:
-        queue.put(("fatal", str(exc)))
-    with ExtractorPool(workers=0) as pool:          # in-process extraction still works there
-        queue.put(("inline", list(pool.imap([("a", ("html", article("Alpha"), "http://a.test/", None))]))[0][1][0]))
+    with ExtractorPool(workers=1, timeout=5) as pool:
+        queue.put(("pid", os.getpid(), pool._pool[0].proc.pid))
+        queue.put(("extracted", list(pool.imap([("a", ("html", article("Alpha"), "http://a.test/", None))]))[0][1][0]))
+        time.sleep(600)                            # killed here by the test
 
 
-def test_a_daemonic_host_process_gets_the_fix_in_one_line():
-    # what a standard `dask worker` is: a daemonic process, which multiprocessing forbids children
+def test_extraction_workers_run_inside_a_daemonic_process_and_die_with_it():
+    # what a standard `dask worker` is: a daemonic process, where multiprocessing forbids children
     import multiprocessing as mp
+    import os
+    import signal
+    import time
 
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_pool_in_daemon, args=(queue,), daemon=True)
     proc.start()
-    first, second = queue.get(timeout=120), queue.get(timeout=120)
+    (_, host, worker), extracted = queue.get(timeout=120), queue.get(timeout=120)
+    assert extracted == ("extracted", "ok") and host == proc.pid
+    os.kill(host, signal.SIGKILL)                  # the Dask worker dies hard: no orphan is left
     proc.join(timeout=30)
-    assert first[0] == "fatal" and "DASK_DISTRIBUTED__WORKER__DAEMON=False" in first[1] and "\n" not in first[1]
-    assert second == ("inline", "ok")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(worker):
+        time.sleep(0.2)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ")[1][0] != "Z"     # a zombie has exited
+    except FileNotFoundError:
+        return False
