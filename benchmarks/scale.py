@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     args = ap.parse_args()
 
-    from flows.cli import prefect_api
+    from curate.cli._flows import prefect_api
 
     with prefect_api(start_local=True), tempfile.TemporaryDirectory() as tmp:
         from flows._runner import task_runner

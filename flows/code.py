@@ -1,10 +1,13 @@
 """The code corpus as a Prefect flow: one task per input (repository folder, archive or
 Parquet file), mapped on Dask; then the near-dedup of all samples as one task."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Prefect builds each flow's parameter model
+# from its signature, and a deployment's runner imports the module under another name, where
+# string annotations ("CrawlConfig") cannot be resolved (scheduled runs failed validation).
 
 from prefect import flow, get_run_logger, task, unmapped
 
+from flows._report import finish
 from pipelines import code as cp
 
 
@@ -21,7 +24,7 @@ def dedup_task(config: cp.CodeConfig) -> int:
 
 
 @flow(name="code", log_prints=True)
-def code_flow(config: cp.CodeConfig) -> dict:
+def code_flow(config: cp.CodeConfig):
     """Order, concatenate and FIM every repository input not yet done, then dedup the samples."""
     todo, skipped = cp.plan(config)
     rows = [f.result() for f in code_task.map(unmapped(config), todo)]
@@ -30,4 +33,4 @@ def code_flow(config: cp.CodeConfig) -> dict:
     if config.dedup:
         result["duplicates"] = dedup_task.submit(config).result()
     get_run_logger().info("%s", result)
-    return result
+    return finish("code-summary", f"Code samples into {config.out}", result)

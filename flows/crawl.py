@@ -5,51 +5,27 @@ in Common Crawl's crawl list), keeps those the ledger does not list as done
 (failed ones are retried), ingests up to ``max_files`` of them, and records
 every outcome in the ledger (``curate query "SELECT * FROM ledger" --root OUT``).
 
-Serve on a schedule: ``curate serve --config crawl.toml --cron "0 3 * * *"``.
+Serve on a schedule: ``curate serve crawl --config crawl.toml --cron "0 3 * * *"``.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-from pathlib import Path
+# No `from __future__ import annotations` here: Prefect builds each flow's parameter model
+# from its signature, and a deployment's runner imports the module under another name, where
+# string annotations ("CrawlConfig") cannot be resolved (scheduled runs failed validation).
 
 from prefect import flow, get_run_logger
 
-from curate.io import latest_crawl
 from flows.ingest import ingest_sources
-from pipelines._config import build, load_mapping
-from pipelines.ingest import IngestConfig, plan
+from pipelines.crawl import CrawlConfig
+from pipelines.ingest import plan
+
+__all__ = ["CrawlConfig", "crawl_ingest"]
 
 
-@dataclass(frozen=True)
-class CrawlConfig:
-    """What a scheduled run ingests (TOML/YAML keys have the same names)."""
-
-    out: str
-    crawls: tuple[str, ...] = ("latest",)   # crawl ids, or "latest"
-    max_files: int = 10                     # inputs per run
-    cc_kind: str = "warc"
-    cc_base_url: str | None = None
-    cc_index_url: str | None = None         # where "latest" is looked up (collinfo.json)
-    workers: int = 1                        # extraction processes per task
-    timeout: float = 30.0
-    task_retries: int = 2                   # Prefect retries of a failed input within one run
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> "CrawlConfig":
-        return build(cls, load_mapping(path))
-
-    def ingest_config(self) -> IngestConfig:
-        crawls = tuple(latest_crawl(self.cc_index_url) if c == "latest" else c for c in self.crawls)
-        return IngestConfig(sources=crawls, out=self.out, cc_kind=self.cc_kind, cc_base_url=self.cc_base_url,
-                            workers=self.workers, timeout=self.timeout)
-
-
-@flow(name="crawl-ingest", log_prints=True)
-def crawl_ingest(config: CrawlConfig) -> dict:
+@flow(name="crawl", log_prints=True)
+def crawl_ingest(config: CrawlConfig):
     """One scheduled run: the next ``max_files`` not-yet-ingested WARC paths."""
     ingest = config.ingest_config()
     get_run_logger().info("crawls: %s", ", ".join(ingest.sources))
     todo, skipped = plan(ingest, max_inputs=config.max_files)
     return ingest_sources(todo, skipped, ingest, f"Crawl ingest of {', '.join(ingest.sources)}",
-                          retries=config.task_retries)
+                          retries=config.task_retries, key="crawl-summary")

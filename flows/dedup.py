@@ -10,10 +10,13 @@ whose output exists, so a rerun after a crash or a killed worker resumes.
 that shard has not been scanned against.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Prefect builds each flow's parameter model
+# from its signature, and a deployment's runner imports the module under another name, where
+# string annotations ("CrawlConfig") cannot be resolved (scheduled runs failed validation).
 
 from prefect import flow, get_run_logger, task, unmapped
-from prefect.artifacts import create_markdown_artifact
+
+from flows._report import finish
 
 from pipelines import decontam as dc
 from pipelines import dedup as dd
@@ -69,8 +72,7 @@ def dedup_flow(config: dd.DedupConfig, report_sample: int = 400) -> dict:
     if report_sample:
         result["quality"] = report_task.submit(config, p.run, report_sample).result()
         lines += ["", "```", dd.format_report(result["quality"]), "```"]
-    create_markdown_artifact(markdown="\n".join(lines), key="dedup-summary", description=f"dedup {p.run}")
-    return result
+    return finish("dedup-summary", f"dedup {p.run}", result, markdown="\n".join(lines))
 
 
 @task(retries=2, retry_delay_seconds=2, task_run_name="decontaminate {shard}", cache_policy=None)
@@ -82,7 +84,7 @@ def scan_task(config: dc.DecontamConfig, shard: str, keys: list[str]) -> dict:
 
 
 @flow(name="decontaminate", log_prints=True)
-def decontam_flow(config: dc.DecontamConfig) -> dict:
+def decontam_flow(config: dc.DecontamConfig):
     """Scan every shard against the benchmarks it has not seen yet."""
     todo, skipped, benches = dc.plan(config)
     futures = scan_task.map(unmapped(config), [s for s, _ in todo], [[b.key for b in m] for _, m in todo])
@@ -94,4 +96,4 @@ def decontam_flow(config: dc.DecontamConfig) -> dict:
         for k, v in r["by_benchmark"].items():
             out["by_benchmark"][k] = out["by_benchmark"].get(k, 0) + v
     get_run_logger().info("%s", out)
-    return out
+    return finish("decontaminate-summary", f"Decontamination into {config.out}", out)

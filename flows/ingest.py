@@ -6,13 +6,16 @@ completion record, so no row is missed or written twice. Prefect's result
 cache is not used.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Prefect builds each flow's parameter model
+# from its signature, and a deployment's runner imports the module under another name, where
+# string annotations ("CrawlConfig") cannot be resolved (scheduled runs failed validation).
 
 import time
 from dataclasses import asdict
 
 from prefect import flow, get_run_logger, task, unmapped
-from prefect.artifacts import create_markdown_artifact
+
+from flows._report import finish
 
 from curate.io import Completion, Source
 from curate.io._ledger import FAILED
@@ -51,8 +54,9 @@ def summary_markdown(title: str, rows: list[dict], summary: IngestSummary) -> st
 
 
 def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title: str,
-                   retries: int = 2) -> dict:
-    """Map ``ingest_input`` over ``todo``, gather stats, publish the artifact."""
+                   retries: int = 2, key: str = "ingest-summary"):
+    """Map ``ingest_input`` over ``todo``, gather stats, publish the artifact; Failed (after
+    every input ran) when an input failed."""
     log = get_run_logger()
     t0 = time.monotonic()
     summary = IngestSummary(skipped=skipped)
@@ -70,16 +74,15 @@ def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title
         rows.append(row)
         summary.add(Completion(**{k: v for k, v in row.items() if k in Completion.__dataclass_fields__}))
     summary.seconds = time.monotonic() - t0
-    create_markdown_artifact(markdown=summary_markdown(title, rows, summary), key="ingest-summary",
-                             description=title)
     log.info("%s", summary.format())
-    return {"inputs": summary.inputs, "skipped": summary.skipped, "pages": summary.pages,
-            "rejected": summary.rejected, "failed": [uri for uri, _ in summary.failed],
-            "reasons": dict(summary.reasons)}
+    result = {"inputs": summary.inputs, "skipped": summary.skipped, "pages": summary.pages,
+              "rejected": summary.rejected, "failed": [uri for uri, _ in summary.failed],
+              "reasons": dict(summary.reasons)}
+    return finish(key, title, result, markdown=summary_markdown(title, rows, summary))
 
 
 @flow(name="ingest", log_prints=True)
-def ingest_flow(config: IngestConfig, task_retries: int = 2) -> dict:
+def ingest_flow(config: IngestConfig, task_retries: int = 2):
     """Ingest every input of ``config`` that the ledger does not list as done."""
     todo, skipped = plan(config)
     return ingest_sources(todo, skipped, config, f"Ingest into {config.out}", retries=task_retries)

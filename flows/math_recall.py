@@ -8,7 +8,9 @@ pauses the flow run until a person resumes it with decisions (Prefect UI, or
 that times out fails the run, and a rerun resumes at the first unfinished step.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Prefect builds each flow's parameter model
+# from its signature, and a deployment's runner imports the module under another name, where
+# string annotations ("CrawlConfig") cannot be resolved (scheduled runs failed validation).
 
 import time
 

@@ -1,12 +1,15 @@
 """Training mixtures as a Prefect flow: token counting mapped over input shards, one
 selection task, routing mapped over input shards, one task per output shard on Dask."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Prefect builds each flow's parameter model
+# from its signature, and a deployment's runner imports the module under another name, where
+# string annotations ("CrawlConfig") cannot be resolved (scheduled runs failed validation).
 
 import json
 
 from prefect import flow, get_run_logger, task, unmapped
 
+from flows._report import finish
 from pipelines import mix
 from pipelines._mix_spec import MixSpec
 
@@ -36,13 +39,14 @@ def bucket_task(out: str, bucket: int, routed: list[int]) -> str:
     return mix.write_bucket(Path(out), Path(out) / "_work", bucket)
 
 
-@flow(name="mixture", log_prints=True)
-def mixture_flow(spec: MixSpec, out: str | None = None) -> dict:
+@flow(name="mix", log_prints=True)
+def mixture_flow(spec: MixSpec, out: str | None = None):
     """Build ``spec`` into ``out`` (or ``spec.out``); a finished build is returned as is."""
     folder = mix.output_folder(spec, out)
     done = mix.existing(spec, folder)
     if done:
-        return {"rows": done["rows"], "total_tokens": done["total_tokens"], "skipped": True}
+        return finish("mix-summary", f"Mixture {folder} (already built)",
+                      {"rows": done["rows"], "total_tokens": done["total_tokens"], "skipped": True})
     jobs = [(s, f) for s, src in enumerate(spec.sources) for f in mix.source_files(spec, src)]
     counted = [f.result() for f in count_task.map(unmapped(spec), [s for s, _ in jobs], [f for _, f in jobs])]
     plan = plan_task.submit(spec, str(folder), counted).result()
@@ -51,6 +55,8 @@ def mixture_flow(spec: MixSpec, out: str | None = None) -> dict:
     outputs = [f.result() for f in bucket_task.map(unmapped(str(folder)), range(plan["buckets"]),
                                                   unmapped(routed))]
     manifest = mix.finish(spec, folder, folder / "_work", plan, outputs)
-    get_run_logger().info("%s", mix.format_manifest(manifest))
-    return {"rows": manifest["rows"], "total_tokens": manifest["total_tokens"],
-            "sources": {s["name"]: s["tokens"] for s in manifest["sources"]}}
+    text = mix.format_manifest(manifest)
+    get_run_logger().info("%s", text)
+    return finish("mix-summary", f"Mixture {folder}", {"rows": manifest["rows"], "total_tokens": manifest["total_tokens"],
+                                                      "sources": {s["name"]: s["tokens"] for s in manifest["sources"]}},
+                  extra=["```", text, "```"])

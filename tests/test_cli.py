@@ -109,3 +109,22 @@ def test_mix_catalog_and_stats_commands(shared, tmp_path):
     assert "<svg" in (tmp_path / "r.html").read_text()
     bad = curate("mix", str(spec), "--out", str(root / "mixes" / "t"), "-q")     # same spec again: no-op
     assert bad.returncode == 0
+
+
+def test_the_readme_job_table_is_the_registry():
+    from pipelines.jobs import JOBS, markdown_table
+
+    readme = (ROOT / "README.md").read_text()
+    assert markdown_table() in readme
+    for name in JOBS:                                  # every job loads its flow and its runner
+        assert callable(JOBS[name].load_runner()) and JOBS[name].load_flow().name == name
+
+
+def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
+    from curate.cli import main
+
+    bad = tmp_path / "ingest.toml"
+    bad.write_text('out = "x"\nsources = ["a"]\nworkerz = 3\n')
+    assert main(["run", "ingest", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "curate: error: unknown IngestConfig setting(s): workerz"

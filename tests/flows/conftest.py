@@ -25,6 +25,9 @@ os.environ.update({
     "PREFECT_LOGGING_TO_API_ENABLED": "false",
     "PREFECT_SERVER_UI_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # the real scheduler service, looking for due schedules every 10 s instead of 60 s, so that
+    # an every-minute cron fires within the scheduled-run test's 3 minutes on a loaded machine
+    "PREFECT_API_SERVICES_SCHEDULER_LOOP_SECONDS": "10",
 })
 
 

@@ -27,9 +27,34 @@ def test_run_pipeline_from_config(prefect_api, shared, tmp_path):
     cfg.write_text(f"sources:\n  - {shared / 'warc/warcio'}\nout: {tmp_path / 'out'}\n")
     done = curate("run", "ingest", "--config", str(cfg), "--dask-workers", "2")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "'inputs': 5" in done.stdout
+    assert "ingest: completed" in done.stdout.splitlines() and "  inputs    5" in done.stdout
+    assert "INFO" not in done.stdout + done.stderr                 # third-party logs only with -v
     ledger = dict(connect(tmp_path / "out").execute("SELECT regexp_extract(source, '[^/]+$'), status FROM ledger").fetchall())
     assert ledger["example-trunc.warc"] == "partial" and ledger["example.warc"] == "done"
+
+
+def test_a_run_with_a_failed_input_finishes_the_others_then_fails(prefect_api, shared, tmp_path):
+    import socket
+
+    with socket.socket() as s:                                      # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/crawl/missing.warc.gz"
+    cfg = tmp_path / "ingest.yaml"
+    cfg.write_text(f"sources:\n  - {shared / 'warc/warcio/example.warc.gz'}\n  - {dead}\nout: {tmp_path / 'out'}\n"
+                   "http_retries: 0\n")
+    done = curate("run", "ingest", "--config", str(cfg), "--dask-workers", "2")
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "ingest: FAILED: 1 input(s) failed: " + dead in done.stdout
+    ledger = dict(connect(tmp_path / "out").execute("SELECT regexp_extract(source, '[^/]+$'), status FROM ledger").fetchall())
+    assert ledger == {"example.warc.gz": "done", "missing.warc.gz": "failed"}
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:                   # the run's recorded state, and its summary
+        runs = client.read_flow_runs(limit=200)
+        (run,) = [r for r in runs if r.parameters.get("config", {}).get("out") == str(tmp_path / "out")]
+        assert run.state.is_failed()
+        (artifact,) = [a for a in client.read_artifacts(limit=200) if a.flow_run_id == run.id]
+    assert "| missing.warc.gz | failed |" in artifact.data
 
 
 def test_library_never_imports_prefect():

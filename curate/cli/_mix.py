@@ -62,7 +62,7 @@ def add_parsers(sub) -> None:
 
 
 def cmd_arxiv(args) -> int:
-    from curate._cli_dedup import config_from
+    from curate.cli._dedup import config_from
     from pipelines.arxiv import ArxivConfig, run
 
     overrides = {k: getattr(args, k) for k in ("out", "dpi", "min_caption_chars") if getattr(args, k) is not None}

@@ -101,30 +101,54 @@ def cmd_demo(args) -> int:
         failed = bool(summary.failed)
     else:
         # Flows live outside the library; imported only for the commands that orchestrate.
-        from flows.cli import demo_flow
+        from curate.cli._flows import demo_flow
 
-        result = demo_flow(str(warc), str(root / "shards"))
-        print(f"flow 'ingest' on a local Dask cluster: {result['inputs']} input(s) processed, "
-              f"{result['skipped']} already done; pages written: {result['pages']}, rejected: {result['rejected']}")
-        failed = bool(result["failed"])
+        result, failure = demo_flow(str(warc), str(root / "shards"))
+        print(f"flow 'ingest' on a local Dask cluster: {result.get('inputs', 0)} input(s) processed, "
+              f"{result.get('skipped', 0)} already done; pages written: {result.get('pages', 0)}, "
+              f"rejected: {result.get('rejected', 0)}")
+        failed = failure is not None
+        if failure:
+            print(f"curate: the flow failed: {failure}", file=sys.stderr)
     print()
     print(DEMO_QUERIES.format(root=root / "shards"))
     return 1 if failed else 0
 
 
-def cmd_run(args) -> int:
-    from flows.cli import run_flow
+def format_summary(job: str, result: dict, failure: str | None) -> str:
+    """A flow run's summary for people: one ``key: value`` line each, numbers rounded."""
+    def cell(value) -> str:
+        if isinstance(value, bool) or value is None:
+            return str(value).lower()
+        if isinstance(value, float):
+            return f"{value:,.4g}"
+        if isinstance(value, int):
+            return f"{value:,}"
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {cell(v)}" for k, v in list(value.items())[:12]) or "-"
+        if isinstance(value, (list, tuple)):
+            return "; ".join(str(v) for v in value[:5]) + (f" (+{len(value) - 5} more)" if len(value) > 5 else "") or "-"
+        return str(value)
 
-    result = run_flow(args.pipeline, args.config, dask_address=args.dask_address, dask_workers=args.dask_workers,
-                      dask_memory=args.dask_memory)
-    print(f"{args.pipeline}: {result}")
-    return 1 if result.get("failed") else 0
+    width = max((len(k) for k in result), default=0)
+    lines = [f"{job}: {'FAILED: ' + failure if failure else 'completed'}"]
+    lines += [f"  {key:<{width}}  {cell(value)}" for key, value in result.items()]
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    from curate.cli._flows import run_flow
+
+    result, failure = run_flow(args.job, args.config, dask_address=args.dask_address, dask_workers=args.dask_workers,
+                               dask_memory=args.dask_memory)
+    print(format_summary(args.job, result, failure))
+    return 1 if failure else 0
 
 
 def cmd_serve(args) -> int:
-    from flows.cli import serve
+    from curate.cli._flows import serve
 
-    serve(args.config, args.cron)
+    serve(args.job, args.config, args.cron, args.name)
     return 0
 
 
@@ -187,26 +211,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    from curate import _cli_dedup, _cli_math, _cli_mix
+    from curate.cli import _dedup, _math, _mix
+    from pipelines.jobs import JOBS
 
-    _cli_dedup.add_parsers(sub)
-    _cli_dedup.add_code_parser(sub)
-    _cli_mix.add_parsers(sub)
-    _cli_mix.add_arxiv_parser(sub)
-    _cli_math.add_parsers(sub)
+    _dedup.add_parsers(sub)
+    _dedup.add_code_parser(sub)
+    _mix.add_parsers(sub)
+    _mix.add_arxiv_parser(sub)
+    _math.add_parsers(sub)
 
-    p = sub.add_parser("run", help="run a pipeline as a Prefect flow on Dask")
-    p.add_argument("pipeline", choices=["ingest", "crawl", "dedup", "decontaminate", "code", "mix", "arxiv", "math", "math-score"])
-    p.add_argument("--config", required=True, help="TOML/YAML config of the pipeline")
+    p = sub.add_parser("run", help="run a job as a Prefect flow on Dask")
+    p.add_argument("job", choices=list(JOBS), help="; ".join(f"{j.name}: {j.summary}" for j in JOBS.values()))
+    p.add_argument("--config", required=True, help="TOML/YAML config of the job")
     p.add_argument("--dask-address", help="existing scheduler (tcp://host:8786); default $CURATE_DASK_ADDRESS "
                                           "or a new local cluster")
     p.add_argument("--dask-workers", type=int, help="local cluster workers (default: number of cores)")
     p.add_argument("--dask-memory", help="memory limit per local worker, e.g. 4GiB")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("serve", help="serve scheduled crawl ingestion (needs `curate server start`)")
-    p.add_argument("--config", required=True, help="TOML/YAML with CrawlConfig keys")
+    p = sub.add_parser("serve", help="serve a job on a cron schedule (needs `curate server start`)")
+    p.add_argument("job", nargs="?", default="crawl", choices=list(JOBS), help="the job (default crawl)")
+    p.add_argument("--config", required=True, help="TOML/YAML config of the job")
     p.add_argument("--cron", default="0 3 * * *", help="cron schedule (default daily 03:00)")
+    p.add_argument("--name", help="deployment name (default: the job's); one per config")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("server", help="local Prefect server on 127.0.0.1 (PREFECT_HOME=.curate/prefect)")
@@ -216,13 +243,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_third_parties(verbose: bool) -> None:
+    """Prefect's and Dask's INFO logs only with -v; never telemetry (set before they are imported,
+    and inherited by the servers and Dask workers we start)."""
+    import os
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    _quiet_third_parties(args.verbose)
     try:
         return args.func(args)
     except CurateError as exc:
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
         print(f"curate: error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,79 @@
+"""The commands that involve Prefect (imported lazily by curate.cli: the only part of curate that
+imports ``flows``)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+from curate.errors import FatalError
+from flows import server
+from pipelines import jobs
+
+
+@contextmanager
+def prefect_api(start_local: bool) -> Iterator[str | None]:
+    """Use $PREFECT_API_URL if set; else start the local server for the duration."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield os.environ["PREFECT_API_URL"]
+        return
+    if not start_local:
+        yield None  # ephemeral mode: fine with processes=False
+        return
+    print("starting a local Prefect server on 127.0.0.1:4200 (first start on a new database takes ~30 s)...")
+    ran_before = server.healthy(server.api_url(4200))
+    url = server.start(port=4200)
+    os.environ.update({**server.QUIET, "PREFECT_API_URL": url})
+    try:
+        yield url
+    finally:
+        if not ran_before:
+            server.stop()
+
+
+def outcome(state) -> tuple[dict, str | None]:
+    """(summary dict, failure message or None) of a finished flow run's state."""
+    if state.is_completed():
+        return state.result(), None
+    data = state.result(raise_on_failure=False)
+    from flows._report import InputsFailed
+
+    if isinstance(data, InputsFailed):
+        return data.result, str(data)
+    return {}, state.message or f"flow run ended {state.type.value}"
+
+
+def run_flow(job: str, config_path: str, *, dask_address=None, dask_workers=None, dask_memory=None):
+    """Run one job as a Prefect flow on Dask; returns (summary, failure message or None)."""
+    spec = jobs.get(job)
+    config = spec.load_config(config_path)
+    with prefect_api(start_local=dask_address is None):
+        from flows._runner import task_runner
+
+        runner = task_runner(dask_address, dask_workers, dask_memory)
+        state = spec.load_flow().with_options(task_runner=runner)(config, return_state=True)
+        return outcome(state)
+
+
+def serve(job: str, config_path: str, cron: str, name: str | None = None) -> None:
+    """Serve ``job`` as deployment ``<job>/<name>`` (``name`` defaults to the job's) on ``cron``
+    (blocks; needs a real server)."""
+    spec = jobs.get(job)
+    config = spec.load_config(config_path)       # bad settings fail here, not at the first run
+    if not os.environ.get("PREFECT_API_URL"):
+        raise FatalError("curate serve needs a Prefect server: run `curate server start` and export "
+                         "the PREFECT_API_URL it prints")
+    spec.load_flow().serve(name=name or job, cron=cron, parameters={"config": config})
+
+
+def demo_flow(warc: str, out: str) -> tuple[dict, str | None]:
+    """The demo's ingestion through Prefect on a local Dask cluster (2 process workers)."""
+    with prefect_api(start_local=True):
+        from flows._runner import task_runner
+        from flows.ingest import ingest_flow
+        from pipelines.ingest import IngestConfig
+
+        state = ingest_flow.with_options(task_runner=task_runner(workers=2))(
+            IngestConfig(sources=(warc,), out=out), return_state=True)
+        return outcome(state)

@@ -1,0 +1,54 @@
+"""How every flow ends: a markdown summary artifact, and an honest final state.
+
+A flow whose inputs partly failed still finishes the other inputs, then ends ``Failed`` (so
+the Prefect UI, ``curate run``'s exit code and schedules' run history say so) while keeping
+its summary: :class:`InputsFailed` carries the result dict.
+"""
+
+from __future__ import annotations
+
+from prefect.artifacts import create_markdown_artifact
+from prefect.states import Failed
+
+
+class InputsFailed(Exception):
+    """Some inputs of a run failed; ``result`` is the run's summary dict (with ``failed``)."""
+
+    def __init__(self, message: str, result: dict):
+        super().__init__(message)
+        self.result = result
+
+    def __reduce__(self):                 # results are persisted: keep both arguments
+        return (InputsFailed, (str(self), self.result))
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_cell(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value[:10]) + (f" (+{len(value) - 10})" if len(value) > 10 else "") or "-"
+    return str(value)
+
+
+def summary_markdown(title: str, result: dict, extra: list[str] | None = None) -> str:
+    """``result`` as a two-column table under ``title``, then ``extra`` lines."""
+    lines = [f"# {title}", "", "| | |", "| --- | --- |"]
+    lines += [f"| {key} | {_cell(value)} |" for key, value in result.items() if not isinstance(value, dict)
+              or len(value) <= 12]
+    return "\n".join(lines + ([""] + extra if extra else []))
+
+
+def finish(key: str, title: str, result: dict, extra: list[str] | None = None, markdown: str | None = None):
+    """Publish the run's artifact (``key``); return ``result``, or a Failed state carrying it
+    when ``result["failed"]`` lists inputs."""
+    create_markdown_artifact(markdown=markdown or summary_markdown(title, result, extra), key=key,
+                             description=title)
+    failed = result.get("failed") or []
+    if failed:
+        message = f"{len(failed)} input(s) failed: {', '.join(map(str, failed[:3]))}" + (" ..." if len(failed) > 3 else "")
+        return Failed(message=message, data=InputsFailed(message, result))
+    return result
