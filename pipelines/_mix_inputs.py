@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from curate.errors import FatalError
 from curate.mix import get_tokenizer
-from curate.query import sql_str
+from curate.query import lock_down, sql_str
 from pipelines._mix_spec import MixSpec, SourceSpec
 from schemas.mix import TOKEN_COUNTS
 
@@ -80,7 +80,8 @@ def candidates(spec: MixSpec, src: SourceSpec, files: list[str]) -> tuple[np.nda
     if removed and "id" in pq.ParquetFile(files[0]).schema_arrow.names:
         conditions.append(f"id NOT IN ({removed})")
     where = " WHERE " + " AND ".join(conditions) if conditions else ""
-    con = duckdb.connect()
+    # the filter may read the source's files and its root's removals, nothing else
+    con = lock_down(duckdb.connect(), {str(Path(f).parent) for f in files} | {str(spec.root_of(src))})
     shard_of, rows = [], []
     try:
         for i, f in enumerate(files):

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from curate.errors import FatalError
+from curate.query import check_filter
 from pipelines._config import build, load_mapping
 
 
@@ -87,5 +88,7 @@ def validate(spec: MixSpec) -> None:
             shares += s.share
         if s.max_epochs <= 0:
             raise FatalError(f"source {s.name}: max_epochs must be > 0")
+        if s.where is not None:
+            check_filter(s.where, f"source {s.name}: where")
     if shares > 1 + 1e-9:
         raise FatalError(f"shares add up to {shares:.3f} > 1")

@@ -58,23 +58,40 @@ def cmd_extract(args) -> int:
 
 
 def cmd_query(args) -> int:
+    import duckdb
+
+    from curate.query import lock_down, open_root, require_select
+
+    if not args.write:
+        require_select(args.sql)
     if args.db:
-        import duckdb
-
         con = duckdb.connect(args.db, read_only=True)
+        try:
+            root = con.sql("SELECT root FROM catalog_info").fetchall()[0][0]
+        except duckdb.Error:
+            raise CurateError(f"{args.db} is not a catalog written by `curate catalog`") from None
     elif args.root:
-        from curate.query import open_root
-
-        con = open_root(args.root)
+        root = args.root
+        if not Path(root).is_dir():
+            raise CurateError(f"--root {root}: no such folder")
+        con = open_root(root)
     else:
-        raise SystemExit("curate query: give --root DIR or --db CATALOG")
-    rel = con.sql(args.sql)
+        raise CurateError("curate query: give --root DIR or --db CATALOG")
+    lock_down(con, [root])           # files outside the root are never read or written
+    try:
+        rel = con.sql(args.sql)
+    except duckdb.Error as exc:
+        raise CurateError(" ".join(str(exc).split())) from None
     if rel is None:
         return 0
     if args.format == "table":
         rel.show(max_width=args.max_width, max_rows=args.max_rows)
-    elif args.format == "csv":
-        rel.write_csv("/dev/stdout")
+    elif args.format == "csv":                   # written here: the connection may not open files
+        import csv
+
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(rel.columns)
+        out.writerows(("" if v is None else v for v in row) for row in rel.fetchall())
     elif args.format == "json":
         import json
 
@@ -203,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json", "text"], default="table")
     p.add_argument("--max-rows", type=int, default=40)
     p.add_argument("--max-width", type=int, default=160)
+    p.add_argument("--write", action="store_true",
+                   help="allow statements other than one SELECT (COPY, CREATE ...), writing only inside the root")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("demo", help="build the demo WARC and ingest it")

@@ -5,5 +5,6 @@ from curate.query._report import render as render_report
 from curate.query._stats import collect as collect_stats
 from curate.query._stats import format_stats
 from curate.query._duck import connect, dataset_glob, sql_str, write_query
+from curate.query._safe import check_filter, lock_down, require_select
 
-__all__ = ["add_removals", "collect_stats", "format_stats", "render_report", "connect", "dataset_glob", "open_root", "sql_str", "write_catalog", "write_query"]
+__all__ = ["add_removals", "check_filter", "lock_down", "require_select", "collect_stats", "format_stats", "render_report", "connect", "dataset_glob", "open_root", "sql_str", "write_catalog", "write_query"]
