@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,11 +22,17 @@ def load_mapping(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise FatalError(f"cannot read config {path}: {exc}") from exc
     if path.suffix == ".toml":
-        data = tomllib.loads(raw.decode())
+        try:
+            data = tomllib.loads(raw.decode())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise FatalError(f"config {path} is not valid TOML: {exc}") from None
     elif path.suffix in (".yaml", ".yml"):
         import yaml
 
-        data = yaml.safe_load(raw) or {}
+        try:
+            data = yaml.safe_load(raw) or {}
+        except yaml.YAMLError as exc:
+            raise FatalError(f"config {path} is not valid YAML: {' '.join(str(exc).split())}") from None
     else:
         raise FatalError(f"config must be .toml or .yaml, not {path.name}")
     if not isinstance(data, dict):
@@ -38,3 +47,57 @@ def build(cls: type[T], data: dict[str, Any]) -> T:
     if unknown:
         raise FatalError(f"unknown {cls.__name__} setting(s): {', '.join(unknown)}")
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+# Numeric settings are >= 0 unless a config's RANGES says otherwise (our rule: no setting of ours
+# means anything below zero, and a negative count or size silently rejected everything).
+_DEFAULT_RANGE = (0, None)
+
+
+def _describe(tp) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(tp))
+    if origin in (tuple, list):
+        return f"a list of {_describe(typing.get_args(tp)[0])}"
+    if tp is type(None):
+        return "null"
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _fits(value, tp) -> bool:
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in typing.get_args(tp))
+    if origin in (tuple, list):
+        args = typing.get_args(tp)
+        return isinstance(value, (tuple, list)) and all(_fits(v, args[0]) for v in value)
+    if tp is type(None):
+        return value is None
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(tp, type):
+        return isinstance(value, tp)
+    return True
+
+
+def check_fields(config) -> None:
+    """Validate every field of a config dataclass against its declared type, and numbers against
+    the class's ``RANGES`` ({name: (low, high)}, None for open; default: at least 0). One-line
+    :class:`FatalError` naming the setting, what it must be and what it got."""
+    cls = type(config)
+    hints = typing.get_type_hints(cls)
+    ranges = getattr(cls, "RANGES", {})
+    for f in dataclasses.fields(cls):
+        value, tp = getattr(config, f.name), hints.get(f.name, Any)
+        if not _fits(value, tp):
+            raise FatalError(f"{cls.__name__}: {f.name} must be {_describe(tp)}, not {value!r}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            low, high = ranges.get(f.name, _DEFAULT_RANGE)
+            if math.isnan(value) or (low is not None and value < low) or (high is not None and value > high):
+                bounds = (f">= {low}" if high is None else f"<= {high}" if low is None else f"in [{low}, {high}]")
+                raise FatalError(f"{cls.__name__}: {f.name} must be {bounds}, not {value!r}")

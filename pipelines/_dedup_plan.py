@@ -6,11 +6,12 @@ import glob
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
 from curate.io import Ledger
-from pipelines._config import build, load_mapping
+from pipelines._config import build, load_mapping, check_fields
 
 ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
     "earliest": "crawl ASC NULLS LAST, id, shard, row",
@@ -23,6 +24,7 @@ READ_COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
 @dataclass(frozen=True)
 class DedupConfig:
     """Settings of one dedup run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"num_perm": (1, None), "bands": (1, None), "rows": (1, None), "ngram": (1, None), "jaccard_threshold": (0, 1), "batch_rows": (1, None), "threads": (1, None)}
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, or folders (root/pages/*.parquet)
     out: str
@@ -50,6 +52,7 @@ class DedupConfig:
         return build(cls, data)
 
     def __post_init__(self):
+        check_fields(self)
         if self.representative not in ORDER:
             raise FatalError(f"representative must be one of {sorted(ORDER)}, not {self.representative!r}")
         self.params  # validates bands x rows

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from curate.errors import FatalError
 from curate.query import check_filter
-from pipelines._config import build, load_mapping
+from pipelines._config import build, load_mapping, check_fields
 
 
 @dataclass(frozen=True)
 class SourceSpec:
     """One source of a mixture: a dataset (optionally filtered) and its token budget."""
+    RANGES: ClassVar[dict] = {"share": (0, 1), "tokens": (1, None)}
 
     name: str
     dataset: str                              # folder under the root: pages, code_samples, ...
@@ -24,9 +26,15 @@ class SourceSpec:
     root: str | None = None                   # another output root for this source
     exclude_removed: bool = True              # leave out ids removed by dedup (keep = false) or decontamination
 
+    def __post_init__(self):
+        check_fields(self)
+
 
 @dataclass(frozen=True)
 class MixSpec:
+    """A mixture: sources under a root, a token budget, a seed (see ``curate mix``)."""
+    RANGES: ClassVar[dict] = {"total_tokens": (1, None), "rows_per_shard": (1, None)}
+
     name: str
     root: str
     sources: tuple[SourceSpec, ...]
@@ -47,6 +55,9 @@ class MixSpec:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def __post_init__(self):
+        check_fields(self)
 
 
 def spec_from_mapping(data: dict, base: Path | None = None) -> MixSpec:

@@ -17,19 +17,21 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from curate.arxiv import FigureSettings, arxivcap_row, extract, read_papers
 from curate.errors import ShardError
 from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import close_input, config_main, expand_inputs, input_key, pending, progress_bar
-from pipelines._config import build, load_mapping
+from pipelines._config import build, load_mapping, check_fields
 from schemas import ARXIVCAP, FIGURES, REJECTED
 
 
 @dataclass(frozen=True)
 class ArxivConfig:
     """Settings of an arXiv run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"dpi": (1, None), "max_pixels": (1, None), "max_image_bytes": (1, None), "max_paper_bytes": (1, None), "paper_seconds": (0.001, None)}
 
     sources: tuple[str, ...]
     out: str
@@ -51,6 +53,9 @@ class ArxivConfig:
     def settings(self) -> FigureSettings:
         return FigureSettings(self.dpi, self.max_pixels, self.max_image_bytes, self.min_caption_chars,
                               self.paper_seconds)
+
+    def __post_init__(self):
+        check_fields(self)
 
 
 @dataclass

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from curate.code import DEEPSEEK, SampleSettings, build, read_source
 from curate.errors import FatalError, ShardError
@@ -27,7 +28,7 @@ from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
 from pipelines import dedup as dd
 from pipelines._common import close_input, config_main, expand_inputs, input_key, pending, progress_bar
-from pipelines._config import build as build_config
+from pipelines._config import build as build_config, check_fields
 from pipelines._config import load_mapping
 from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
 
@@ -35,6 +36,7 @@ from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
 @dataclass(frozen=True)
 class CodeConfig:
     """Settings of a code run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"fim_rate": (0, 1), "spm_rate": (0, 1), "max_file_bytes": (1, None), "max_repo_bytes": (1, None), "dedup_threshold": (0, 1)}
 
     sources: tuple[str, ...]               # repository folders, archives, Parquet files (globs allowed)
     out: str
@@ -55,6 +57,7 @@ class CodeConfig:
         return build_config(cls, data)
 
     def __post_init__(self):
+        check_fields(self)
         if self.per not in ("component", "repository"):
             raise FatalError(f"per must be 'component' or 'repository', not {self.per!r}")
         if len(self.sentinels) != 3:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from curate.io import latest_crawl
-from pipelines._config import build, load_mapping
+from pipelines._config import build, load_mapping, check_fields
 from pipelines.ingest import IngestConfig, IngestSummary, ingest_one, plan
 
 
 @dataclass(frozen=True)
 class CrawlConfig:
     """What a scheduled run ingests (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"max_files": (1, None), "timeout": (0.001, None)}
 
     out: str
     crawls: tuple[str, ...] = ("latest",)   # crawl ids, or "latest"
@@ -37,6 +39,9 @@ class CrawlConfig:
         crawls = tuple(latest_crawl(self.cc_index_url) if c == "latest" else c for c in self.crawls)
         return IngestConfig(sources=crawls, out=self.out, cc_kind=self.cc_kind, cc_base_url=self.cc_base_url,
                             workers=self.workers, timeout=self.timeout)
+
+    def __post_init__(self):
+        check_fields(self)
 
 
 def run(config: CrawlConfig, *, progress: bool = False) -> IngestSummary:

@@ -18,13 +18,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from curate.decontam import Benchmark, NgramIndex, find_benchmarks, load_items
 from curate.io import Completion, Ledger, ShardStore
 from curate.errors import ShardError
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import config_main, progress_bar
-from pipelines._config import build, load_mapping
+from pipelines._config import build, load_mapping, check_fields
 from pipelines._dedup_steps import read_batches
 from pipelines.dedup import input_shards
 from schemas import CONTAMINATION
@@ -35,6 +36,7 @@ COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
 @dataclass(frozen=True)
 class DecontamConfig:
     """Settings of a decontamination run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"n": (1, None), "min_words": (1, None), "batch_rows": (1, None)}
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, folders
     benchmarks: tuple[str, ...]             # benchmark files or folders (see curate.decontam)
@@ -49,6 +51,9 @@ class DecontamConfig:
         data = load_mapping(path)
         data.update({k: v for k, v in overrides.items() if v is not None})
         return build(cls, data)
+
+    def __post_init__(self):
+        check_fields(self)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import ClassVar, Callable, Iterator
 
 from curate import reasons
 from curate.errors import FatalError, RetryableError, ShardError
@@ -27,13 +27,14 @@ from curate.io import Completion, Ledger, ShardStore, Source, file_name, open_so
 from curate.io._ledger import DONE, FAILED, PARTIAL
 from curate.io._warc import Record, WarcFormatError, iter_records
 from pipelines._common import config_main, progress_bar
-from pipelines._config import build, load_mapping
+from pipelines._config import build, load_mapping, check_fields
 from schemas import PAGES, REJECTED
 
 
 @dataclass(frozen=True)
 class IngestConfig:
     """Settings of one ingestion run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"limit": (1, None), "timeout": (0.001, None), "max_body_bytes": (1, None), "target_rows": (1, None), "target_bytes": (1, None), "math_prefilter_threshold": (0, 1)}
 
     sources: tuple[str, ...]
     out: str
@@ -75,6 +76,9 @@ class IngestConfig:
         if not Path(self.math_prefilter).is_file():
             raise FatalError(f"math_prefilter: no model file at {self.math_prefilter}")
         return MathGate(self.math_prefilter, self.math_prefilter_threshold)
+
+    def __post_init__(self):
+        check_fields(self)
 
 
 def _model_id(path: str) -> str:

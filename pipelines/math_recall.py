@@ -21,14 +21,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import ClassVar, Callable
 
 from curate import classify
 from curate.classify import annotations
 from curate.errors import FatalError
 from pipelines import _math_round as step
 from pipelines._common import pool_map, progress_bar
-from pipelines._config import build, load_mapping
+from pipelines._config import build, load_mapping, check_fields
 from pipelines._dedup_plan import input_shards
 from schemas import MATH_ROUNDS
 
@@ -38,6 +38,7 @@ POLICIES = ("file", "auto", "ask")
 @dataclass(frozen=True)
 class RecallConfig:
     """Settings of a recall run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"holdout": (0, 0.9), "target_precision": (0, 1), "max_fpr": (0, 1), "threshold": (0, 1), "domain_share": (0, 1), "auto_share": (0, 1), "stop_overlap": (0, 1), "max_rounds": (1, None), "batch_rows": (1, None), "seed_size": (1, None), "negatives": (1, None), "domain_min_pages": (1, None), "prefix_depth": (1, None)}
 
     inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
     out: str
@@ -88,6 +89,7 @@ class RecallConfig:
     memory_limit: str = "2GB"                # DuckDB (selection, discovery, sampling)
 
     def __post_init__(self):
+        check_fields(self)
         if self.policy not in POLICIES:
             raise FatalError(f"policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
         if self.token_budget is None and self.threshold is None:

@@ -16,19 +16,21 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from curate import classify
 from curate.errors import FatalError
 from curate.query import sql_str
 from pipelines import _math_round as step
 from pipelines._common import pool_map, progress_bar
-from pipelines._config import build, load_mapping
+from pipelines._config import build, load_mapping, check_fields
 from pipelines._dedup_plan import input_shards
 
 
 @dataclass(frozen=True)
 class ScoreConfig:
     """Settings of a scoring run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"threshold": (0, 1), "batch_rows": (1, None), "token_budget": (1, None)}
 
     model: str                               # a round's model.bin (its model.bin.json must stand beside it)
     inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
@@ -41,6 +43,7 @@ class ScoreConfig:
     memory_limit: str = "2GB"
 
     def __post_init__(self):
+        check_fields(self)
         if isinstance(self.inputs, str):
             raise FatalError("inputs must be a list of paths, not one string")
         if self.threshold != "model" and (isinstance(self.threshold, (str, bool)) or not 0 <= self.threshold <= 1):

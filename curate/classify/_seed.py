@@ -72,10 +72,15 @@ def load_texts(paths, *, column: str = "text", chunk_words: int = 400) -> list[s
 
 def query_texts(root: str | Path, sql: str) -> list[str]:
     """Texts from a DuckDB query over an output root's views (first column)."""
-    from curate.query import open_root
+    from curate.query import lock_down, open_root, require_select
 
-    con = open_root(root)
+    require_select(sql)
+    con = lock_down(open_root(root), [root])          # user SQL reads the root's datasets only
+    import duckdb
+
     try:
         return [r[0] for r in con.execute(sql).fetchall() if r[0]]
+    except duckdb.Error as exc:
+        raise FatalError(f"seed_query failed: {' '.join(str(exc).split())}") from None
     finally:
         con.close()

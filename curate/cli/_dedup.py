@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from curate.errors import FatalError
+
 DEDUP_QUERIES = """\
 Why was a document removed, and what is it a duplicate of?
   curate query "SELECT reason, count(*) FROM duplicates GROUP BY ALL" --root {root}
@@ -30,6 +32,8 @@ def cmd_dedup(args) -> int:
     overrides = _overrides(args, ("out", "run", "index", "num_perm", "bands", "rows", "ngram", "seed",
                                   "representative", "memory_limit", "jaccard_threshold"))
     if args.threshold is not None:
+        if not 0 < args.threshold < 1:
+            raise FatalError(f"--threshold must be in (0, 1), not {args.threshold}")
         from curate.dedup import lsh_params
 
         overrides["bands"], overrides["rows"] = lsh_params(args.threshold, overrides.get("num_perm", 112))

@@ -67,3 +67,13 @@ def test_a_catalog_is_confined_too(root, tmp_path, capsys):
     assert main(["query", "SELECT count(*) FROM pages", "--db", str(db), "--format", "csv"]) == 0
     assert main(["query", "SELECT * FROM read_text('/etc/passwd')", "--db", str(db)]) == 2
     assert "Permission Error" in capsys.readouterr().err
+
+
+def test_a_seed_query_reads_only_its_root(root):
+    from curate.classify import query_texts
+
+    assert len(query_texts(root, "SELECT text FROM pages LIMIT 3")) == 3
+    with pytest.raises(FatalError, match="Permission Error"):
+        query_texts(root, "SELECT content FROM read_text('/etc/passwd')")
+    with pytest.raises(FatalError, match="only a SELECT"):
+        query_texts(root, "COPY (SELECT 1) TO 'x.csv'")
