@@ -30,7 +30,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from benchmarks.minhash import vocabulary  # noqa: E402
-from pipelines._mix_spec import spec_from_mapping  # noqa: E402
+from pipelines.mix._spec import spec_from_mapping  # noqa: E402
 from pipelines.mix import run  # noqa: E402
 from schemas import PAGES  # noqa: E402
 

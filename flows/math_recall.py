@@ -21,7 +21,7 @@ from prefect.input import RunInput
 from curate.classify import Decision, annotations
 from pipelines import math_recall as mr
 from pipelines import math_score as ms
-from pipelines._dedup_plan import input_shards
+from pipelines.dedup._plan import input_shards
 
 
 class PrefixDecisions(RunInput):
@@ -40,7 +40,7 @@ def prepare_task(config: mr.RecallConfig, n: int, shards: list[str]) -> dict:
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=None, task_run_name="round {n}: score {shard}")
 def score_task(config: mr.RecallConfig, n: int, shard: str, model_id: str) -> dict:
-    from pipelines._math_round import score_shard
+    from pipelines.math_recall._round import score_shard
 
     done = score_shard(config, n, shard, model_id)
     return {"pages": done.records, "error": done.error, "seconds": done.seconds}

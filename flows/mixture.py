@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger, task, unmapped
 
 from flows._report import finish
 from pipelines import mix
-from pipelines._mix_spec import MixSpec
+from pipelines.mix._spec import MixSpec
 
 
 @task(retries=1, cache_policy=None, task_run_name="tokens {shard}")

@@ -26,7 +26,7 @@ from curate.errors import ShardError
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import config_main, progress_bar
 from pipelines._config import build, load_mapping, check_fields
-from pipelines._dedup_steps import read_batches
+from pipelines.dedup._steps import read_batches
 from pipelines.dedup import input_shards
 from schemas import CONTAMINATION
 

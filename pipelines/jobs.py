@@ -58,7 +58,7 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("arxiv", "arXiv LaTeX sources -> figure/caption pairs, images as PNG",
         "pipelines.arxiv:ArxivConfig", "pipelines.arxiv:run", "flows.arxiv:arxiv_flow"),
     Job("mix", "a reproducible training mixture to a token budget",
-        "pipelines._mix_spec:load_spec", "pipelines.mix:run", "flows.mixture:mixture_flow"),
+        "pipelines.mix._spec:load_spec", "pipelines.mix:run", "flows.mixture:mixture_flow"),
     Job("math-recall", "DeepSeekMath's iterative math page recall (fastText rounds)",
         "pipelines.math_recall:RecallConfig", "pipelines.math_recall:run", "flows.math_recall:math_recall_flow"),
     Job("math-score", "score new page shards with a finished recall round's model",

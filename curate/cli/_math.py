@@ -24,7 +24,7 @@ def _last_round(out) -> int:
 
 def _review(config, round_: int | None):
     from curate.classify import annotations
-    from pipelines import _math_round as step
+    from pipelines.math_recall import _round as step
 
     n = round_ or _last_round(config.out)
     decisions = annotations.load(config.annotation_file)
@@ -84,7 +84,7 @@ def cmd_domains(args) -> int:
 
 def cmd_annotate(args) -> int:
     from curate.classify import Decision, annotations
-    from pipelines._math_round import apply_decisions
+    from pipelines.math_recall._round import apply_decisions
     from pipelines.math_recall import candidates
 
     config = _config(args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from pipelines._mix_spec import spec_from_mapping
+from pipelines.mix._spec import spec_from_mapping
 from pipelines.mix import run
 from tests.dedup.corpus import real_texts, write_pages
 

@@ -12,7 +12,7 @@ from pipelines import dedup as dd
 from pipelines.code import CodeConfig
 from pipelines.code import run as run_code
 from pipelines.mix import rebuild, run
-from pipelines._mix_spec import spec_from_mapping
+from pipelines.mix._spec import spec_from_mapping
 from tests.dedup.corpus import real_texts, write_pages
 
 

@@ -9,7 +9,7 @@ from curate.cli import main
 from curate.errors import FatalError
 from pipelines.ingest import IngestConfig, run
 from pipelines.mix import run as run_mix
-from pipelines._mix_spec import spec_from_mapping
+from pipelines.mix._spec import spec_from_mapping
 
 
 @pytest.fixture(scope="module")

@@ -26,10 +26,10 @@ from typing import ClassVar, Callable
 from curate import classify
 from curate.classify import annotations
 from curate.errors import FatalError
-from pipelines import _math_round as step
+from pipelines.math_recall import _round as step
 from pipelines._common import pool_map, progress_bar
 from pipelines._config import build, load_mapping, check_fields
-from pipelines._dedup_plan import input_shards
+from pipelines.dedup._plan import input_shards
 from schemas import MATH_ROUNDS
 
 POLICIES = ("file", "auto", "ask")

@@ -19,7 +19,7 @@ from curate import reasons
 from curate.classify import url_prefix
 from curate.extract import domain_of, host_of
 from curate.query import sql_str
-from pipelines._dedup_plan import input_shards
+from pipelines.dedup._plan import input_shards
 from schemas import MATH_PREFILTERED
 
 EMPTY = "(SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS prefix, 0::BIGINT AS pages WHERE false)"
@@ -51,7 +51,7 @@ def relation(config) -> str:
     """
     if not config.prefiltered:
         return EMPTY
-    from pipelines._math_round import write_table
+    from pipelines.math_recall._round import write_table
 
     shards = rejected_shards(config.prefiltered)
     key = hashlib.sha1("\n".join([str(config.prefix_depth), *shards]).encode()).hexdigest()[:12]

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from curate.dedup import DedupIndex, Sketcher, url_hash
 from curate.errors import FatalError
 from curate.query import sql_str, write_query
-from pipelines._dedup_plan import ORDER, READ_COLUMNS, DedupConfig, Plan
+from pipelines.dedup._plan import ORDER, READ_COLUMNS, DedupConfig, Plan
 from schemas.dedup import EDGES, NODES, SKETCH_DOCS, SKETCH_KEYS
 
 def _shard_name(i: int) -> str:

@@ -11,9 +11,9 @@ from curate.dedup import DedupIndex, components, s_curve
 from curate.io import Completion, Ledger, ShardStore
 from curate.io._ledger import DONE
 from curate.query import sql_str, write_query
-from pipelines._dedup_plan import DedupConfig, DedupSummary, Plan
-from pipelines._dedup_steps import _connect, _files, _shard_name
-from pipelines._dedup_verify import pair_jaccards
+from pipelines.dedup._plan import DedupConfig, DedupSummary, Plan
+from pipelines.dedup._steps import _connect, _files, _shard_name
+from pipelines.dedup._verify import pair_jaccards
 from schemas import DUPLICATES
 from schemas.dedup import INDEX_DOCS, INDEX_KEYS
 

@@ -22,17 +22,17 @@ import sys
 import time
 
 from pipelines._common import config_main, pool_map, progress_bar
-from pipelines._dedup_decide import decide
-from pipelines._dedup_plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
-from pipelines._dedup_steps import bucket_edges, number_nodes, sketch_shard
-from pipelines._dedup_verify import format_report, quality_report
+from pipelines.dedup._decide import decide
+from pipelines.dedup._plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
+from pipelines.dedup._steps import bucket_edges, number_nodes, sketch_shard
+from pipelines.dedup._verify import format_report, quality_report
 
 __all__ = ["ORDER", "DedupConfig", "DedupSummary", "Plan", "bucket_edges", "decide", "input_shards", "is_done",
            "main", "number_nodes", "plan", "quality", "run", "sketch_shard", "format_report"]
 
 
 def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400) -> dict:
-    """The quality report of a finished run (see pipelines/_dedup_verify.py)."""
+    """The quality report of a finished run (see pipelines/dedup/_verify.py)."""
     return quality_report(config.out, run_name or plan(config).run, bands=config.bands, rows=config.rows,
                           ngram=config.ngram, threshold=config.jaccard_threshold, sample=sample, seed=config.seed)
 

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from curate.errors import FatalError
 from curate.mix import get_tokenizer
 from curate.query import lock_down, sql_str
-from pipelines._mix_spec import MixSpec, SourceSpec
+from pipelines.mix._spec import MixSpec, SourceSpec
 from schemas.mix import TOKEN_COUNTS
 
 

@@ -22,12 +22,12 @@ from curate.io import Completion, Ledger, ShardStore, write_atomic
 from curate.io._ledger import DONE, FAILED
 from curate.mix import get_tokenizer
 from curate.query import sql_str, write_query
-from pipelines import _math_prefiltered as prefiltered
+from pipelines.math_recall import _prefiltered as prefiltered
 from pipelines._common import input_key
-from pipelines._dedup_steps import read_batches
+from pipelines.dedup._steps import read_batches
 from schemas import MATH_DOMAINS, MATH_SCORES, MATH_SEED, MATH_SELECTED
 
-SQL = Path(__file__).with_name("sql")
+SQL = Path(__file__).parents[1] / "sql"
 _SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*://"
 
 

@@ -33,8 +33,8 @@ from curate.errors import FatalError
 from curate.io import write_atomic
 from curate.mix import get_tokenizer, rng_for, select
 from pipelines._common import pool_map, progress_bar
-from pipelines._mix_inputs import _write, candidates, count_tokens, read_text, source_files
-from pipelines._mix_spec import MixSpec, load_spec, spec_from_mapping
+from pipelines.mix._inputs import _write, candidates, count_tokens, read_text, source_files
+from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from schemas import MIXTURE
 
 __all__ = ["count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
