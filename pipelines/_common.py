@@ -91,20 +91,47 @@ def pending(sources: list[str], out: str, prefix: str) -> tuple[list[str], int]:
     return todo, len(sources) - len(todo)
 
 
-def close_input(store, key: str, writers: dict, done, reasons, started: float, out: str,
-                error: str | None = None):
-    """Commit (or, on ``error``, abort) an input's shards, then write its completion record."""
-    import time
+class Transaction:
+    """One input written all or nothing, with its completion record: the frame every job uses.
 
-    from curate.io import Completion, Ledger
-    from curate.io._ledger import FAILED
+    ``with Transaction(store, done, out) as tx:`` opens staging writers (``tx.writers``); the body
+    fills them and ``tx.done``. On success the shards are committed, then the record is written.
+    An input error (``input_errors``, e.g. an unreadable shard) aborts the staging and records the
+    input as failed, to be retried by the next run, and is not raised; any other exception aborts
+    and is raised. Staging never outlives the frame, whatever happens (a failing commit included)."""
 
-    if error is not None:
-        store.abort(key, writers)
-        done = Completion(key=key, source=done.source, status=FAILED, error=error)
-    else:
-        done.shards = store.commit(key, writers)
-        done.reasons, done.rejected = dict(reasons), sum(reasons.values())
-    done.seconds = round(time.monotonic() - started, 3)
-    Ledger(out).record(done)
-    return done
+    def __init__(self, store, done, out: str, *, input_errors: tuple[type[BaseException], ...] = ()):
+        from curate.errors import ShardError
+
+        self.store, self.done, self.out = store, done, out
+        self.input_errors = input_errors or (ShardError,)
+        self.key = done.key
+
+    def __enter__(self) -> "Transaction":
+        import time
+
+        self.t0 = time.monotonic()
+        self.writers = self.store.begin(self.key)
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        import time
+
+        from curate.io import Completion, Ledger
+        from curate.io._ledger import FAILED
+
+        if kind is None:
+            try:
+                self.done.shards = self.store.commit(self.key, self.writers)
+            except BaseException:
+                self.store.abort(self.key, self.writers)
+                raise
+        else:
+            self.store.abort(self.key, self.writers)
+            if not issubclass(kind, self.input_errors):
+                return False
+            self.done = Completion(key=self.key, source=self.done.source, status=FAILED, error=str(exc),
+                                   config=self.done.config)
+        self.done.seconds = round(time.monotonic() - self.t0, 3)
+        Ledger(self.out).record(self.done)
+        return True

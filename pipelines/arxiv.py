@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.arxiv import FigureSettings, arxivcap_row, extract, read_papers
-from curate.errors import ShardError
 from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
-from pipelines._common import close_input, config_main, expand_inputs, input_key, pending, progress_bar
+from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending, progress_bar
 from pipelines._config import build, load_mapping, check_fields
 from schemas import ARXIVCAP, FIGURES, REJECTED
 
@@ -91,11 +90,10 @@ def process_source(config: ArxivConfig, source: str) -> Completion:
     key = source_key(source)
     datasets = {"figures": FIGURES, "rejected": REJECTED} | ({"arxivcap": ARXIVCAP} if config.arxivcap else {})
     store = ShardStore(config.out, datasets, target_rows=2_000, target_bytes=256 << 20)
-    writers = store.begin(key)
     done = Completion(key=key, source=source, status=DONE, config={"dpi": config.dpi})
-    t0 = time.monotonic()
     reasons: Counter = Counter()
-    try:
+    with Transaction(store, done, config.out) as tx:
+        writers = tx.writers
         for paper in read_papers(source, config.max_paper_bytes):
             rows, rejected = extract(paper, config.settings)
             done.records += 1
@@ -108,9 +106,8 @@ def process_source(config: ArxivConfig, source: str) -> Completion:
                 writers["rejected"].write({"id": paper.paper_id, "url": f"arxiv://{paper.paper_id}/{what}",
                                            "warc_path": paper.source, "stage": "arxiv", "reason": reason,
                                            "detail": detail})
-    except ShardError as exc:
-        return close_input(store, key, writers, done, reasons, t0, config.out, error=str(exc))
-    return close_input(store, key, writers, done, reasons, t0, config.out)
+        done.reasons, done.rejected = dict(reasons), sum(reasons.values())
+    return tx.done
 
 
 def plan(config: ArxivConfig) -> tuple[list[str], int]:

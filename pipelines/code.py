@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.code import DEEPSEEK, SampleSettings, build, read_source
-from curate.errors import FatalError, ShardError
+from curate.errors import FatalError
 from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
 from pipelines import dedup as dd
-from pipelines._common import close_input, config_main, expand_inputs, input_key, pending, progress_bar
+from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending, progress_bar
 from pipelines._config import build as build_config, check_fields
 from pipelines._config import load_mapping
 from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
@@ -105,11 +105,10 @@ def process_source(config: CodeConfig, source: str) -> Completion:
     """One input completely (or not at all), with its completion record."""
     key = source_key(source)
     store = ShardStore(config.out, {"code_samples": CODE_SAMPLES, "code_files": CODE_FILES, "rejected": REJECTED})
-    writers = store.begin(key)
     done = Completion(key=key, source=source, status=DONE, config={"per": config.per, "seed": config.seed})
-    t0 = time.monotonic()
     reasons: Counter = Counter()
-    try:
+    with Transaction(store, done, config.out) as tx:
+        writers = tx.writers
         for repo in read_source(source, config.max_file_bytes, config.max_repo_bytes):
             samples, files, refused = build(repo, config.settings)
             done.records += 1
@@ -124,9 +123,8 @@ def process_source(config: CodeConfig, source: str) -> Completion:
                     "reason": reason, "detail": detail})
             done.config["files"] = done.config.get("files", 0) + len(files)
             done.config["bytes"] = done.config.get("bytes", 0) + sum(len(v) for v in repo.files.values())
-    except ShardError as exc:
-        return close_input(store, key, writers, done, reasons, t0, config.out, error=str(exc))
-    return close_input(store, key, writers, done, reasons, t0, config.out)
+        done.reasons, done.rejected = dict(reasons), sum(reasons.values())
+    return tx.done
 
 
 def plan(config: CodeConfig) -> tuple[list[str], int]:

@@ -24,7 +24,7 @@ from curate.decontam import Benchmark, NgramIndex, find_benchmarks, load_items
 from curate.io import Completion, Ledger, ShardStore
 from curate.errors import ShardError
 from curate.io._ledger import DONE, FAILED
-from pipelines._common import config_main, progress_bar
+from pipelines._common import Transaction, config_main, progress_bar
 from pipelines._config import build, load_mapping, check_fields
 from pipelines.dedup._steps import read_batches
 from pipelines.dedup import input_shards
@@ -101,12 +101,11 @@ def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], ind
     keys = sorted(b.key for b in benches)
     key = f"decontam-{shard_key(shard)}-{hashlib.sha1(' '.join(keys).encode()).hexdigest()[:8]}"
     store = ShardStore(config.out, {"contamination": CONTAMINATION})
-    writers = store.begin(key)
     done = Completion(key=key, source=shard, status=DONE, config={"benchmarks": keys, "n": config.n})
-    t0 = time.monotonic()
     counts: Counter = Counter()
     row0 = 0
-    try:
+    # an unreadable shard is recorded as failed (retried by the next run); others go on
+    with Transaction(store, done, config.out) as tx:
         for batch, cols in read_batches(shard, COLUMNS, config.batch_rows, ShardError):
             meta = {c: batch.column(c).to_pylist() for c in cols if c != "text"}
             hit_docs = set()
@@ -114,27 +113,16 @@ def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], ind
                 row = {c: meta[c][m.doc] for c in meta}
                 row.update(source_shard=shard, source_row=row0 + m.doc, benchmark=m.benchmark, item=m.item,
                            part=m.part, n=m.n, ngram=m.ngram, matches=m.matches)
-                writers["contamination"].write(row)
+                tx.writers["contamination"].write(row)
                 if (m.doc, m.benchmark) not in hit_docs:
                     hit_docs.add((m.doc, m.benchmark))
                     counts[m.benchmark] += 1
             done.records += batch.num_rows
             done.rejected += len({d for d, _ in hit_docs})
             row0 += batch.num_rows
-    except ShardError as exc:      # this shard only: recorded as failed, retried by the next run
-        store.abort(key, writers)
-        done = Completion(key=key, source=shard, status=FAILED, error=str(exc), config=done.config)
-        Ledger(config.out).record(done)
-        return done
-    except BaseException:
-        store.abort(key, writers)
-        raise
-    done.shards = store.commit(key, writers)
-    done.reasons = dict(counts)
-    done.pages = done.records - done.rejected
-    done.seconds = round(time.monotonic() - t0, 3)
-    Ledger(config.out).record(done)
-    return done
+        done.reasons = dict(counts)
+        done.pages = done.records - done.rejected
+    return tx.done
 
 
 def plan(config: DecontamConfig) -> tuple[list[tuple[str, list[Benchmark]]], int, list[Benchmark]]:

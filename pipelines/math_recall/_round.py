@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -19,11 +18,11 @@ from curate import classify
 from curate.classify import annotations
 from curate.errors import FatalError, ShardError
 from curate.io import Completion, Ledger, ShardStore, write_atomic
-from curate.io._ledger import DONE, FAILED
+from curate.io._ledger import DONE
 from curate.mix import get_tokenizer
 from curate.query import sql_str, write_query
 from pipelines.math_recall import _prefiltered as prefiltered
-from pipelines._common import input_key
+from pipelines._common import Transaction, input_key
 from pipelines.dedup._steps import read_batches
 from schemas import MATH_DOMAINS, MATH_SCORES, MATH_SEED, MATH_SELECTED
 
@@ -233,10 +232,10 @@ def score_into(root: str | Path, model: str, model_id: str, shard: str, round_: 
         return ledger.get(key)
     counter = get_tokenizer(tokenizer)
     store = ShardStore(root, {"math_scores": MATH_SCORES})
-    writers = store.begin(key)
     done = Completion(key=key, source=shard, status=DONE, config={"model": model_id, "tokenizer": counter.name})
-    t0, row0 = time.monotonic(), 0
-    try:
+    row0 = 0
+    # a bad shard is recorded as failed and retried on the next run; others go on
+    with Transaction(store, done, root) as tx:
         for batch, cols in read_batches(shard, ["id", "url", "domain", "host", "text"], batch_rows, ShardError):
             texts = batch.column("text")
             scores = classify.score(model, texts.to_pylist(), chunk_words)
@@ -246,20 +245,10 @@ def score_into(root: str | Path, model: str, model_id: str, shard: str, round_: 
             table = pa.table({**meta, "source_shard": [shard] * batch.num_rows,
                               "source_row": np.arange(row0, row0 + batch.num_rows), "round": [round_] * batch.num_rows,
                               "model": [model_id] * batch.num_rows, "math_score": scores, "n_tokens": tokens})
-            writers["math_scores"].write_table(table.select(MATH_SCORES.names).cast(MATH_SCORES))
+            tx.writers["math_scores"].write_table(table.select(MATH_SCORES.names).cast(MATH_SCORES))
             row0 += batch.num_rows
-    except ShardError as exc:        # this shard only: recorded as failed, retried on the next run
-        store.abort(key, writers)
-        done = Completion(key=key, source=shard, status=FAILED, error=str(exc), config=done.config)
-        ledger.record(done)
-        return done
-    except BaseException:
-        store.abort(key, writers)
-        raise
-    done.shards = store.commit(key, writers)
-    done.records = done.pages = row0
-    done.seconds = round(time.monotonic() - t0, 3)
-    ledger.record(done)
+        done.records = done.pages = row0
+    done = tx.done
     return done
 
 
