@@ -100,11 +100,13 @@ class Transaction:
     input as failed, to be retried by the next run, and is not raised; any other exception aborts
     and is raised. Staging never outlives the frame, whatever happens (a failing commit included)."""
 
-    def __init__(self, store, done, out: str, *, input_errors: tuple[type[BaseException], ...] = ()):
+    def __init__(self, store, done, out: str, *, input_errors: tuple[type[BaseException], ...] = (),
+                 typed_errors: bool = False):
         from curate.errors import ShardError
 
         self.store, self.done, self.out = store, done, out
         self.input_errors = input_errors or (ShardError,)
+        self.typed_errors = typed_errors          # the error as "Type: message" (ingest's ledger format)
         self.key = done.key
 
     def __enter__(self) -> "Transaction":
@@ -130,8 +132,13 @@ class Transaction:
             self.store.abort(self.key, self.writers)
             if not issubclass(kind, self.input_errors):
                 return False
-            self.done = Completion(key=self.key, source=self.done.source, status=FAILED, error=str(exc),
-                                   config=self.done.config)
+            error = f"{type(exc).__name__}: {exc}" if self.typed_errors else str(exc)
+            self.done = Completion(key=self.key, source=self.done.source, status=FAILED, error=error,
+                                   config=self.done.config, started=self.done.started)
+        if self.done.started:
+            from datetime import datetime, timezone
+
+            self.done.finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.done.seconds = round(time.monotonic() - self.t0, 3)
         Ledger(self.out).record(self.done)
         return True

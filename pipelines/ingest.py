@@ -26,7 +26,7 @@ from curate.extract import EXTRACTOR, HTML_TYPES, ExtractorPool, Rejected, looks
 from curate.io import Completion, Ledger, ShardStore, Source, file_name, open_source, resolve
 from curate.io._ledger import DONE, FAILED, PARTIAL
 from curate.io._warc import Record, WarcFormatError, iter_records
-from pipelines._common import config_main, progress_bar
+from pipelines._common import Transaction, config_main, progress_bar
 from pipelines._config import build, load_mapping, check_fields
 from schemas import PAGES, REJECTED
 
@@ -193,13 +193,12 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
     store = ShardStore(config.out, {"pages": PAGES, "rejected": REJECTED},
                        target_rows=config.target_rows, target_bytes=config.target_bytes)
     done = Completion(key=source.key, source=source.uri, status=DONE, started=_now(), config=config.fingerprint())
-    t0 = time.monotonic()
-    writers = store.begin(source.key)
     counts: Counter = Counter()
     problems: list[WarcFormatError] = []
     name = file_name(source.uri)
     gate = config.gate()
-    try:
+    with Transaction(store, done, config.out, input_errors=(ShardError, RetryableError), typed_errors=True) as tx:
+        writers = tx.writers
         with open_source(source.uri, retries=config.http_retries, backoff=config.http_backoff) as stream, \
                 ExtractorPool(config.workers, config.timeout) as pool:
             for rec, result in pool.imap(_jobs(stream, config, problems, gate)):
@@ -225,17 +224,8 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
                                        "crawl": source.crawl, "stage": "read",
                                        "reason": reasons.WARC_READ_ERROR, "detail": str(exc)})
             counts[reasons.WARC_READ_ERROR] += 1
-    except (ShardError, RetryableError) as exc:
-        store.abort(source.key, writers)
-        done = Completion(key=source.key, source=source.uri, status=FAILED, started=done.started,
-                          error=f"{type(exc).__name__}: {exc}", config=config.fingerprint())
-    else:
-        done.shards = store.commit(source.key, writers)
-        done.reasons = dict(counts)
-        done.rejected = sum(counts.values())
-    done.finished, done.seconds = _now(), round(time.monotonic() - t0, 3)
-    Ledger(config.out).record(done)
-    return done
+        done.reasons, done.rejected = dict(counts), sum(counts.values())
+    return tx.done
 
 
 def plan(config: IngestConfig, max_inputs: int | None = None) -> tuple[list[Source], int]:
