@@ -11,7 +11,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("CURATE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED = Path(os.environ.get("CURATE_SHARED_DATA", ROOT.parent / "shared" / "data")).resolve()  # inputs are keyed by real path
 
 
 @pytest.fixture(scope="session")
