@@ -41,13 +41,16 @@ def start(port: int = 4200, home: Path = HOME, wait: float = 120.0, ui: bool = T
     url = api_url(port)
     if healthy(url):
         return url
+    # The server has no authentication: it binds to 127.0.0.1 only, and its state (prefect.db:
+    # flow parameters, artifacts) is readable by its user only (umask 077, home 0700).
     home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
     env = {**os.environ, **QUIET, "PREFECT_HOME": str(home), "PREFECT_SERVER_UI_ENABLED": str(ui).lower()}
     env.pop("PREFECT_API_URL", None)
     log = open(home / "server.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                              "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, umask=0o077)
     (home / "server.pid").write_text(str(proc.pid))
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from curate.query import connect
 
@@ -62,3 +63,14 @@ def test_library_never_imports_prefect():
             "print(any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_the_local_server_state_is_private(prefect_api):
+    # no authentication on the local server (127.0.0.1 only): its database is its user's alone
+    import stat
+
+    home = Path(os.environ["PREFECT_HOME"])
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    db = home / "prefect.db"
+    assert db.exists() and stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert prefect_api.startswith("http://127.0.0.1:")
