@@ -13,7 +13,8 @@ from typing import ClassVar
 
 from curate.io import latest_crawl
 from pipelines._config import build, load_mapping, check_fields
-from pipelines.ingest import IngestConfig, IngestSummary, ingest_one, plan
+from pipelines.ingest import IngestConfig, IngestSummary
+from pipelines.ingest import run as ingest_run
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,4 @@ class CrawlConfig:
 
 def run(config: CrawlConfig, *, progress: bool = False) -> IngestSummary:
     """One run without Prefect: the next ``max_files`` not-yet-ingested paths, in this process."""
-    import time
-
-    ingest = config.ingest_config()
-    todo, skipped = plan(ingest, max_inputs=config.max_files)
-    summary = IngestSummary(skipped=skipped)
-    t0 = time.monotonic()
-    for source in todo:
-        summary.add(ingest_one(source, ingest))
-    summary.seconds = time.monotonic() - t0
-    return summary
+    return ingest_run(config.ingest_config(), progress=progress, max_inputs=config.max_files)

@@ -241,10 +241,10 @@ def plan(config: IngestConfig, max_inputs: int | None = None) -> tuple[list[Sour
     return todo[:max_inputs] if max_inputs is not None else todo, len(sources) - len(todo)
 
 
-def run(config: IngestConfig, *, progress: bool = False) -> IngestSummary:
-    """Ingest every source not yet completed under ``config.out``."""
+def run(config: IngestConfig, *, progress: bool = False, max_inputs: int | None = None) -> IngestSummary:
+    """Ingest every source not yet completed under ``config.out`` (at most ``max_inputs`` of them)."""
     t0 = time.monotonic()
-    todo, skipped = plan(config)
+    todo, skipped = plan(config, max_inputs=max_inputs)
     summary = IngestSummary(skipped=skipped)
     bar = progress_bar(progress, unit=" rec", desc="ingest")
     try:
