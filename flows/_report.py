@@ -10,6 +10,8 @@ from __future__ import annotations
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed
 
+from pipelines._common import format_value
+
 
 class InputsFailed(Exception):
     """Some inputs of a run failed; ``result`` is the run's summary dict (with ``failed``)."""
@@ -22,22 +24,10 @@ class InputsFailed(Exception):
         return (InputsFailed, (str(self), self.result))
 
 
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_cell(v)}" for k, v in value.items()) or "-"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value[:10]) + (f" (+{len(value) - 10})" if len(value) > 10 else "") or "-"
-    return str(value)
-
-
 def summary_markdown(title: str, result: dict, extra: list[str] | None = None) -> str:
     """``result`` as a two-column table under ``title``, then ``extra`` lines."""
     lines = [f"# {title}", "", "| | |", "| --- | --- |"]
-    lines += [f"| {key} | {_cell(value)} |" for key, value in result.items() if not isinstance(value, dict)
+    lines += [f"| {key} | {format_value(value)} |" for key, value in result.items() if not isinstance(value, dict)
               or len(value) <= 12]
     return "\n".join(lines + ([""] + extra if extra else []))
 

@@ -91,6 +91,22 @@ def pending(sources: list[str], out: str, prefix: str) -> tuple[list[str], int]:
     return todo, len(sources) - len(todo)
 
 
+def format_value(value) -> str:
+    """A summary value for people: rounded numbers, short lists and mappings (the CLI's run
+    summary and the flows' artifacts show the same thing the same way)."""
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {format_value(v)}" for k, v in list(value.items())[:12]) or "-"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value[:5]) + (f" (+{len(value) - 5} more)" if len(value) > 5 else "") or "-"
+    return str(value)
+
+
 class Transaction:
     """One input written all or nothing, with its completion record: the frame every job uses.
 

@@ -134,22 +134,11 @@ def cmd_demo(args) -> int:
 
 def format_summary(job: str, result: dict, failure: str | None) -> str:
     """A flow run's summary for people: one ``key: value`` line each, numbers rounded."""
-    def cell(value) -> str:
-        if isinstance(value, bool) or value is None:
-            return str(value).lower()
-        if isinstance(value, float):
-            return f"{value:,.4g}"
-        if isinstance(value, int):
-            return f"{value:,}"
-        if isinstance(value, dict):
-            return ", ".join(f"{k} {cell(v)}" for k, v in list(value.items())[:12]) or "-"
-        if isinstance(value, (list, tuple)):
-            return "; ".join(str(v) for v in value[:5]) + (f" (+{len(value) - 5} more)" if len(value) > 5 else "") or "-"
-        return str(value)
+    from pipelines._common import format_value
 
     width = max((len(k) for k in result), default=0)
     lines = [f"{job}: {'FAILED: ' + failure if failure else 'completed'}"]
-    lines += [f"  {key:<{width}}  {cell(value)}" for key, value in result.items()]
+    lines += [f"  {key:<{width}}  {format_value(value)}" for key, value in result.items()]
     return "\n".join(lines)
 
 
