@@ -38,7 +38,7 @@ POLICIES = ("file", "auto", "ask")
 @dataclass(frozen=True)
 class RecallConfig:
     """Settings of a recall run (TOML/YAML keys have the same names)."""
-    RANGES: ClassVar[dict] = {"holdout": (0, 0.9), "target_precision": (0, 1), "max_fpr": (0, 1), "threshold": (0, 1), "domain_share": (0, 1), "auto_share": (0, 1), "stop_overlap": (0, 1), "max_rounds": (1, None), "batch_rows": (1, None), "seed_size": (1, None), "negatives": (1, None), "domain_min_pages": (1, None), "prefix_depth": (1, None)}
+    RANGES: ClassVar[dict] = {"holdout": (0, 0.9), "target_precision": (0, 1), "max_fpr": (0, 1), "threshold": (0, 1), "domain_share": (0, 1), "auto_share": (0, 1), "stop_overlap": (0, 1), "max_rounds": (1, None), "batch_rows": (1, None), "seed_size": (1, None), "negatives": (1, None), "domain_min_pages": (1, None), "prefix_depth": (1, None), "dim": (1, None), "epoch": (1, None), "bucket": (1, None), "chunk_words": (1, None), "train_words": (1, None), "max_train_words": (1, None), "score_chunk_words": (1, None)}
 
     inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
     out: str
@@ -96,22 +96,14 @@ class RecallConfig:
             raise FatalError("set token_budget, threshold or both")
         if not self.seed_files and not self.seed_query:
             raise FatalError("set seed_files or seed_query (the positives of round 1)")
-        if isinstance(self.threshold, str) and self.threshold != "auto":
-            raise FatalError(f"threshold must be a number in [0, 1] or 'auto', not {self.threshold!r}")
-        if isinstance(self.threshold, (int, float)) and not 0 <= self.threshold <= 1:
-            raise FatalError(f"threshold must be in [0, 1], not {self.threshold}")
-        if not 0 < self.target_precision <= 1:
-            raise FatalError(f"target_precision must be in (0, 1], not {self.target_precision}")
-        if not 0 <= self.max_fpr <= 1:
-            raise FatalError(f"max_fpr must be in [0, 1], not {self.max_fpr}")
-        for name in ("dim", "lr", "epoch", "bucket"):
-            value = getattr(self, name)
-            if value != "auto" and (isinstance(value, (str, bool)) or not value > 0):
-                raise FatalError(f"{name} must be a positive number or 'auto', not {value!r}")
-        if (self.negative_ratio <= 0 or self.chunk_words < 1 or (self.score_chunk_words or 1) < 1
-                or (self.train_words or 1) < 1 or self.max_train_words < 1):
-            raise FatalError("negative_ratio, chunk_words, train_words, max_train_words and score_chunk_words "
-                             "must be positive")
+        # types and closed ranges are checked by check_fields (RANGES); what is left: "auto" as the
+        # only word, and the settings that must be above zero, not just at least zero
+        for name in ("threshold", "dim", "lr", "epoch", "bucket"):
+            if isinstance(getattr(self, name), str) and getattr(self, name) != "auto":
+                raise FatalError(f"{name} must be a number or 'auto', not {getattr(self, name)!r}")
+        for name in ("target_precision", "negative_ratio", "lr"):
+            if getattr(self, name) == 0:
+                raise FatalError(f"RecallConfig: {name} must be above 0")
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "RecallConfig":

@@ -134,8 +134,8 @@ def training_data(config, n: int, shards: list[str], base_seed: list[str]) -> tu
 
     Positives: every page added by rounds <= n (sampled uniformly they would drown in a large
     seed, and recalling them is the point of a round), then seed texts up to ``seed_size``.
-    Negatives: chunks of random pages, excluding those and round n-1's selection, about
-    ``negative_ratio`` per positive and at most ``negatives``."""
+    Negatives: whole random pages, excluding those and round n-1's selection, about
+    ``negative_ratio`` per positive and at most ``negatives`` (training cuts both into windows)."""
     con = _connect(config)
     try:
         seed_glob = str(Path(config.out) / "round=*" / "math_seed" / "*.parquet")
@@ -180,7 +180,8 @@ def train_round(config, n: int, positives: list[str], negatives: list[str]) -> d
         positives, negatives, path, config.train_settings(), holdout=config.holdout,
         threshold="auto" if config.threshold in ("auto", None) else config.threshold,
         target_precision=config.target_precision, max_fpr=config.max_fpr, chunk_words=config.score_chunk_words,
-        train_words=config.train_words, max_train_words=config.max_train_words, round=n, parent_round=n - 1 if n > 1 else None, seed_positives=len(positives), sampled_negatives=len(negatives))
+        train_words=config.train_words, max_train_words=config.max_train_words, round=n,
+        parent_round=n - 1 if n > 1 else None, seed_positives=len(positives), sampled_negatives=len(negatives))
     record["model_id"] = f"r{n}-" + classify.model_id(path).split("-", 1)[1]
     if record["weakness"] and not config.allow_weak_model:     # set aside: a rerun retrains
         write_atomic(path.with_name("model.bin.weak.json"), json.dumps(record, indent=1).encode())
