@@ -46,46 +46,35 @@ GATE_CHARS = 2_000    # the gate scores this much cheap text (normalising and pr
 _MATH_MARKERS = tuple((m.encode(), m.index("math")) for m in _MARKUP if "math" in m)   # (marker, offset of "math")
 _OTHER_MARKERS = tuple(m.encode() for m in _MARKUP if "math" not in m)
 _OPEN_B = re.compile(_OPEN.pattern.encode(), re.I)
-_CLOSE_B = {name: re.compile(rx.pattern.encode(), re.I) for name, rx in _CLOSE.items()}
+_CLOSE_B = {name.encode(): re.compile(rx.pattern.encode(), re.I) for name, rx in _CLOSE.items()}
 _TAG_B = re.compile(_TAG.pattern.encode())
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
-def _strip_blocks(page: str) -> str:
-    """``page`` without the blocks of ``_BLOCKS`` and comments, in one left-to-right pass.
+def _segments(page, opener, closers):
+    """The parts of ``page`` (str, or bytes with the ``_B`` patterns) between the blocks of
+    ``_BLOCKS`` and comments, left to right, lazily: the gate stops once it has text enough.
 
     Linear on any input: each block's end is searched once from its start, and an unclosed
     block ends the page (as in a browser), so thousands of unclosed ``<script>`` cost one scan.
     """
-    parts, pos = [], 0
-    while True:
-        m = _OPEN.search(page, pos)
-        if m is None:
-            parts.append(page[pos:])
-            break
-        parts.append(page[pos:m.start()])
-        end = _CLOSE[(m.group(1) or "--").lower()].search(page, m.end())
-        if end is None:
-            break
-        pos = end.end()
-    return " ".join(parts)
-
-
-def _segments_b(page: bytes):
-    """The parts of ``page`` between the blocks of ``_BLOCKS`` and comments, left to right
-    (:func:`_strip_blocks` on bytes, lazily: the gate stops once it has text enough)."""
+    comment = "--" if isinstance(page, str) else b"--"
     pos = 0
-    opener, closers = _OPEN_B, _CLOSE_B
     while True:
         m = opener.search(page, pos)
         if m is None:
             yield page[pos:]
             return
         yield page[pos:m.start()]
-        end = closers[(m.group(1) or b"--").decode().lower()].search(page, m.end())
+        end = closers[(m.group(1) or comment).lower()].search(page, m.end())
         if end is None:
             return
         pos = end.end()
+
+
+def _strip_blocks(page: str) -> str:
+    """``page`` without the blocks of ``_BLOCKS`` and comments, in one left-to-right pass."""
+    return " ".join(_segments(page, _OPEN, _CLOSE))
 
 
 def _scan(body: bytes) -> tuple[str | None, bool]:
@@ -119,7 +108,7 @@ def cheap_text_bytes(body: bytes, charset: str | None = None, limit: int | None 
         found = _META_CHARSET.search(body, 0, 4096)
         charset = found.group(1).decode() if found else None
     parts, have = [], 0
-    for segment in _segments_b(body):
+    for segment in _segments(body, _OPEN_B, _CLOSE_B):
         part = _TAG_B.sub(b" ", segment)
         parts.append(part)
         if limit is not None:
