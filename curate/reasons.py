@@ -6,7 +6,7 @@ so values never change once released (add new ones instead).
 
 # read stage: the WARC container itself
 TRUNCATED_RECORD = "truncated_record"      # fewer payload bytes than Content-Length
-WARC_READ_ERROR = "warc_read_error"        # corrupt gzip / invalid header: the rest of the file is unreadable
+WARC_READ_ERROR = "warc_read_error"        # unreadable bytes (corrupt gzip member, broken header); reading resumes after them
 REVISIT_RECORD = "revisit_record"          # no payload, refers to an earlier capture
 NOT_A_DOCUMENT = "not_a_document"          # resource/metadata record without HTML (e.g. wget logs)
 

@@ -25,7 +25,7 @@ from curate.errors import FatalError, RetryableError, ShardError
 from curate.extract import EXTRACTOR, HTML_TYPES, ExtractorPool, Rejected, looks_like_html
 from curate.io import Completion, Ledger, ShardStore, Source, file_name, open_source, resolve
 from curate.io._ledger import DONE, FAILED, PARTIAL
-from curate.io._warc import Record, WarcFormatError, iter_records
+from curate.io._warc import Record, iter_records
 from pipelines._common import Transaction, config_main, progress_bar
 from pipelines._config import build, load_mapping, check_fields
 from schemas import PAGES, REJECTED
@@ -176,12 +176,9 @@ def _gated(rec: Record, payload: tuple | None, gate) -> tuple | None:
     return payload
 
 
-def _jobs(stream, config: IngestConfig, problems: list, gate=None) -> Iterator[tuple[Record, tuple | None]]:
-    try:
-        for rec in iter_records(stream, max_body_bytes=config.max_body_bytes):
-            yield rec, _gated(rec, judge(rec), gate)
-    except WarcFormatError as exc:  # keep what came before; the pool still owes those results
-        problems.append(exc)
+def _jobs(stream, config: IngestConfig, gate=None) -> Iterator[tuple[Record, tuple | None]]:
+    for rec in iter_records(stream, max_body_bytes=config.max_body_bytes):
+        yield rec, _gated(rec, judge(rec), gate)
 
 
 def _now() -> str:
@@ -194,14 +191,13 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
                        target_rows=config.target_rows, target_bytes=config.target_bytes)
     done = Completion(key=source.key, source=source.uri, status=DONE, started=_now(), config=config.fingerprint())
     counts: Counter = Counter()
-    problems: list[WarcFormatError] = []
     name = file_name(source.uri)
     gate = config.gate()
     with Transaction(store, done, config.out, input_errors=(ShardError, RetryableError), typed_errors=True) as tx:
         writers = tx.writers
         with open_source(source.uri, retries=config.http_retries, backoff=config.http_backoff) as stream, \
                 ExtractorPool(config.workers, config.timeout) as pool:
-            for rec, result in pool.imap(_jobs(stream, config, problems, gate)):
+            for rec, result in pool.imap(_jobs(stream, config, gate)):
                 done.records += 1
                 if on_record:
                     on_record()
@@ -218,12 +214,8 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
                 row["stage"] = reasons.STAGE[row["reason"]]
                 writers["rejected"].write(row)
                 counts[row["reason"]] += 1
-        for exc in problems:
-            done.status, done.error = PARTIAL, str(exc)
-            writers["rejected"].write({"id": None, "warc_path": source.uri, "warc_offset": exc.offset,
-                                       "crawl": source.crawl, "stage": "read",
-                                       "reason": reasons.WARC_READ_ERROR, "detail": str(exc)})
-            counts[reasons.WARC_READ_ERROR] += 1
+                if row["reason"] == reasons.WARC_READ_ERROR and done.status != PARTIAL:
+                    done.status, done.error = PARTIAL, row["detail"]   # the first damage; each has its row
         done.reasons, done.rejected = dict(counts), sum(counts.values())
     return tx.done
 

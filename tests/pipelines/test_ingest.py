@@ -42,7 +42,7 @@ def test_every_shared_file_is_ingested_with_counts(all_warcs, shared):
     assert ("clipped.warc.gz", reasons.TRUNCATED_RECORD) in rejected
     assert ("example.warc", reasons.REVISIT_RECORD) in rejected
     assert ("example-trunc.warc", reasons.CONTENT_DECODING) in rejected
-    assert ("example-trunc.warc", reasons.WARC_READ_ERROR) in rejected
+    assert ("example-trunc.warc", reasons.WARC_READ_ERROR) in rejected  # 6 bytes its Content-Length overstates
     assert ("sample-0000.warc.gz", reasons.NOT_A_DOCUMENT) in rejected  # wget metadata:// resources
     statuses = dict(table(out, "SELECT regexp_extract(source, '[^/]+$'), status FROM ledger"))
     assert statuses["example-trunc.warc"] == "partial" and statuses["sample-0000.warc.gz"] == "done"
@@ -125,6 +125,35 @@ def test_bad_inputs_are_rejected_with_reasons_and_the_rest_survives(tmp_path):
     assert stages[reasons.BODY_TOO_LARGE] == "read" and stages[reasons.EXTRACT_TIMEOUT] == "extract"
     rerun = ingest([path], out, timeout=1.0)
     assert rerun.skipped == 1 and table(out, "SELECT count(*) FROM pages")[0][0] == 3
+
+
+def test_a_damaged_file_keeps_every_readable_record(shared, tmp_path):
+    """A 10 GB Content-Length, a corrupt gzip member and a cut tail in one real wget WARC."""
+    import gzip
+
+    from tests.io.test_warc_damage import _members, _with_length
+
+    members = _members((shared / "warc/dolma/sample-0000.warc.gz").read_bytes())
+    plain = [gzip.decompress(m) for m in members]
+    docs = [i for i, p in enumerate(plain) if b"WARC-Type: response" in p[:200]]
+    broken, liar = docs[2], docs[5]
+    members[liar] = gzip.compress(_with_length(plain[liar], 10_000_000_000))
+    members[broken] = members[broken][:20] + bytes(40) + members[broken][60:]
+    path = tmp_path / "damaged.warc.gz"
+    path.write_bytes(b"".join(members) + members[docs[1]][:25])
+    out = tmp_path / "out"
+    summary = ingest([path], out)
+    (done,) = Ledger(out).all()
+    assert done.status == "partial" and done.records == done.pages + done.rejected == summary.records
+    assert done.pages == 22 - 2                          # the liar and the broken member, nothing after them
+    why = table(out, "SELECT reason, detail FROM rejected WHERE reason IN ('truncated_record', 'warc_read_error') "
+                     "ORDER BY warc_offset")
+    assert [r for r, _ in why] == [reasons.WARC_READ_ERROR, reasons.TRUNCATED_RECORD, reasons.WARC_READ_ERROR]
+    start = sum(len(m) for m in members[:broken])
+    assert why[1][1].endswith(" of 10000000000 bytes")
+    assert why[0][1].startswith(f"bytes {start}-{start + len(members[broken]) - 1} unreadable")
+    assert why[2][1].endswith("to the end of the file unreadable: bytes after the last record are not a whole WARC record")
+    assert ingest([path], out).skipped == 1               # partial is finished: a rerun does not duplicate rows
 
 
 def test_missing_input_is_a_clear_error(tmp_path):
