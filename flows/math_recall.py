@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger, pause_flow_run, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 
-from curate.classify import Decision, annotations
+from curate.classify import Decision
 from pipelines import math_recall as mr
 from pipelines import math_score as ms
 from pipelines.dedup._plan import input_shards

@@ -29,7 +29,8 @@ def progress_bar(enabled: bool, **kwargs):
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(file=sys.stderr, dynamic_ncols=True, **kwargs)
+    # disable=None: no bar when stderr is not a terminal (cron logs, CI), where \r lines pile up
+    return tqdm(file=sys.stderr, dynamic_ncols=True, disable=None, **kwargs)
 
 
 def config_main(argv: list[str] | None, module: str, doc: str, config_cls, run: Callable) -> int:
@@ -135,18 +136,20 @@ class Transaction:
     def __exit__(self, kind, exc, tb) -> bool:
         import time
 
-        from curate.io import Completion, Ledger
+        from curate.io import Completion
         from curate.io._ledger import FAILED
 
         if kind is None:
             try:
                 self.done.shards = self.store.commit(self.key, self.writers)
-            except BaseException:
+            except BaseException as error:
                 self.store.abort(self.key, self.writers)
+                _raise_if_unwritable(error, self.out, self.key)
                 raise
         else:
             self.store.abort(self.key, self.writers)
             if not issubclass(kind, self.input_errors):
+                _raise_if_unwritable(exc, self.out, self.key)
                 return False
             error = f"{type(exc).__name__}: {exc}" if self.typed_errors else str(exc)
             self.done = Completion(key=self.key, source=self.done.source, status=FAILED, error=error,
@@ -156,5 +159,35 @@ class Transaction:
 
             self.done.finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.done.seconds = round(time.monotonic() - self.t0, 3)
-        Ledger(self.out).record(self.done)
+        self._record()
         return True
+
+    def _record(self) -> None:
+        """Write the completion record; without it the committed shards are taken back."""
+        from curate.io import Ledger
+
+        try:
+            Ledger(self.out).record(self.done)
+        except BaseException as error:
+            self.store.retract(self.done.shards)
+            _raise_if_unwritable(error, self.out, self.key)
+            raise
+
+
+_UNWRITABLE = {28: "no space left on device", 122: "disk quota exceeded", 27: "file too large",
+               30: "read-only file system"}
+
+
+def _raise_if_unwritable(error: BaseException, out: str, key: str) -> None:
+    """A full (or read-only) output disk ends the run with one line: the input left no trace."""
+    from curate.errors import FatalError
+
+    if not isinstance(error, OSError):
+        return
+    text = str(error)
+    why = _UNWRITABLE.get(error.errno or 0) or next(
+        (w for n, w in _UNWRITABLE.items() if f"[errno {n}]" in text.lower() or w in text.lower()), None)
+    if why is None:
+        return
+    raise FatalError(f"cannot write to {out}: {why}; nothing of input {key} was kept "
+                     f"(free space and run again: finished inputs are skipped)") from error

@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from curate.code import DEEPSEEK, SampleSettings, build, read_source
 from curate.errors import FatalError
-from curate.io import Completion, ShardStore
+from curate.io import Completion, ShardStore, committed
 from curate.io._ledger import DONE, FAILED
 from pipelines import dedup as dd
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending, progress_bar
@@ -134,7 +134,7 @@ def plan(config: CodeConfig) -> tuple[list[str], int]:
 def dedup_samples(config: CodeConfig) -> int:
     """Near-dedup every code sample written so far (one run per set of sample shards; older code
     dedup runs are superseded and removed). Returns the number of samples marked as duplicates."""
-    shards = sorted(str(p) for p in (Path(config.out) / "code_samples").glob("*.parquet"))
+    shards = committed(config.out, "code_samples")
     if not shards:
         return 0
     run = "code-" + hashlib.sha1("\n".join(shards).encode()).hexdigest()[:12]

@@ -20,7 +20,8 @@ from typing import ClassVar
 
 from curate import classify
 from curate.errors import FatalError
-from curate.query import sql_str
+from curate.io import committed
+from curate.query import files_sql
 from pipelines.math_recall import _round as step
 from pipelines._common import pool_map, progress_bar
 from pipelines._config import build, load_mapping, check_fields
@@ -108,8 +109,7 @@ def select(config: ScoreConfig, threshold: float) -> int:
     """Write ``math_selected`` from every scored shard (rebuilt on each run: one DuckDB query, and
     shards scored since the last run must count)."""
     (Path(config.out) / "math_selected" / "selected.parquet").unlink(missing_ok=True)
-    return step.select_into(config, Path(config.out), sql_str(str(Path(config.out) / "math_scores" / "*.parquet")),
-                            threshold)
+    return step.select_into(config, Path(config.out), files_sql(committed(config.out, "math_scores")), threshold)
 
 
 def run(config: ScoreConfig, *, workers: int = 1, progress: bool = False) -> ScoreSummary:

@@ -7,9 +7,10 @@ Layout under an output root::
     root/_ledger/<input_key>.json              completion record (see _ledger.py)
 
 An input's shards are written to its staging folder, renamed into place when the
-input is finished, and only then is its completion record written. A crash at
-any point leaves either nothing visible or shards without a completion record;
-:meth:`ShardStore.begin` removes both before an input is redone, so a rerun never
+input is finished, and only then is its completion record written. The record
+lists the shards, and readers (``curate.query.connect``) see only listed shards, so
+a crash at any point leaves nothing visible: at worst unlisted shards, which
+:meth:`ShardStore.begin` removes before the input is redone. A rerun never
 duplicates rows and shard names are the same as on a clean run.
 """
 
@@ -26,6 +27,26 @@ import pyarrow.parquet as pq
 from curate.errors import FatalError
 
 STAGING = "_staging"
+# In a dataset folder written here: readers see only the shards a completion record lists.
+LEDGER_MARK = "_LISTED_IN_LEDGER"
+
+
+def committed(root: str | os.PathLike, name: str) -> list[str]:
+    """The shard files of dataset ``name`` under ``root`` that readers may see, sorted.
+
+    In a folder this module writes (it holds :data:`LEDGER_MARK`), that is the shards
+    listed by completion records: a shard renamed into place by an input whose record
+    was never written (a kill, a full disk) stays invisible until a rerun removes it.
+    Folders written otherwise (a mixture, an older output) show every shard.
+    """
+    folder = Path(root) / name
+    files = sorted(folder.glob("*.parquet"))
+    if not files or not (folder / LEDGER_MARK).exists():
+        return [str(f) for f in files]
+    from curate.io._ledger import Ledger
+
+    listed = {path for done in Ledger(root).all() for path in done.shards.get(name, ())}
+    return [str(f) for f in files if f"{name}/{f.name}" in listed]
 
 
 class ShardWriter:
@@ -115,6 +136,8 @@ class ShardStore:
         """Forget any partial output of ``key`` and return one writer per dataset."""
         self.discard(key)
         for name in self.schemas:
+            (self.root / name).mkdir(exist_ok=True)
+            (self.root / name / LEDGER_MARK).touch()     # before any shard of it can exist
             for stale in (self.root / name).glob(f"{key}-*.parquet"):
                 stale.unlink()
         return {
@@ -124,22 +147,42 @@ class ShardStore:
         }
 
     def commit(self, key: str, writers: dict[str, ShardWriter]) -> dict[str, list[str]]:
-        """Close the writers and move their shards into place; returns final paths."""
+        """Close the writers and move their shards into place; returns final paths.
+
+        All or nothing: if a shard cannot be closed or moved, those already moved are
+        taken back before the error is raised.
+        """
+        closed = {name: writer.close() for name, writer in writers.items()}
         final: dict[str, list[str]] = {}
-        for name, writer in writers.items():
-            dest = self.root / name
-            dest.mkdir(parents=True, exist_ok=True)
-            final[name] = []
-            for path in writer.close():
-                target = dest / path.name
-                os.replace(path, target)  # same file system: atomic
-                final[name].append(str(target.relative_to(self.root)))
+        try:
+            for name, paths in closed.items():
+                dest = self.root / name
+                dest.mkdir(parents=True, exist_ok=True)
+                final[name] = []
+                for path in paths:
+                    target = dest / path.name
+                    os.replace(path, target)  # same file system: atomic
+                    final[name].append(str(target.relative_to(self.root)))
+        except BaseException:
+            self.retract(final)
+            raise
         self.discard(key)
         return final
 
+    def retract(self, shards: dict[str, list[str]]) -> None:
+        """Remove committed shards (their completion record could not be written)."""
+        for paths in shards.values():
+            for path in paths:
+                (self.root / path).unlink(missing_ok=True)
+
     def discard(self, key: str) -> None:
-        """Remove the staging folder of ``key`` (after a crash or an abort)."""
+        """Remove the staging folder of ``key`` (after a crash or an abort), and ``_staging``
+        itself once nothing else is staged there."""
         shutil.rmtree(self.staging(key), ignore_errors=True)
+        try:
+            (self.root / STAGING).rmdir()
+        except OSError:
+            pass        # another input is being staged, or there is no staging folder
 
     def abort(self, key: str, writers: dict[str, ShardWriter]) -> None:
         for writer in writers.values():

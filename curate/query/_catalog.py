@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from curate.query._duck import connect, dataset_glob, sql_str
+from curate.query._duck import connect, sql_str
 
 REMOVAL_COLUMNS = "pipeline, stage, reason, detail, id, url, crawl, warc_path, warc_offset, source_shard, source_row"
 
@@ -34,9 +34,10 @@ _PARTS = {
 }
 
 
-def add_removals(con: duckdb.DuckDBPyConnection, root: str | Path) -> bool:
+def add_removals(con: duckdb.DuckDBPyConnection) -> bool:
     """Create the ``removals`` view from the datasets present; False when there are none."""
-    parts = [sql for name, sql in _PARTS.items() if any(Path(dataset_glob(root, name)).parent.glob("*.parquet"))]
+    views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    parts = [sql for name, sql in _PARTS.items() if name in views]
     if not parts:
         return False
     con.execute("CREATE OR REPLACE VIEW removals AS " + " UNION ALL ".join(
@@ -47,7 +48,7 @@ def add_removals(con: duckdb.DuckDBPyConnection, root: str | Path) -> bool:
 def open_root(root: str | Path, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """:func:`curate.query.connect` plus ``removals``: the views every query command sees."""
     con = connect(root, database)
-    add_removals(con, root)
+    add_removals(con)
     return con
 
 

@@ -10,15 +10,24 @@ from pathlib import Path
 
 import duckdb
 
+from curate.io._shards import committed
 from schemas import DATASETS, describe
 
 
-def dataset_glob(root: str | Path, name: str) -> str:
-    """Where ``name``'s shards are: ``root/name/`` or, for per-round datasets, ``root/round=*/name/``."""
+def dataset_files(root: str | Path, name: str) -> list[str]:
+    """The committed shards of ``name``: under ``root/name/`` or, for per-round datasets, every
+    ``root/round=*/name/`` (see :func:`curate.io.committed`: un-recorded shards are not shown)."""
     root = Path(root)
-    if not any((root / name).glob("*.parquet")) and any(root.glob(f"round=*/{name}/*.parquet")):
-        return str(root / "round=*" / name / "*.parquet")
-    return str(root / name / "*.parquet")
+    files = committed(root, name)
+    if files or (root / name).is_dir():
+        return files
+    rounds = sorted((d for d in root.glob("round=*") if d.is_dir()), key=lambda d: (len(d.name), d.name))
+    return [f for d in rounds for f in committed(d, name)]
+
+
+def files_sql(files: list[str]) -> str:
+    """A DuckDB list literal of file paths, for ``read_parquet``."""
+    return "[" + ", ".join(sql_str(f) for f in files) + "]"
 
 
 def sql_str(value: str) -> str:
@@ -30,12 +39,14 @@ def connect(root: str | Path, database: str = ":memory:") -> duckdb.DuckDBPyConn
     root = Path(root)
     con = duckdb.connect(database)
     for name, schema in DATASETS.items():
-        pattern = dataset_glob(root, name)
-        if not any(root.glob(str(Path(pattern).relative_to(root)))):
+        files = dataset_files(root, name)
+        if not files:
             continue
-        # hive_partitioning off: round=N folders must not add a second ``round`` column
+        # The view lists its files (those with a completion record), so a long-lived connection
+        # or catalog shows the shards committed when it was made. hive_partitioning off:
+        # round=N folders must not add a second ``round`` column.
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
-                    f"read_parquet({sql_str(pattern)}, hive_partitioning=false)")
+                    f"read_parquet({files_sql(files)}, hive_partitioning=false)")
         for column, text in describe(schema).items():
             if text:
                 con.execute(f"COMMENT ON COLUMN {name}.{column} IS {sql_str(text)}")

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
-from curate.io import Ledger
+from curate.io import Ledger, committed
 from pipelines._config import build, load_mapping, check_fields
 
 ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
@@ -108,7 +108,7 @@ def input_shards(inputs) -> list[str]:
         path = Path(item)
         if path.is_dir():
             folder = path / "pages" if (path / "pages").is_dir() else path
-            hits = glob.glob(str(folder / "*.parquet"))
+            hits = committed(folder.parent, folder.name)     # shards with a completion record
         else:
             hits = glob.glob(item) if any(c in item for c in "*?[") else ([item] if path.exists() else [])
         if not hits:

@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.dedup import candidate_probability, ngrams, words
-from curate.io import write_atomic
-from curate.query import sql_str
+from curate.io import committed, write_atomic
+from curate.query import files_sql
 
 
 def shingle_sets(locations: list[tuple[str, int]], ngram: int) -> dict[tuple[str, int], np.ndarray]:
@@ -78,7 +78,7 @@ def quality_report(out: str, run: str, *, bands: int, rows: int, ngram: int, thr
     Written to ``<out>/_reports/dedup-<run>.json`` and returned.
     """
     con = duckdb.connect()
-    dup = f"read_parquet({sql_str(str(Path(out) / 'duplicates' / '*.parquet'))})"
+    dup = f"read_parquet({files_sql(committed(out, 'duplicates'))})"
     pairs = con.execute(f"""
         SELECT d.source_shard, d.source_row, r.source_shard, r.source_row
         FROM {dup} d JOIN {dup} r ON r.node = d.cluster_id AND r.run = d.run

@@ -17,10 +17,10 @@ import numpy as np
 from curate import classify
 from curate.classify import annotations
 from curate.errors import FatalError, ShardError
-from curate.io import Completion, Ledger, ShardStore, write_atomic
+from curate.io import Completion, Ledger, ShardStore, committed, write_atomic
 from curate.io._ledger import DONE
 from curate.mix import get_tokenizer
-from curate.query import sql_str, write_query
+from curate.query import files_sql, sql_str, write_query
 from pipelines.math_recall import _prefiltered as prefiltered
 from pipelines._common import Transaction, input_key
 from pipelines.dedup._steps import read_batches
@@ -35,12 +35,12 @@ def round_dir(out: str | Path, n: int) -> Path:
 
 
 def files(out: str | Path, n: int, dataset: str) -> str:
-    """SQL list literal of a round's shards of ``dataset`` (a glob)."""
-    return sql_str(str(round_dir(out, n) / dataset / "*.parquet"))
+    """SQL list literal of a round's committed shards of ``dataset`` (check :func:`has` first)."""
+    return files_sql(committed(round_dir(out, n), dataset))
 
 
 def has(out: str | Path, n: int, dataset: str) -> bool:
-    return any((round_dir(out, n) / dataset).glob("*.parquet"))
+    return bool(committed(round_dir(out, n), dataset))
 
 
 def prefix_sql(column: str, depth: int) -> str:

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 
 from curate.errors import FatalError
 from curate.mix import get_tokenizer
-from curate.query import lock_down, sql_str
+from curate.io import committed
+from curate.query import files_sql, lock_down, sql_str
 from pipelines.mix._spec import MixSpec, SourceSpec
 from schemas.mix import TOKEN_COUNTS
 
@@ -25,7 +26,7 @@ def _write(table: pa.Table, path: Path, schema: pa.Schema, compression: str = "z
 
 
 def source_files(spec: MixSpec, src: SourceSpec) -> list[str]:
-    files = sorted(str(p.resolve()) for p in (spec.root_of(src) / src.dataset).glob("*.parquet"))
+    files = sorted(str(Path(p).resolve()) for p in committed(spec.root_of(src), src.dataset))
     if not files:
         raise FatalError(f"source {src.name}: no shards of dataset {src.dataset} under {spec.root_of(src)}")
     return files
@@ -65,10 +66,10 @@ def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = No
 
 def _removed(root: Path) -> str | None:
     parts = []
-    if any((root / "duplicates").glob("*.parquet")):
-        parts.append(f"SELECT id FROM read_parquet({sql_str(str(root / 'duplicates' / '*.parquet'))}) WHERE NOT keep")
-    if any((root / "contamination").glob("*.parquet")):
-        parts.append(f"SELECT id FROM read_parquet({sql_str(str(root / 'contamination' / '*.parquet'))})")
+    if dups := committed(root, "duplicates"):
+        parts.append(f"SELECT id FROM read_parquet({files_sql(dups)}) WHERE NOT keep")
+    if flagged := committed(root, "contamination"):
+        parts.append(f"SELECT id FROM read_parquet({files_sql(flagged)})")
     return " UNION ".join(parts) or None
 
 
