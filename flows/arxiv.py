@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger, task, unmapped
 
 from flows._report import finish
 from pipelines import arxiv as ax
+from curate.io._lock import config_out, holds_root
 
 
 @task(retries=1, retry_delay_seconds=2, task_run_name="arxiv {source}", cache_policy=None)
@@ -18,6 +19,7 @@ def paper_task(config: ax.ArxivConfig, source: str) -> dict:
 
 
 @flow(name="arxiv", log_prints=True)
+@holds_root("arxiv", config_out)
 def arxiv_flow(config: ax.ArxivConfig):
     """Figure-caption pairs from every input the ledger does not list as done."""
     todo, skipped = ax.plan(config)

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger, task, unmapped
 
 from flows._report import finish
 from pipelines import code as cp
+from curate.io._lock import config_out, holds_root
 
 
 @task(retries=1, retry_delay_seconds=2, task_run_name="code {source}", cache_policy=None)
@@ -24,6 +25,7 @@ def dedup_task(config: cp.CodeConfig) -> int:
 
 
 @flow(name="code", log_prints=True)
+@holds_root("code", config_out)
 def code_flow(config: cp.CodeConfig):
     """Order, concatenate and FIM every repository input not yet done, then dedup the samples."""
     todo, skipped = cp.plan(config)

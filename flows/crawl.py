@@ -17,11 +17,13 @@ from prefect import flow, get_run_logger
 from flows.ingest import ingest_sources
 from pipelines.crawl import CrawlConfig
 from pipelines.ingest import plan
+from curate.io._lock import config_out, holds_root
 
 __all__ = ["CrawlConfig", "crawl_ingest"]
 
 
 @flow(name="crawl", log_prints=True)
+@holds_root("crawl", config_out)
 def crawl_ingest(config: CrawlConfig):
     """One scheduled run: the next ``max_files`` not-yet-ingested WARC paths."""
     ingest = config.ingest_config()

@@ -20,6 +20,7 @@ from flows._report import finish
 
 from pipelines import decontam as dc
 from pipelines import dedup as dd
+from curate.io._lock import config_out, holds_root
 
 
 @task(retries=2, retry_delay_seconds=2, task_run_name="sketch shard {i}", cache_policy=None)
@@ -51,6 +52,7 @@ def report_task(config: dd.DedupConfig, run: str, sample: int) -> dict:
 
 
 @flow(name="dedup", log_prints=True)
+@holds_root("dedup", config_out)
 def dedup_flow(config: dd.DedupConfig, report_sample: int = 400) -> dict:
     """Exact, URL and MinHash-LSH dedup of ``config.inputs`` (see pipelines/dedup.py),
     then a quality report on ``report_sample`` removed pairs (0: none)."""
@@ -84,6 +86,7 @@ def scan_task(config: dc.DecontamConfig, shard: str, keys: list[str]) -> dict:
 
 
 @flow(name="decontaminate", log_prints=True)
+@holds_root("decontaminate", config_out)
 def decontam_flow(config: dc.DecontamConfig):
     """Scan every shard against the benchmarks it has not seen yet."""
     todo, skipped, benches = dc.plan(config)

@@ -20,6 +20,7 @@ from flows._report import finish
 from curate.io import Completion, Source
 from curate.io._ledger import FAILED
 from pipelines.ingest import IngestConfig, IngestSummary, ingest_one, plan
+from curate.io._lock import config_out, holds_root
 
 
 class InputFailed(Exception):
@@ -82,6 +83,7 @@ def ingest_sources(todo: list[Source], skipped: int, config: IngestConfig, title
 
 
 @flow(name="ingest", log_prints=True)
+@holds_root("ingest", config_out)
 def ingest_flow(config: IngestConfig, task_retries: int = 2):
     """Ingest every input of ``config`` that the ledger does not list as done."""
     todo, skipped = plan(config)

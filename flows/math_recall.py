@@ -22,6 +22,7 @@ from curate.classify import Decision
 from pipelines import math_recall as mr
 from pipelines import math_score as ms
 from pipelines.dedup._plan import input_shards
+from curate.io._lock import config_out, holds_root
 
 
 class PrefixDecisions(RunInput):
@@ -70,6 +71,7 @@ def _ask(n: int, todo: list[dict], timeout: int) -> list[Decision]:
 
 
 @flow(name="math-recall", log_prints=True)
+@holds_root("math-recall", config_out)
 def math_recall_flow(config: mr.RecallConfig, pause_timeout: int = 3600) -> dict:
     """Rounds of train, score (mapped on Dask), select, discover and annotate until the overlap rule."""
     log = get_run_logger()
@@ -108,6 +110,7 @@ def score_new_task(config: ms.ScoreConfig, record: dict, shard: str):
 
 
 @flow(name="math-score", log_prints=True)
+@holds_root("math-score", config_out)
 def math_score_flow(config: ms.ScoreConfig) -> dict:
     """Score new page shards with a finished round's model (mapped on Dask), then select."""
     record = config.record()

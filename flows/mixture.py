@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from flows._report import finish
 from pipelines import mix
 from pipelines.mix._spec import MixSpec
+from curate.io._lock import holds_root
 
 
 @task(retries=1, cache_policy=None, task_run_name="tokens {shard}")
@@ -40,6 +41,7 @@ def bucket_task(out: str, bucket: int, routed: list[int]) -> str:
 
 
 @flow(name="mix", log_prints=True)
+@holds_root("mix", lambda spec, out=None, **kw: mix.output_folder(spec, out))
 def mixture_flow(spec: MixSpec, out: str | None = None):
     """Build ``spec`` into ``out`` (or ``spec.out``); a finished build is returned as is."""
     folder = mix.output_folder(spec, out)

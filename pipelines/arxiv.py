@@ -24,6 +24,7 @@ from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending, progress_bar
 from pipelines._config import build, load_mapping, check_fields
+from curate.io._lock import config_out, holds_root
 from schemas import ARXIVCAP, FIGURES, REJECTED
 
 
@@ -114,6 +115,7 @@ def plan(config: ArxivConfig) -> tuple[list[str], int]:
     return pending(expand(config.sources), config.out, "arxiv")
 
 
+@holds_root("arxiv", config_out)
 def run(config: ArxivConfig, *, progress: bool = False) -> ArxivSummary:
     t0 = time.monotonic()
     todo, skipped = plan(config)

@@ -30,6 +30,7 @@ from pipelines import dedup as dd
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending, progress_bar
 from pipelines._config import build as build_config, check_fields
 from pipelines._config import load_mapping
+from curate.io._lock import config_out, holds_root
 from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
 
 
@@ -158,6 +159,7 @@ def dedup_samples(config: CodeConfig) -> int:
     return duckdb.sql(f"SELECT count(*) FROM read_parquet({dups}) WHERE NOT keep").fetchall()[0][0]
 
 
+@holds_root("code", config_out)
 def run(config: CodeConfig, *, progress: bool = False) -> CodeSummary:
     t0 = time.monotonic()
     todo, skipped = plan(config)

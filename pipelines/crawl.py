@@ -15,6 +15,7 @@ from curate.io import latest_crawl
 from pipelines._config import build, load_mapping, check_fields
 from pipelines.ingest import IngestConfig, IngestSummary
 from pipelines.ingest import run as ingest_run
+from curate.io._lock import config_out, holds_root
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class CrawlConfig:
         check_fields(self)
 
 
+@holds_root("crawl", config_out)
 def run(config: CrawlConfig, *, progress: bool = False) -> IngestSummary:
     """One run without Prefect: the next ``max_files`` not-yet-ingested paths, in this process."""
     return ingest_run(config.ingest_config(), progress=progress, max_inputs=config.max_files)

@@ -22,12 +22,13 @@ from typing import ClassVar
 
 from curate.decontam import Benchmark, NgramIndex, find_benchmarks, load_items
 from curate.io import Completion, Ledger, ShardStore
-from curate.errors import ShardError
+from curate.errors import FatalError, ShardError
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import Transaction, config_main, progress_bar
 from pipelines._config import build, load_mapping, check_fields
 from pipelines.dedup._steps import read_batches
 from pipelines.dedup import input_shards
+from curate.io._lock import config_out, holds_root
 from schemas import CONTAMINATION
 
 COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
@@ -83,6 +84,10 @@ def shard_key(path: str) -> str:
 
 def select_benchmarks(config: DecontamConfig) -> list[Benchmark]:
     found = find_benchmarks(config.benchmarks)
+    unknown = sorted(set(config.only) - {b.name for b in found})
+    if unknown:
+        raise FatalError(f"--only {', '.join(unknown)}: no such benchmark; found: "
+                         f"{', '.join(sorted(b.name for b in found)) or 'none'} (under {', '.join(config.benchmarks)})")
     return [b for b in found if not config.only or b.name in config.only]
 
 
@@ -150,6 +155,7 @@ def _cached_index(benches: tuple[Benchmark, ...], n: int, min_words: int) -> Ngr
     return NgramIndex([it for b in benches for it in load_items(b)], n=n, min_words=min_words)
 
 
+@holds_root("decontaminate", config_out)
 def run(config: DecontamConfig, *, progress: bool = False) -> DecontamSummary:
     """Scan every shard against every benchmark it has not seen."""
     t0 = time.monotonic()

@@ -28,6 +28,7 @@ from curate.io._ledger import DONE, FAILED, PARTIAL
 from curate.io._warc import Record, iter_records
 from pipelines._common import Transaction, config_main, progress_bar
 from pipelines._config import build, load_mapping, check_fields
+from curate.io._lock import config_out, holds_root
 from schemas import PAGES, REJECTED
 
 
@@ -233,6 +234,7 @@ def plan(config: IngestConfig, max_inputs: int | None = None) -> tuple[list[Sour
     return todo[:max_inputs] if max_inputs is not None else todo, len(sources) - len(todo)
 
 
+@holds_root("ingest", config_out)
 def run(config: IngestConfig, *, progress: bool = False, max_inputs: int | None = None) -> IngestSummary:
     """Ingest every source not yet completed under ``config.out`` (at most ``max_inputs`` of them)."""
     t0 = time.monotonic()

@@ -26,6 +26,7 @@ from pipelines.math_recall import _round as step
 from pipelines._common import pool_map, progress_bar
 from pipelines._config import build, load_mapping, check_fields
 from pipelines.dedup._plan import input_shards
+from curate.io._lock import config_out, holds_root
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def select(config: ScoreConfig, threshold: float) -> int:
     return step.select_into(config, Path(config.out), files_sql(committed(config.out, "math_scores")), threshold)
 
 
+@holds_root("math-score", config_out)
 def run(config: ScoreConfig, *, workers: int = 1, progress: bool = False) -> ScoreSummary:
     """Score every input shard and select; returns a summary."""
     record = config.record()

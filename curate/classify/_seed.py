@@ -48,6 +48,8 @@ def load_texts(paths, *, column: str = "text", chunk_words: int = 400) -> list[s
     out: list[str] = []
     files = []
     for p in map(Path, paths):
+        if not p.exists():
+            raise FatalError(f"seed file not found: {p}")
         files += sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
     for f in files:
         suffix = f.suffix.lower()
@@ -67,6 +69,9 @@ def load_texts(paths, *, column: str = "text", chunk_words: int = 400) -> list[s
         elif suffix in (".txt", ".md", ".tex", ".rst", ".markdown", ""):
             text = f.read_text(encoding="utf-8", errors="replace")
             out += chunk_text(tex_to_text(text) if suffix == ".tex" else text, chunk_words)
+    if files and not out:
+        raise FatalError(f"no seed text in {', '.join(map(str, paths))} (reads .parquet/.jsonl with a "
+                         f"{column!r} column, and .txt/.md/.tex/.rst files)")
     return out
 
 

@@ -26,6 +26,7 @@ from pipelines.dedup._decide import decide
 from pipelines.dedup._plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
 from pipelines.dedup._steps import bucket_edges, number_nodes, sketch_shard
 from pipelines.dedup._verify import format_report, quality_report
+from curate.io._lock import config_out, holds_root
 
 __all__ = ["ORDER", "DedupConfig", "DedupSummary", "Plan", "bucket_edges", "decide", "input_shards", "is_done",
            "main", "number_nodes", "plan", "quality", "run", "sketch_shard", "format_report"]
@@ -37,6 +38,7 @@ def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400)
                           ngram=config.ngram, threshold=config.jaccard_threshold, sample=sample, seed=config.seed)
 
 
+@holds_root("dedup", config_out)
 def run(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=None) -> DedupSummary:
     """Run every step not yet done; ``workers`` processes share the per-shard and
     per-kind steps (flows/dedup.py maps the same steps on Dask instead)."""

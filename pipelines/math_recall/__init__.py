@@ -30,6 +30,7 @@ from pipelines.math_recall import _round as step
 from pipelines._common import pool_map, progress_bar
 from pipelines._config import build, load_mapping, check_fields
 from pipelines.dedup._plan import input_shards
+from curate.io._lock import config_out, holds_root
 from schemas import MATH_ROUNDS
 
 POLICIES = ("file", "auto", "ask")
@@ -304,6 +305,7 @@ def run_round(config: RecallConfig, n: int, shards: list[str], *, workers: int =
     return row
 
 
+@holds_root("math-recall", config_out)
 def run(config: RecallConfig, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
         log: Callable | None = None) -> RecallSummary:
     """Run rounds until the overlap rule or ``max_rounds`` stops the loop; finished rounds are reused."""

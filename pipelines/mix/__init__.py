@@ -35,6 +35,7 @@ from curate.mix import get_tokenizer, rng_for, select
 from pipelines._common import pool_map, progress_bar
 from pipelines.mix._inputs import _write, candidates, count_tokens, read_text, source_files
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
+from curate.io._lock import holds_root
 from schemas import MIXTURE
 
 __all__ = ["count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
@@ -194,6 +195,7 @@ def output_folder(spec: MixSpec, out: str | Path | None) -> Path:
     return Path(out if out is not None else spec.out)
 
 
+@holds_root("mix", lambda spec, out=None, **kw: output_folder(spec, out))
 def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
     """Build the mixture under ``out``; ``workers`` processes share steps 3 and 4
     (flows/mixture.py maps steps 1, 3 and 4 on Dask instead)."""

@@ -47,3 +47,28 @@ def test_bad_yaml_and_mixture_budget(tmp_path, capsys):
     spec.write_text("name: [unclosed\n")
     assert main(["mix", str(spec), "--out", str(tmp_path / "o")]) == 2
     assert "is not valid YAML" in capsys.readouterr().err
+
+
+def test_an_unknown_benchmark_name_is_refused(shared, tmp_path, capsys):
+    pages = tmp_path / "pages.parquet"
+    from tests.dedup.corpus import write_pages
+
+    write_pages(pages, [{"id": "a", "text": "some text " * 20}])
+    argv = ["decontaminate", str(pages), "--benchmarks", str(shared / "benchmarks"), "--only", "nosuchbench",
+            "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("curate: error: --only nosuchbench: no such benchmark; found: ") and "gsm8k" in err
+    assert err.count("\n") == 1 and not (tmp_path / "o" / "contamination").exists()
+
+
+def test_a_missing_seed_path_is_one_line(tmp_path, capsys):
+    cfg = tmp_path / "recall.toml"
+    from tests.dedup.corpus import write_pages
+
+    write_pages(tmp_path / "pages.parquet", [{"id": "a", "text": "some text " * 20, "url": "https://a.org/"}])
+    cfg.write_text(f'inputs = ["{tmp_path / "pages.parquet"}"]\nseed_files = ["{tmp_path / "no-such-seed.jsonl"}"]\n'
+                   f'out = "{tmp_path / "o"}"\ntoken_budget = 1000\n')
+    assert main(["math", "recall", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"curate: error: seed file not found: {tmp_path / 'no-such-seed.jsonl'}\n"

@@ -1,0 +1,89 @@
+"""One run per output root at a time.
+
+Two runs writing one root would race: each redoes the other's unfinished inputs
+(``ShardStore.begin`` removes what it takes for leftovers of a crash) and both write
+shards of the same names. A run therefore holds an exclusive ``flock`` on
+``<root>/_lock`` from start to end. The kernel drops the lock when the holder
+exits, however it exits (``kill -9`` included), so a lock is never stale; the file
+only says who held it last.
+
+The lock is re-entrant within a process: a job that runs another job on the same
+root (the code job's dedup, crawl's ingest) takes it once. Tasks that a run sends to
+Dask workers do not take it; the run that sent them holds it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import os
+import socket
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from curate.errors import FatalError
+
+LOCK_FILE = "_lock"
+_held: dict[str, list] = {}          # resolved root -> [fd, depth]
+_guard = threading.Lock()
+
+
+class RootLock:
+    """``with RootLock(root, "ingest"):`` — the run's exclusive hold on ``root``."""
+
+    def __init__(self, root: str | os.PathLike, job: str):
+        self.root, self.job = Path(root), job
+
+    def __enter__(self) -> "RootLock":
+        if self.root.exists() and not self.root.is_dir():
+            raise FatalError(f"output root {self.root} is a file, not a folder")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FatalError(f"cannot create output root {self.root}: {exc.strerror or exc}") from exc
+        self.key = str(self.root.resolve())
+        with _guard:
+            if self.key in _held:
+                _held[self.key][1] += 1
+                return self
+            path = self.root / LOCK_FILE
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 400, 0).decode(errors="replace").strip() or "another process"
+                os.close(fd)
+                raise FatalError(f"output root {self.root} is in use by another run ({holder}); "
+                                 "wait for it to finish or choose another output") from None
+            os.ftruncate(fd, 0)
+            since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            os.pwrite(fd, f"{self.job}, pid {os.getpid()} on {socket.gethostname()}, since {since}\n".encode(), 0)
+            _held[self.key] = [fd, 1]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with _guard:
+            entry = _held[self.key]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _held[self.key]
+                fcntl.flock(entry[0], fcntl.LOCK_UN)
+                os.close(entry[0])
+
+
+def holds_root(job: str, root_of: Callable[..., str | os.PathLike]):
+    """Decorator: the function runs holding the lock on ``root_of(*args, **kwargs)``."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def locked(*args, **kwargs):
+            with RootLock(root_of(*args, **kwargs), job):
+                return fn(*args, **kwargs)
+        return locked
+    return wrap
+
+
+def config_out(config, *args, **kwargs) -> str:
+    """Where a job's config says its output goes (the usual ``root_of``)."""
+    return config.out
