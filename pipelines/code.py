@@ -144,7 +144,7 @@ def dedup_samples(config: CodeConfig) -> int:
     bands, rows = lsh_params(config.dedup_threshold, 112)
     dcfg = dd.DedupConfig(inputs=tuple(shards), out=config.out, run=run, urls=False, bands=bands, rows=rows,
                           jaccard_threshold=config.dedup_threshold)
-    dd.run(dcfg)
+    dd.execute(dcfg)                # under the code run's (or flow's) hold on the root
     root = Path(config.out)
     for old in (root / "_ledger").glob("dedup-code-*.json"):
         if old.stem != f"dedup-{run}":

@@ -29,7 +29,7 @@ from pipelines.dedup._verify import format_report, quality_report
 from curate.io._lock import config_out, holds_root
 
 __all__ = ["ORDER", "DedupConfig", "DedupSummary", "Plan", "bucket_edges", "decide", "input_shards", "is_done",
-           "main", "number_nodes", "plan", "quality", "run", "sketch_shard", "format_report"]
+           "execute", "main", "number_nodes", "plan", "quality", "run", "sketch_shard", "format_report"]
 
 
 def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400) -> dict:
@@ -38,10 +38,10 @@ def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400)
                           ngram=config.ngram, threshold=config.jaccard_threshold, sample=sample, seed=config.seed)
 
 
-@holds_root("dedup", config_out)
-def run(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=None) -> DedupSummary:
+def execute(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=None) -> DedupSummary:
     """Run every step not yet done; ``workers`` processes share the per-shard and
-    per-kind steps (flows/dedup.py maps the same steps on Dask instead)."""
+    per-kind steps (flows/dedup.py maps the same steps on Dask instead). The caller holds
+    the output root (:func:`run` does; the code job's dedup task runs under its flow's hold)."""
     t0 = time.monotonic()
     p = plan(config)
     if is_done(config, p):
@@ -60,6 +60,9 @@ def run(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=No
     summary = decide(config, p, log=say)
     summary.seconds = time.monotonic() - t0
     return summary
+
+
+run = holds_root("dedup", config_out)(execute)
 
 
 def main(argv: list[str] | None = None) -> int:
