@@ -1,4 +1,4 @@
-"""Scheduled Common Crawl ingestion.
+"""Scheduled Common Crawl ingestion as a Prefect flow (the crawl job's steps, on Dask).
 
 Each run lists the configured crawls' WARC paths (``latest`` = the newest crawl
 in Common Crawl's crawl list), keeps those the ledger does not list as done
@@ -12,12 +12,11 @@ Serve on a schedule: ``curate serve crawl --config crawl.toml --cron "0 3 * * *"
 # from its signature, and a deployment's runner imports the module under another name, where
 # string annotations ("CrawlConfig") cannot be resolved (scheduled runs failed validation).
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
-from flows.ingest import ingest_sources
-from pipelines.crawl import CrawlConfig
-from pipelines.ingest import plan
 from curate.io._lock import config_out, holds_root
+from flows._steps import run_steps
+from pipelines.crawl import STEPS, CrawlConfig
 
 __all__ = ["CrawlConfig", "crawl_ingest"]
 
@@ -26,8 +25,4 @@ __all__ = ["CrawlConfig", "crawl_ingest"]
 @holds_root("crawl", config_out)
 def crawl_ingest(config: CrawlConfig):
     """One scheduled run: the next ``max_files`` not-yet-ingested WARC paths."""
-    ingest = config.ingest_config()
-    get_run_logger().info("crawls: %s", ", ".join(ingest.sources))
-    todo, skipped = plan(ingest, max_inputs=config.max_files)
-    return ingest_sources(todo, skipped, ingest, f"Crawl ingest of {', '.join(ingest.sources)}",
-                          retries=config.task_retries, key="crawl-summary")
+    return run_steps(STEPS, config, task_retries=config.task_retries)

@@ -13,7 +13,6 @@ Run without Prefect: ``curate arxiv SOURCE... --out DIR``.
 from __future__ import annotations
 
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,8 @@ from typing import ClassVar
 from curate.arxiv import FigureSettings, arxivcap_row, extract, read_papers
 from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
-from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending, progress_bar
+from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
+from pipelines._steps import Map, Steps, execute
 from pipelines._config import build, load_mapping, check_fields
 from curate.io._lock import config_out, holds_root
 from schemas import ARXIVCAP, FIGURES, REJECTED
@@ -67,6 +67,11 @@ class ArxivSummary:
     rejected: Counter = field(default_factory=Counter)
     failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+
+    def result(self) -> dict:
+        """The flow's result."""
+        return {"inputs": self.inputs, "skipped": self.skipped, "papers": self.papers, "figures": self.figures,
+                "failed": [s for s, _ in self.failed]}
 
     def format(self) -> str:
         lines = [f"inputs: {self.inputs} processed, {self.skipped} already done, {len(self.failed)} failed",
@@ -115,25 +120,40 @@ def plan(config: ArxivConfig) -> tuple[list[str], int]:
     return pending(expand(config.sources), config.out, "arxiv")
 
 
-@holds_root("arxiv", config_out)
-def run(config: ArxivConfig, *, progress: bool = False) -> ArxivSummary:
-    t0 = time.monotonic()
+def _plan(config: ArxivConfig, state: dict) -> dict:
     todo, skipped = plan(config)
-    summary = ArxivSummary(skipped=skipped)
-    bar = progress_bar(progress, total=len(todo), unit=" input", desc="arxiv")
-    for source in todo:
-        done = process_source(config, source)
+    return {"todo": todo, "skipped": skipped}
+
+
+def _one(config: ArxivConfig, ctx: dict, source: str, tick) -> Completion:
+    return process_source(config, source)
+
+
+def _summary(config: ArxivConfig, state: dict) -> ArxivSummary:
+    summary = ArxivSummary(skipped=state["skipped"], seconds=state["seconds"])
+    for source, done in zip(state["todo"], state.get("arxiv", [])):
         summary.inputs += 1
         summary.papers += done.records
         summary.figures += done.pages
         summary.rejected.update(done.reasons)
         if done.status == FAILED:
             summary.failed.append((source, done.error or ""))
-        bar.update()
-        bar.set_postfix(papers=summary.papers, figures=summary.figures)
-    bar.close()
-    summary.seconds = time.monotonic() - t0
     return summary
+
+
+STEPS = Steps(
+    "arxiv", _plan,
+    (Map("arxiv", _one, items=lambda config, state: state["todo"], label=lambda source: Path(source).name,
+         unit=" input", failed=lambda source, error: Completion(key=source, source=source, status=FAILED,
+                                                                error=error)),),
+    _summary, result=ArxivSummary.result, title=lambda config: f"arXiv figures into {config.out}",
+)
+
+
+@holds_root("arxiv", config_out)
+def run(config: ArxivConfig, *, progress: bool = False, workers: int = 1) -> ArxivSummary:
+    """Figure-caption pairs from every input the ledger does not list as done."""
+    return execute(STEPS, config, progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,8 @@ from curate.errors import FatalError
 from curate.io import Completion, ShardStore, committed
 from curate.io._ledger import DONE, FAILED
 from pipelines import dedup as dd
-from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending, progress_bar
+from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
+from pipelines._steps import Map, Single, Steps, execute
 from pipelines._config import build as build_config, check_fields
 from pipelines._config import load_mapping
 from curate.io._lock import config_out, holds_root
@@ -81,6 +81,11 @@ class CodeSummary:
     duplicates: int = 0
     megabytes: float = 0.0
     seconds: float = 0.0
+
+    def result(self) -> dict:
+        """The flow's result."""
+        return {"inputs": self.inputs, "skipped": self.skipped, "repositories": self.repositories,
+                "samples": self.samples, "duplicates": self.duplicates, "failed": [s for s, _ in self.failed]}
 
     def format(self) -> str:
         lines = [f"inputs: {self.inputs} processed, {self.skipped} already done, {len(self.failed)} failed",
@@ -159,14 +164,22 @@ def dedup_samples(config: CodeConfig) -> int:
     return duckdb.sql(f"SELECT count(*) FROM read_parquet({dups}) WHERE NOT keep").fetchall()[0][0]
 
 
-@holds_root("code", config_out)
-def run(config: CodeConfig, *, progress: bool = False) -> CodeSummary:
-    t0 = time.monotonic()
+def _plan(config: CodeConfig, state: dict) -> dict:
     todo, skipped = plan(config)
-    summary = CodeSummary(skipped=skipped)
-    bar = progress_bar(progress, total=len(todo), unit=" input", desc="code")
-    for source in todo:
-        done = process_source(config, source)
+    return {"todo": todo, "skipped": skipped}
+
+
+def _one(config: CodeConfig, ctx: dict, source: str, tick) -> Completion:
+    return process_source(config, source)
+
+
+def _dedup(config: CodeConfig, state: dict) -> int:
+    return dedup_samples(config)
+
+
+def _summary(config: CodeConfig, state: dict) -> CodeSummary:
+    summary = CodeSummary(skipped=state["skipped"], duplicates=state.get("dedup", 0), seconds=state["seconds"])
+    for source, done in zip(state["todo"], state.get("code", [])):
         summary.inputs += 1
         if done.status == FAILED:
             summary.failed.append((source, done.error or ""))
@@ -175,13 +188,23 @@ def run(config: CodeConfig, *, progress: bool = False) -> CodeSummary:
         summary.rejected.update(done.reasons)
         summary.files += done.config.get("files", 0)
         summary.megabytes += done.config.get("bytes", 0) / 1e6
-        bar.update()
-        bar.set_postfix(repos=summary.repositories, samples=summary.samples)
-    bar.close()
-    if config.dedup:
-        summary.duplicates = dedup_samples(config)
-    summary.seconds = time.monotonic() - t0
     return summary
+
+
+STEPS = Steps(
+    "code", _plan,
+    (Map("code", _one, items=lambda config, state: state["todo"], label=lambda source: Path(source).name,
+         unit=" input", failed=lambda source, error: Completion(key=source_key(source), source=source,
+                                                                status=FAILED, error=error)),
+     Single("dedup", _dedup, when=lambda config, state: config.dedup)),
+    _summary, result=CodeSummary.result, title=lambda config: f"Code samples into {config.out}",
+)
+
+
+@holds_root("code", config_out)
+def run(config: CodeConfig, *, progress: bool = False, workers: int = 1) -> CodeSummary:
+    """Order, concatenate and FIM every repository input not yet done, then dedup the samples."""
+    return execute(STEPS, config, progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,15 +7,16 @@ ingests up to ``max_files`` of them, and records every outcome in the ledger.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
 from curate.io import latest_crawl
-from pipelines._config import build, load_mapping, check_fields
-from pipelines.ingest import IngestConfig, IngestSummary
-from pipelines.ingest import run as ingest_run
 from curate.io._lock import config_out, holds_root
+from pipelines import ingest
+from pipelines._config import build, check_fields, load_mapping
+from pipelines._steps import Steps, execute
+from pipelines.ingest import IngestConfig, IngestSummary
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,24 @@ class CrawlConfig:
         check_fields(self)
 
 
+def _plan(config: CrawlConfig, state: dict) -> dict:
+    crawl = config.ingest_config()
+    todo, skipped = ingest.plan(crawl, max_inputs=config.max_files)
+    return {"todo": todo, "skipped": skipped, "ingest_config": crawl}
+
+
+def _ingest(config: CrawlConfig, ctx: dict, source, tick):
+    return ingest.ingest_one(source, ctx["ingest_config"], on_record=tick)
+
+
+# The ingest job's steps, planned from the crawl list and capped at max_files per run.
+_INGEST = ingest.STEPS.steps[0]
+STEPS = Steps("crawl", _plan, (replace(_INGEST, fn=_ingest, context=("ingest_config",)),), ingest.STEPS.finish,
+              result=ingest.STEPS.result, markdown=ingest.STEPS.markdown,
+              title=lambda config: f"Crawl ingest into {config.out}")
+
+
 @holds_root("crawl", config_out)
 def run(config: CrawlConfig, *, progress: bool = False) -> IngestSummary:
     """One run without Prefect: the next ``max_files`` not-yet-ingested paths, in this process."""
-    return ingest_run(config.ingest_config(), progress=progress, max_inputs=config.max_files)
+    return execute(STEPS, config, progress=progress)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +23,9 @@ from curate.decontam import Benchmark, NgramIndex, find_benchmarks, load_items
 from curate.io import Completion, Ledger, ShardStore
 from curate.errors import FatalError, ShardError
 from curate.io._ledger import DONE, FAILED
-from pipelines._common import Transaction, config_main, progress_bar
+from pipelines._common import Transaction, config_main
 from pipelines._config import build, load_mapping, check_fields
+from pipelines._steps import Map, Steps, execute
 from pipelines.dedup._steps import read_batches
 from pipelines.dedup import input_shards
 from curate.io._lock import config_out, holds_root
@@ -67,6 +67,12 @@ class DecontamSummary:
     benchmarks: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+
+    def result(self) -> dict:
+        """The flow's result."""
+        return {"shards": self.shards, "skipped": self.skipped, "documents": self.documents,
+                "contaminated": self.contaminated, "by_benchmark": dict(self.by_benchmark),
+                "failed": [shard for shard, _ in self.failed]}
 
     def format(self) -> str:
         lines = [f"benchmarks: {', '.join(self.benchmarks)}",
@@ -155,30 +161,44 @@ def _cached_index(benches: tuple[Benchmark, ...], n: int, min_words: int) -> Ngr
     return NgramIndex([it for b in benches for it in load_items(b)], n=n, min_words=min_words)
 
 
-@holds_root("decontaminate", config_out)
-def run(config: DecontamConfig, *, progress: bool = False) -> DecontamSummary:
-    """Scan every shard against every benchmark it has not seen."""
-    t0 = time.monotonic()
+def _plan(config: DecontamConfig, state: dict) -> dict:
     todo, skipped, benches = plan(config)
-    summary = DecontamSummary(skipped=skipped, benchmarks=[b.key for b in benches])
-    indexes: dict[tuple[str, ...], NgramIndex] = {}
-    bar = progress_bar(progress, total=len(todo), unit=" shard", desc="decontaminate")
-    for shard, missing in todo:
-        ident = tuple(b.key for b in missing)
-        if ident not in indexes:
-            indexes[ident] = build_index(config, missing)
-        done = scan_shard(config, shard, missing, indexes[ident])
+    return {"todo": [(shard, [b.key for b in missing]) for shard, missing in todo], "skipped": skipped,
+            "benches": benches}
+
+
+def _scan(config: DecontamConfig, ctx: dict, item: tuple[str, list[str]], tick) -> Completion:
+    shard, keys = item
+    benches = [b for b in ctx["benches"] if b.key in keys]
+    return scan_shard(config, shard, benches, build_index(config, benches))   # index cached per process
+
+
+def _summary(config: DecontamConfig, state: dict) -> DecontamSummary:
+    summary = DecontamSummary(skipped=state["skipped"], benchmarks=[b.key for b in state["benches"]])
+    for (shard, _), done in zip(state["todo"], state.get("scan", [])):
         if done.status == FAILED:
             summary.failed.append((shard, done.error or ""))
         summary.shards += 1
         summary.documents += done.records
         summary.contaminated += done.rejected
         summary.by_benchmark.update(done.reasons)
-        bar.update()
-        bar.set_postfix(contaminated=summary.contaminated)
-    bar.close()
-    summary.seconds = time.monotonic() - t0
+    summary.seconds = state["seconds"]
     return summary
+
+
+STEPS = Steps(
+    "decontaminate", _plan,
+    (Map("scan", _scan, items=lambda config, state: state["todo"], context=("benches",),
+         label=lambda item: Path(item[0]).name, retries=2, unit=" shard",
+         failed=lambda item, error: Completion(key="", source=item[0], status=FAILED, error=error)),),
+    _summary, result=DecontamSummary.result, title=lambda config: f"Decontamination into {config.out}",
+)
+
+
+@holds_root("decontaminate", config_out)
+def run(config: DecontamConfig, *, progress: bool = False, workers: int = 1) -> DecontamSummary:
+    """Scan every shard against every benchmark it has not seen."""
+    return execute(STEPS, config, progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,18 +18,22 @@ Run without Prefect: ``curate dedup INPUT... --out DIR`` or
 
 from __future__ import annotations
 
+import logging
 import sys
-import time
 
-from pipelines._common import config_main, pool_map, progress_bar
+from curate.io._lock import config_out, holds_root
+from pipelines._common import config_main
+from pipelines._steps import Map, Single, Steps, execute as execute_steps
 from pipelines.dedup._decide import decide
 from pipelines.dedup._plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
 from pipelines.dedup._steps import bucket_edges, number_nodes, sketch_shard
 from pipelines.dedup._verify import format_report, quality_report
-from curate.io._lock import config_out, holds_root
 
-__all__ = ["ORDER", "DedupConfig", "DedupSummary", "Plan", "bucket_edges", "decide", "input_shards", "is_done",
-           "execute", "main", "number_nodes", "plan", "quality", "run", "sketch_shard", "format_report"]
+__all__ = ["ORDER", "STEPS", "DedupConfig", "DedupSummary", "Plan", "bucket_edges", "decide", "execute",
+           "input_shards", "is_done", "main", "number_nodes", "plan", "quality", "run", "sketch_shard",
+           "format_report"]
+
+log = logging.getLogger(__name__)
 
 
 def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400) -> dict:
@@ -38,28 +42,62 @@ def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400)
                           ngram=config.ngram, threshold=config.jaccard_threshold, sample=sample, seed=config.seed)
 
 
-def execute(config: DedupConfig, *, progress: bool = False, workers: int = 1, log=None) -> DedupSummary:
-    """Run every step not yet done; ``workers`` processes share the per-shard and
-    per-kind steps (flows/dedup.py maps the same steps on Dask instead). The caller holds
-    the output root (:func:`run` does; the code job's dedup task runs under its flow's hold)."""
-    t0 = time.monotonic()
+def _plan(config: DedupConfig, state: dict) -> dict:
     p = plan(config)
-    if is_done(config, p):
-        return DedupSummary(run=p.run, skipped=True)
-    say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
-    bar = progress_bar(progress, total=len(p.shards), unit=" shard", desc="sketch")
-    docs = 0
-    for n in pool_map(sketch_shard, [(config, p, i) for i in range(len(p.shards))], workers):
-        docs += n
-        bar.update()
-        bar.set_postfix(docs=docs, rate=f"{docs / (time.monotonic() - t0):.0f}/s")
-    bar.close()
-    say(f"numbered {number_nodes(config, p)} documents ({time.monotonic() - t0:.1f}s)")
-    edges = sum(pool_map(bucket_edges, [(config, p, kind) for kind in config.kinds], workers))
-    say(f"{edges} candidate edges ({time.monotonic() - t0:.1f}s); clustering")
-    summary = decide(config, p, log=say)
-    summary.seconds = time.monotonic() - t0
+    return {"plan": p, "skip": is_done(config, p)}
+
+
+def _sketch(config: DedupConfig, ctx: dict, shard: int, tick) -> int:
+    return sketch_shard(config, ctx["plan"], shard)
+
+
+def _number(config: DedupConfig, state: dict) -> int:
+    return number_nodes(config, state["plan"])
+
+
+def _bucket(config: DedupConfig, ctx: dict, kind: str, tick) -> int:
+    return bucket_edges(config, ctx["plan"], kind)
+
+
+def _decide(config: DedupConfig, state: dict) -> DedupSummary:
+    log.info("%d candidate edges; clustering", sum(state["bucket"]))
+    return decide(config, state["plan"], log=log.info)
+
+
+def _report(config: DedupConfig, state: dict) -> dict:
+    return quality(config, state["plan"].run, sample=state["report_sample"])
+
+
+def _summary(config: DedupConfig, state: dict) -> DedupSummary:
+    if state.get("skip"):
+        return DedupSummary(run=state["plan"].run, skipped=True)
+    summary = state["decide"]
+    summary.seconds = state["seconds"]
+    summary.edges = sum(state["bucket"])
+    summary.quality = state.get("report")
     return summary
+
+
+STEPS = Steps(
+    "dedup", _plan,
+    (Map("sketch", _sketch, items=lambda config, state: list(range(len(state["plan"].shards))), context=("plan",),
+         label=lambda i: f"shard {i}", retries=2, unit=" shard"),
+     Single("number", _number),
+     Map("bucket", _bucket, items=lambda config, state: list(config.kinds), context=("plan",), retries=2,
+         unit=" kind"),
+     Single("decide", _decide),
+     # the flow's quality report on ``report_sample`` removed pairs (``curate dedup --report`` locally)
+     Single("report", _report, when=lambda config, state: bool(state.get("report_sample")))),
+    _summary, result=DedupSummary.result, markdown=lambda config, summary: summary.markdown(),
+    title=lambda config: f"Dedup into {config.out}",
+)
+
+
+def execute(config: DedupConfig, *, progress: bool = False, workers: int = 1) -> DedupSummary:
+    """Run every step not yet done; ``workers`` processes share the per-shard and per-kind
+    steps (flows/dedup.py maps the same steps on Dask instead). The caller holds the output
+    root (:func:`run` does; the code job's dedup task runs under its flow's hold)."""
+    return execute_steps(STEPS, config, progress=progress, workers=workers)
 
 
 run = holds_root("dedup", config_out)(execute)

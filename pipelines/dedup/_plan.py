@@ -87,6 +87,32 @@ class DedupSummary:
     skipped: bool = False
     seconds: float = 0.0
     s_curve: list = field(default_factory=list)
+    edges: int = 0                          # candidate pairs from all key kinds
+    quality: dict | None = None             # the flow's quality report, when asked for
+
+    def result(self) -> dict:
+        """The flow's result."""
+        if self.skipped:
+            return {"run": self.run, "skipped": True}
+        out = {"run": self.run, "documents": self.documents, "kept": self.kept, "removed": self.removed,
+               "clusters": self.clusters, "rounds": self.rounds, "s_curve": self.s_curve}
+        if self.quality is not None:
+            out["quality"] = self.quality
+        return out
+
+    def markdown(self) -> str:
+        """The flow's artifact."""
+        if self.skipped:
+            return f"# Dedup run {self.run}\n\nalready done"
+        lines = [f"# Dedup run {self.run}", "",
+                 f"{self.documents} documents, {self.kept} kept, {self.clusters} clusters, "
+                 f"{self.edges} candidate edges", "", "| reason | documents |", "| --- | ---: |"]
+        lines += [f"| {k} | {v} |" for k, v in sorted(self.removed.items())]
+        if self.quality:
+            from pipelines.dedup._verify import format_report
+
+            lines += ["", "```", format_report(self.quality), "```"]
+        return "\n".join(lines)
 
     def format(self) -> str:
         if self.skipped:

@@ -1,0 +1,136 @@
+"""A job declared once, as its steps; the local executor that runs them.
+
+A job is a :class:`Steps`: ``start`` plans the run (what is left to do, from the ledger),
+then its steps run in order, each storing its result in the run's ``state`` under its name:
+
+- :class:`Map`: one call per item (an input file, a shard, a key kind); the calls are
+  independent, so the local executor spreads them over processes and the Prefect
+  executor (``flows/_steps.py``) maps them as tasks on Dask;
+- :class:`Single`: one call over files the map steps wrote (numbering, clustering);
+- :class:`Hook`: runs where the run is driven, never on a worker (a question to a
+  person, a pause for review): it gets the executor's ``ask``.
+
+``finish`` turns the final state into the run's summary. ``repeat`` makes the step list
+a loop (math recall's rounds): after each pass it says whether to go again.
+
+Step functions are module-level (they travel to worker processes by reference) and
+return small values: rows go to shards, never through the executor.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pipelines._common import pool_map, progress_bar
+
+
+@dataclass(frozen=True)
+class Map:
+    """``fn(config, context, item, tick)`` for each of ``items(config, state)``; results in a list.
+
+    ``context`` holds the state keys named in ``context``. ``tick`` is a progress callback
+    (one call per record) when the item runs in the driving process, else None.
+    ``failed(item, error)`` stands in for the result of an item whose calls all failed (the
+    Prefect executor's retries), so the others go on. ``spread`` False keeps the local
+    executor in one process (the step has its own worker pool).
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    items: Callable[[Any, dict], list]
+    context: tuple[str, ...] = ()             # the state keys ``fn`` reads (only these travel to workers)
+    label: Callable[[Any], str] = str
+    failed: Callable[[Any, str], Any] | None = None
+    retry_if: Callable[[Any], str | None] | None = None   # a result worth retrying (Prefect retries)
+    retries: int = 1
+    spread: bool = True
+    unit: str = " item"
+    when: Callable[[Any, dict], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Single:
+    """``fn(config, state)`` once, when ``when(config, state)``."""
+
+    name: str
+    fn: Callable[..., Any]
+    when: Callable[[Any, dict], bool] | None = None
+    retries: int = 1
+
+
+@dataclass(frozen=True)
+class Hook:
+    """``fn(config, state, ask)`` in the driving process (``ask`` is the executor's, or None)."""
+
+    name: str
+    fn: Callable[..., Any]
+    when: Callable[[Any, dict], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A job: plan, steps, summary (see the module docstring)."""
+
+    job: str
+    start: Callable[[Any, dict], dict]        # (config, seed state) -> state; "skip": nothing to do
+    steps: tuple
+    finish: Callable[[Any, dict], Any]        # (config, state) -> the run's summary
+    result: Callable[[Any], dict] = field(default=lambda summary: summary)   # summary -> flow result
+    title: Callable[[Any], str] = field(default=lambda config: "")
+    markdown: Callable[[Any, Any], str] | None = None   # (config, summary) -> the artifact
+    repeat: Callable[[Any, dict], bool] | None = None
+
+    def runs(self, step, config, state: dict) -> bool:
+        """Does ``step`` run now (a skipped run runs nothing)?"""
+        return not state.get("skip") and (step.when is None or step.when(config, state))
+
+
+def context(step: Map, state: dict) -> dict:
+    return {key: state[key] for key in step.context}
+
+
+def _call(fn, config, ctx, item):
+    return fn(config, ctx, item, None)
+
+
+def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, ask=None, **extra) -> Any:
+    """Run ``steps`` here: map steps over ``workers`` processes, the rest in this process.
+
+    ``extra`` seeds the state (a flow's parameters, a caller's options)."""
+    t0 = time.monotonic()
+    state = dict(extra)
+    state.update(steps.start(config, state))
+    while True:
+        for step in steps.steps:
+            if not steps.runs(step, config, state):
+                continue
+            if isinstance(step, Map):
+                state[step.name] = _map_here(step, config, state, workers, progress)
+            elif isinstance(step, Single):
+                state[step.name] = step.fn(config, state)
+            else:
+                state[step.name] = step.fn(config, state, ask)
+        if state.get("skip") or steps.repeat is None or not steps.repeat(config, state):
+            break
+    state["seconds"] = time.monotonic() - t0
+    return steps.finish(config, state)
+
+
+def _map_here(step: Map, config, state: dict, workers: int, progress: bool) -> list:
+    items = step.items(config, state)
+    out = []
+    if step.spread:
+        bar = progress_bar(progress, total=len(items), unit=step.unit, desc=step.name)
+        ctx = context(step, state)
+        for result in pool_map(_call, [(step.fn, config, ctx, item) for item in items], workers):
+            out.append(result)
+            bar.update()
+    else:
+        bar = progress_bar(progress, unit=step.unit, desc=step.name)
+        for i, item in enumerate(items, 1):
+            bar.set_description(f"[{i}/{len(items)}] {step.label(item)[:40]}")
+            out.append(step.fn(config, context(step, state), item, bar.update if progress else None))
+    bar.close()
+    return out

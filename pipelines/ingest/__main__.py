@@ -1,0 +1,7 @@
+"""``python -m pipelines.ingest --config ingest.toml``"""
+
+import sys
+
+from pipelines.ingest import main
+
+sys.exit(main())

@@ -1,0 +1,78 @@
+"""The ingestion job's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import ClassVar
+
+from curate.errors import FatalError
+from curate.extract import EXTRACTOR
+from pipelines._config import build, check_fields, load_mapping
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Settings of one ingestion run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {"limit": (1, None), "timeout": (0.001, None), "max_body_bytes": (1, None), "target_rows": (1, None), "target_bytes": (1, None), "math_prefilter_threshold": (0, 1)}
+
+    sources: tuple[str, ...]
+    out: str
+    limit: int | None = None               # at most this many inputs (after expansion)
+    cc_base_url: str | None = None         # where crawl ids are resolved; default data.commoncrawl.org
+    cc_kind: str = "warc"                  # warc or wet paths of a crawl id
+    workers: int = 1                       # extraction processes per input (0: in-process, no hard timeout)
+    timeout: float = 30.0                  # hard per-document extraction timeout, seconds
+    max_body_bytes: int = 8 << 20          # larger payloads are rejected without being read whole
+    target_rows: int = 100_000             # rows per shard
+    target_bytes: int = 256 << 20          # uncompressed bytes per shard
+    http_retries: int = 5
+    http_backoff: float = 0.5
+    # Fast math recall mode: with a math model, HTML pages whose cheap-text score is below
+    # the threshold and that carry no formula markup are rejected (math_prefilter) unextracted.
+    math_prefilter: str | None = None      # fastText model file (e.g. a recall round's model.bin)
+    math_prefilter_threshold: float = 0.1  # recall-safe: benchmarks/math_fast.py prints candidates
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> "IngestConfig":
+        data = load_mapping(path)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return build(cls, data)
+
+    def fingerprint(self) -> dict:
+        """Settings that change output rows (stored in each completion record)."""
+        out = {"extractor": EXTRACTOR, "max_body_bytes": self.max_body_bytes, "timeout": self.timeout}
+        if self.math_prefilter:
+            out["math_prefilter"] = {"model": _model_id(self.math_prefilter),
+                                     "threshold": self.math_prefilter_threshold}
+        return out
+
+    def gate(self):
+        """The fast recall mode's pre-extraction filter, or None."""
+        if not self.math_prefilter:
+            return None
+        from curate.classify import MathGate
+
+        if not Path(self.math_prefilter).is_file():
+            raise FatalError(f"math_prefilter: no model file at {self.math_prefilter}")
+        return MathGate(self.math_prefilter, self.math_prefilter_threshold)
+
+    def __post_init__(self):
+        check_fields(self)
+
+
+def _model_id(path: str) -> str:
+    p = Path(path)
+    if not p.is_file():
+        return f"missing:{path}"
+    stat = p.stat()
+    return _hashed_id(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _hashed_id(path: str, mtime_ns: int, size: int) -> str:
+    """Hashing a 200 MB model takes a fraction of a second: once per file version, not per input."""
+    from curate.classify import model_id
+
+    return model_id(path)
