@@ -48,7 +48,7 @@ def run_steps(steps: Steps, config, *, ask=None, **extra):
             elif isinstance(step, Single):
                 state[step.name] = single_task.with_options(
                     name=f"{steps.job}: {step.name}", task_run_name=step.name, retries=step.retries,
-                ).submit(step.fn, config, state).result()
+                ).submit(step.fn, config, context(step, state)).result()
             else:
                 state[step.name] = step.fn(config, state, ask)
         if state.get("skip") or steps.repeat is None or not steps.repeat(config, state):

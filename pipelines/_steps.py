@@ -8,7 +8,8 @@ then its steps run in order, each storing its result in the run's ``state`` unde
   executor (``flows/_steps.py``) maps them as tasks on Dask;
 - :class:`Single`: one call over files the map steps wrote (numbering, clustering);
 - :class:`Hook`: runs where the run is driven, never on a worker (a question to a
-  person, a pause for review): it gets the executor's ``ask``.
+  person, a pause for review): it gets the executor's ``ask`` and the whole state,
+  including the driver's own keys (``_say``: a log function).
 
 ``finish`` turns the final state into the run's summary. ``repeat`` makes the step list
 a loop (math recall's rounds): after each pass it says whether to go again.
@@ -87,8 +88,12 @@ class Steps:
         return not state.get("skip") and (step.when is None or step.when(config, state))
 
 
-def context(step: Map, state: dict) -> dict:
-    return {key: state[key] for key in step.context}
+def context(step, state: dict) -> dict:
+    """What a step's function sees of the state: a map step, the keys it names; a single step,
+    all but the driver's own keys (those starting with "_", such as a log function)."""
+    if isinstance(step, Map):
+        return {key: state[key] for key in step.context}
+    return {key: value for key, value in state.items() if not key.startswith("_")}
 
 
 def _call(fn, config, ctx, item):
@@ -109,7 +114,7 @@ def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, a
             if isinstance(step, Map):
                 state[step.name] = _map_here(step, config, state, workers, progress)
             elif isinstance(step, Single):
-                state[step.name] = step.fn(config, state)
+                state[step.name] = step.fn(config, context(step, state))
             else:
                 state[step.name] = step.fn(config, state, ask)
         if state.get("skip") or steps.repeat is None or not steps.repeat(config, state):

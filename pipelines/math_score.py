@@ -23,7 +23,7 @@ from curate.errors import FatalError
 from curate.io import committed
 from curate.query import files_sql
 from pipelines.math_recall import _round as step
-from pipelines._common import pool_map, progress_bar
+from pipelines._steps import Map, Steps, execute
 from pipelines._config import build, load_mapping, check_fields
 from pipelines.dedup._plan import input_shards
 from curate.io._lock import config_out, holds_root
@@ -80,6 +80,10 @@ class ScoreSummary:
     selected: int
     out: str
 
+    def result(self) -> dict:
+        """The flow's result."""
+        return {"model": self.model, "threshold": self.threshold, "pages": self.pages, "selected": self.selected}
+
     def format(self) -> str:
         return (f"scored {self.pages} pages in {self.shards} shard(s) with {self.model}; selected {self.selected} "
                 f"at threshold {self.threshold:.4g} -> {self.out}/math_selected")
@@ -113,18 +117,31 @@ def select(config: ScoreConfig, threshold: float) -> int:
     return step.select_into(config, Path(config.out), files_sql(committed(config.out, "math_scores")), threshold)
 
 
+def _start(config: ScoreConfig, state: dict) -> dict:
+    return {"record": config.record(), "shards": input_shards(config.inputs)}
+
+
+def _score(config: ScoreConfig, ctx: dict, shard: str, tick):
+    return score_one(config, ctx["record"], shard)           # a small completion record, not the rows
+
+
+def _conclude(config: ScoreConfig, state: dict) -> ScoreSummary:
+    return conclude(config, state["record"], state["shards"], state["score"])
+
+
+STEPS = Steps(
+    "math-score", _start,
+    (Map("score", _score, items=lambda config, state: state["shards"], context=("record",),
+         label=lambda shard: Path(shard).name, retries=2, unit=" shard"),),
+    _conclude, result=ScoreSummary.result, title=lambda config: f"math scoring into {config.out}",
+    markdown=lambda config, summary: summary.format(),
+)
+
+
 @holds_root("math-score", config_out)
 def run(config: ScoreConfig, *, workers: int = 1, progress: bool = False) -> ScoreSummary:
     """Score every input shard and select; returns a summary."""
-    record = config.record()
-    shards = input_shards(config.inputs)
-    bar = progress_bar(progress, total=len(shards), unit=" shard", desc="score")
-    done = []
-    for completion in pool_map(score_one, [(config, record, s) for s in shards], workers):
-        bar.update()
-        done.append(completion)
-    bar.close()
-    return conclude(config, record, shards, done)
+    return execute(STEPS, config, workers=workers, progress=progress)
 
 
 def main(argv: list[str] | None = None) -> int:

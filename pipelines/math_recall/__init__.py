@@ -17,110 +17,27 @@ Run without Prefect: ``curate math recall --config recall.toml``.
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Callable
+from typing import Callable
 
 from curate import classify
 from curate.classify import annotations
 from curate.errors import FatalError
 from pipelines.math_recall import _round as step
-from pipelines._common import pool_map, progress_bar
-from pipelines._config import build, load_mapping, check_fields
-from pipelines.dedup._plan import input_shards
 from curate.io._lock import config_out, holds_root
+from pipelines._steps import Hook, Map, Single, Steps, execute
+from pipelines.dedup._plan import input_shards
+from pipelines.math_recall._config import POLICIES, RecallConfig
 from schemas import MATH_ROUNDS
 
-POLICIES = ("file", "auto", "ask")
+__all__ = ["POLICIES", "STEPS", "RecallConfig", "RecallSummary", "annotate", "candidates", "check_scored",
+           "finish", "finished", "main", "pending_prefixes", "prepare", "review", "run"]
 
-
-@dataclass(frozen=True)
-class RecallConfig:
-    """Settings of a recall run (TOML/YAML keys have the same names)."""
-    RANGES: ClassVar[dict] = {"holdout": (0, 0.9), "target_precision": (0, 1), "max_fpr": (0, 1), "threshold": (0, 1), "domain_share": (0, 1), "auto_share": (0, 1), "stop_overlap": (0, 1), "max_rounds": (1, None), "batch_rows": (1, None), "seed_size": (1, None), "negatives": (1, None), "domain_min_pages": (1, None), "prefix_depth": (1, None), "dim": (1, None), "epoch": (1, None), "bucket": (1, None), "chunk_words": (1, None), "train_words": (1, None), "max_train_words": (1, None), "score_chunk_words": (1, None)}
-
-    inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
-    out: str
-    prefiltered: tuple[str, ...] = ()        # fast mode: ingest output roots (or rejected shards) whose
-                                             # math_prefilter rows still count as pages of their domain
-    seed_files: tuple[str, ...] = ()         # positives: Parquet/JSONL (text column), .txt/.md/.tex/.rst files or folders
-    seed_query: str | None = None            # positives from SQL over seed_query_root's views (first column)
-    seed_query_root: str | None = None
-    seed_size: int = 500_000                 # DeepSeekMath: 500k positives ...
-    negatives: int = 500_000                 # ... against 500k random pages (at most)
-    negative_ratio: float = 10.0             # negative pages sampled per positive text, up to `negatives` (our choice:
-                                             # a small seed learns more of the pool; classes balanced by repetition)
-    negatives_skip_math_markup: bool = True  # never sample pages with math markup (has_math) as negatives
-    chunk_words: int = 400                   # seed files are read as texts of this many words
-    train_words: int | None = 50             # training cuts every text into windows of this many words (our
-                                             # choice: short windows teach what a scored window looks like;
-                                             # measured in benchmarks/math_quality.py); None: texts whole
-    max_train_words: int = 800               # ... from at most this many words of each text
-    holdout: float = 0.1                     # validation share of each class, per round (at least min(50, 1/4))
-    # fastText: "auto" follows the data (DeepSeekMath's dim 256, lr 0.1, epoch 3, bucket 200k from 100k
-    # examples per class; more epochs, a higher rate and a smaller model below); a number is used as is
-    dim: int | str = "auto"
-    lr: float | str = "auto"
-    word_ngrams: int = 3
-    min_count: int = 3
-    epoch: int | str = "auto"
-    bucket: int | str = "auto"
-    seed: int = 0
-    score_chunk_words: int | None = 15       # a page scores as its best window of this many words (None: whole page)
-    token_budget: int | None = None          # keep the top pages up to this many tokens ...
-    threshold: float | str | None = "auto"   # ... and/or with at least this score; "auto": per round, the lowest
-                                             # hold-out score reaching target_precision
-    target_precision: float = 0.95
-    max_fpr: float = 0.01                    # ... with at most this hold-out false-positive rate (our choice:
-                                             # math is a few percent of a crawl, so the negatives' tail decides)
-    allow_weak_model: bool = False           # select with a model that fails validation (never for policy auto)
-    tokenizer: str | None = None             # tokenizer.json path; default: approx ceil(bytes/4)
-    domain_share: float = 0.10               # DeepSeekMath: >10% of a domain collected -> math domain
-    domain_min_pages: int = 1
-    prefix_depth: int = 1                    # path segments of a reviewed prefix (mathoverflow.net/questions)
-    annotations: str | None = None           # YAML or CSV; default <out>/annotations.yaml
-    policy: str = "file"                     # file | auto (unattended) | ask (a person, CLI prompt or flow pause)
-    auto_share: float = 0.7                  # auto: accept prefixes with at least this collected share ...
-    auto_min_pages: int = 10                 # ... over at least this many pages (a share of 3 pages is no evidence)
-    max_rounds: int = 4
-    stop_overlap: float = 0.98
-    batch_rows: int = 2_000
-    memory_limit: str = "2GB"                # DuckDB (selection, discovery, sampling)
-
-    def __post_init__(self):
-        check_fields(self)
-        if self.policy not in POLICIES:
-            raise FatalError(f"policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
-        if self.token_budget is None and self.threshold is None:
-            raise FatalError("set token_budget, threshold or both")
-        if not self.seed_files and not self.seed_query:
-            raise FatalError("set seed_files or seed_query (the positives of round 1)")
-        # types and closed ranges are checked by check_fields (RANGES); what is left: "auto" as the
-        # only word, and the settings that must be above zero, not just at least zero
-        for name in ("threshold", "dim", "lr", "epoch", "bucket"):
-            if isinstance(getattr(self, name), str) and getattr(self, name) != "auto":
-                raise FatalError(f"{name} must be a number or 'auto', not {getattr(self, name)!r}")
-        for name in ("target_precision", "negative_ratio", "lr"):
-            if getattr(self, name) == 0:
-                raise FatalError(f"RecallConfig: {name} must be above 0")
-
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "RecallConfig":
-        data = load_mapping(path)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, data)
-
-    def train_settings(self) -> dict:
-        """fastText settings as given ("auto" ones are chosen from the data at training time)."""
-        return {"dim": self.dim, "lr": self.lr, "epoch": self.epoch, "bucket": self.bucket,
-                "min_count": self.min_count, "word_ngrams": self.word_ngrams, "seed": self.seed}
-
-    @property
-    def annotation_file(self) -> Path:
-        return Path(self.annotations) if self.annotations else Path(self.out) / "annotations.yaml"
-
+log = logging.getLogger(__name__)
 
 @dataclass
 class RecallSummary:
@@ -128,6 +45,10 @@ class RecallSummary:
     resumed: int = 0
     undecided: list[dict] = field(default_factory=list)
     out: str = ""
+
+    def result(self) -> dict:
+        """The flow's result."""
+        return {"rounds": self.rounds, "resumed": self.resumed, "undecided": [c["prefix"] for c in self.undecided]}
 
     def format(self) -> str:
         head = ("round", "seed", "neg", "thresh", "prec", "rec", "fpr", "auc", "scored", "selected", "new", "overlap",
@@ -182,20 +103,6 @@ def annotate(config: RecallConfig, n: int, rows: list[dict], ask: Callable | Non
     if new:
         decisions = annotations.record(config.annotation_file, new)
     return decisions
-
-
-def score_all(config: RecallConfig, n: int, shards: list[str], model_id: str, workers: int = 1,
-              on_shard: Callable | None = None) -> int:
-    """Score every shard (in ``workers`` processes); raises if any shard failed (reruns retry only those)."""
-    pages, failed = 0, []
-    for done in pool_map(step.score_shard, [(config, n, s, model_id) for s in shards], workers):
-        pages += done.records
-        if done.error:
-            failed.append(f"{done.source}: {done.error}")
-        if on_shard:
-            on_shard()
-    check_scored(n, failed)
-    return pages
 
 
 def check_scored(n: int, failed: list[str]) -> None:
@@ -287,42 +194,87 @@ def review(config: RecallConfig, n: int) -> list[dict]:
     return step.discover(config, n, annotations.load(config.annotation_file))
 
 
-def run_round(config: RecallConfig, n: int, shards: list[str], *, workers: int = 1, ask: Callable | None = None,
-              log: Callable = print, progress: bool = False) -> dict:
-    """All steps of round ``n``, each skipped if already done."""
-    t0 = time.monotonic()
-    record, seed_added = prepare(config, n, shards, log)
-    bar = progress_bar(progress, total=len(shards), unit=" shard", desc=f"round {n} score")
-    t1 = time.monotonic()
-    pages = score_all(config, n, shards, record["model_id"], workers, on_shard=bar.update)
-    bar.close()
-    log(f"round {n}: scored {pages} pages ({pages / max(time.monotonic() - t1, 1e-9):.0f} pages/s)")
-    rows = review(config, n)
-    decisions = annotate(config, n, rows, ask)
-    row = finish(config, n, record, rows, decisions, seed_added, pages, t0)
-    log(f"round {n}: selected {row['selected']} pages ({row['new_selected']} new), {row['math_domains']} math "
-        f"domain(s), {row['prefixes_accepted']} prefix(es) accepted")
+def _start(config: RecallConfig, state: dict) -> dict:
+    return {"shards": input_shards(config.inputs), "n": 0, "rounds": [], "resumed": 0}
+
+
+def _begin(config: RecallConfig, state: dict, ask) -> dict:
+    """Driver: the next round, and its summary row when it finished in an earlier run."""
+    state["n"] += 1
+    return {"n": state["n"], "row": finished(config, state["n"]), "t0": time.monotonic()}
+
+
+def _todo(config: RecallConfig, state: dict) -> bool:
+    return state["begin"]["row"] is None
+
+
+def _prepare(config: RecallConfig, state: dict) -> dict:
+    record, added = prepare(config, state["begin"]["n"], state["shards"], log=log.info)
+    return {"record": record, "seed_added": added}
+
+
+def _score(config: RecallConfig, ctx: dict, shard: str, tick):
+    return step.score_shard(config, ctx["begin"]["n"], shard, ctx["prepare"]["record"]["model_id"])
+
+
+def _review(config: RecallConfig, state: dict) -> list[dict]:
+    n = state["begin"]["n"]
+    check_scored(n, [f"{d.source}: {d.error}" for d in state["score"] if d.error])
+    return review(config, n)
+
+
+def _close(config: RecallConfig, state: dict, ask) -> dict:
+    """Driver: decisions (from the file, the unattended rule, or ``ask``), then the round's row."""
+    n, prep = state["begin"]["n"], state["prepare"]
+    decisions = annotate(config, n, state["review"], ask)
+    pages = sum(d.records or 0 for d in state["score"])
+    row = finish(config, n, prep["record"], state["review"], decisions, prep["seed_added"], pages, state["begin"]["t0"])
+    state["_say"](f"round {n}: scored {pages} pages, selected {row['selected']} ({row['new_selected']} new), "
+                  f"{row['math_domains']} math domain(s), {row['prefixes_accepted']} prefix(es) accepted")
     return row
+
+
+def _record(config: RecallConfig, state: dict, ask) -> dict:
+    row = state["begin"]["row"]
+    if row is None:
+        row = state["close"]
+    else:
+        state["resumed"] += 1
+    state["rounds"].append(row)
+    return row
+
+
+def _again(config: RecallConfig, state: dict) -> bool:
+    return state["record"]["stop"] != "overlap" and state["n"] < config.max_rounds
+
+
+def _summary(config: RecallConfig, state: dict) -> RecallSummary:
+    summary = RecallSummary(rounds=state["rounds"], resumed=state["resumed"], out=config.out)
+    summary.undecided = pending_prefixes(config, summary.rounds[-1]["round"])
+    return summary
+
+
+# One pass is one round; ``repeat`` goes on until the overlap rule or max_rounds.
+STEPS = Steps(
+    "math-recall", _start,
+    (Hook("begin", _begin),
+     Single("prepare", _prepare, when=_todo),
+     Map("score", _score, items=lambda config, state: state["shards"], context=("begin", "prepare"),
+         label=lambda shard: Path(shard).name, retries=2, unit=" shard", when=_todo),
+     Single("review", _review, when=_todo),
+     Hook("close", _close, when=_todo),
+     Hook("record", _record)),
+    _summary, result=RecallSummary.result, repeat=_again, title=lambda config: f"math recall under {config.out}",
+    markdown=lambda config, summary: "```\n" + summary.format() + "\n```",
+)
 
 
 @holds_root("math-recall", config_out)
 def run(config: RecallConfig, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
         log: Callable | None = None) -> RecallSummary:
     """Run rounds until the overlap rule or ``max_rounds`` stops the loop; finished rounds are reused."""
-    log = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
-    shards = input_shards(config.inputs)
-    summary = RecallSummary(out=config.out)
-    for n in range(1, config.max_rounds + 1):
-        row = finished(config, n)
-        if row is not None:
-            summary.resumed += 1
-        else:
-            row = run_round(config, n, shards, workers=workers, ask=ask, log=log, progress=progress)
-        summary.rounds.append(row)
-        if row["stop"] == "overlap" or n >= config.max_rounds:
-            break
-    summary.undecided = pending_prefixes(config, summary.rounds[-1]["round"])
-    return summary
+    say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
+    return execute(STEPS, config, progress=progress, workers=workers, ask=ask, _say=say)
 
 
 def pending_prefixes(config: RecallConfig, n: int) -> list[dict]:

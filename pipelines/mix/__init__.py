@@ -1,6 +1,6 @@
 """Mixture job: datasets in, shuffled ``mixture`` shards and a manifest out.
 
-Steps (each resumable; flows/mixture.py maps the per-shard and per-bucket ones):
+Steps (each resumable; declared once as ``STEPS``, run here or mapped on Dask by flows/mixture.py):
 
 1. ``count_tokens``  per input shard: a token-count file aligned with its rows, cached
                      under ``<root>/_tokens/<tokenizer>/<dataset>/`` (mixing never re-tokenises)
@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from curate.errors import FatalError
 from curate.io import write_atomic
 from curate.mix import get_tokenizer, rng_for, select
-from pipelines._common import pool_map, progress_bar
+from pipelines._steps import Map, Single, Steps, execute
 from pipelines.mix._inputs import _write, candidates, count_tokens, read_text, source_files
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
@@ -195,26 +195,63 @@ def output_folder(spec: MixSpec, out: str | Path | None) -> Path:
     return Path(out if out is not None else spec.out)
 
 
+def _start(spec: MixSpec, state: dict) -> dict:
+    folder = output_folder(spec, state.get("out"))
+    done = existing(spec, folder)
+    jobs = [] if done else [(s, f) for s, src in enumerate(spec.sources) for f in source_files(spec, src)]
+    return {"folder": folder, "work": folder / "_work", "existing": done, "skip": bool(done), "jobs": jobs}
+
+
+def _count(spec: MixSpec, ctx: dict, job: tuple[int, str], tick) -> int:
+    return int(count_tokens(spec, spec.sources[job[0]], job[1]).sum())
+
+
+def _plan(spec: MixSpec, state: dict) -> dict:
+    work = state["work"]
+    return json.loads((work / "plan.json").read_text()) if (work / "plan.json").exists() else \
+        plan_selection(spec, work)
+
+
+def _route(spec: MixSpec, ctx: dict, index: int, tick) -> int:
+    return route(spec, ctx["work"], ctx["plan"], index)
+
+
+def _bucket(spec: MixSpec, ctx: dict, bucket: int, tick) -> str:
+    return write_bucket(ctx["folder"], ctx["work"], bucket)
+
+
+def _manifest(spec: MixSpec, state: dict) -> dict:
+    if state["existing"]:
+        return {**state["existing"], "skipped": True}
+    return finish(spec, state["folder"], state["work"], state["plan"], state["bucket"])
+
+
+def _result(manifest: dict) -> dict:
+    out = {"rows": manifest["rows"], "total_tokens": manifest["total_tokens"]}
+    return {**out, "skipped": True} if manifest.get("skipped") else \
+        {**out, "sources": {s["name"]: s["tokens"] for s in manifest["sources"]}}
+
+
+STEPS = Steps(
+    "mix", _start,
+    (Map("count", _count, items=lambda spec, state: state["jobs"], label=lambda job: Path(job[1]).name,
+         unit=" shard"),
+     Single("plan", _plan),
+     Map("route", _route, items=lambda spec, state: list(range(len(state["plan"]["inputs"]))),
+         context=("work", "plan"), label=lambda i: f"shard {i}", unit=" shard"),
+     Map("bucket", _bucket, items=lambda spec, state: list(range(state["plan"]["buckets"])),
+         context=("folder", "work"), label=lambda b: f"bucket {b}", unit=" bucket")),
+    _manifest, result=_result, title=lambda spec: f"Mixture {spec.out or ''}".strip(),
+    markdown=lambda spec, manifest: f"# Mixture\n\n```\n{format_manifest(manifest)}\n```",
+)
+
+
 @holds_root("mix", lambda spec, out=None, **kw: output_folder(spec, out))
 def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
-    """Build the mixture under ``out``; ``workers`` processes share steps 3 and 4
-    (flows/mixture.py maps steps 1, 3 and 4 on Dask instead)."""
-    out = output_folder(spec, out)
-    manifest = existing(spec, out)
-    if manifest:
-        return manifest
-    work = out / "_work"
-    plan = json.loads((work / "plan.json").read_text()) if (work / "plan.json").exists() else \
-        plan_selection(spec, work)
-    bar = progress_bar(progress, total=len(plan["inputs"]) + plan["buckets"], unit=" step", desc="mix")
-    for _ in pool_map(route, [(spec, work, plan, i) for i in range(len(plan["inputs"]))], workers):
-        bar.update()
-    outputs = []
-    for path in pool_map(write_bucket, [(out, work, b) for b in range(plan["buckets"])], workers):
-        outputs.append(path)
-        bar.update()
-    bar.close()
-    return finish(spec, out, work, plan, outputs)
+    """Build the mixture under ``out`` (or ``spec.out``); ``workers`` processes share the
+    per-shard and per-bucket steps (flows/mixture.py maps the same steps on Dask instead).
+    A finished build is returned as is."""
+    return execute(STEPS, spec, progress=progress, workers=workers, out=out)
 
 
 def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = False, workers: int = 1) -> dict:
