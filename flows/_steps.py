@@ -11,7 +11,7 @@ import time
 from prefect import get_run_logger, task, unmapped
 
 from flows._report import finish
-from pipelines._steps import Map, Single, Steps, context
+from pipelines._steps import Map, Single, Stage, Steps, context
 
 
 class RetryResult(Exception):
@@ -35,6 +35,15 @@ def single_task(fn, config, state: dict):
 def run_steps(steps: Steps, config, *, ask=None, **extra):
     """Run ``steps`` as this flow's tasks; publish the summary artifact; return the result
     (a Failed state carrying it when inputs failed, see flows/_report.py)."""
+    summary = drive(steps, config, ask=ask, **extra)
+    result = steps.result(summary)
+    get_run_logger().info("%s", summary.format() if hasattr(summary, "format") else result)
+    return finish(f"{steps.job}-summary", steps.title(config), result,
+                  markdown=steps.markdown(config, summary) if steps.markdown else None)
+
+
+def drive(steps: Steps, config, *, ask=None, **extra):
+    """The steps' summary, each map step mapped on the flow's task runner."""
     log = get_run_logger()
     t0 = time.monotonic()
     state = dict(extra)
@@ -49,16 +58,17 @@ def run_steps(steps: Steps, config, *, ask=None, **extra):
                 state[step.name] = single_task.with_options(
                     name=f"{steps.job}: {step.name}", task_run_name=step.name, retries=step.retries,
                 ).submit(step.fn, config, context(step, state)).result()
+            elif isinstance(step, Stage):
+                sub = step.config(config, state)
+                seed = step.seed(config, state) if step.seed else {}
+                log.info("%s: stage %s%s", steps.job, step.name, "" if sub is not None else " (nothing to do)")
+                state[step.name] = None if sub is None else drive(step.steps, sub, ask=ask, **seed)
             else:
                 state[step.name] = step.fn(config, state, ask)
         if state.get("skip") or steps.repeat is None or not steps.repeat(config, state):
             break
     state["seconds"] = time.monotonic() - t0
-    summary = steps.finish(config, state)
-    result = steps.result(summary)
-    log.info("%s", summary.format() if hasattr(summary, "format") else result)
-    return finish(f"{steps.job}-summary", steps.title(config), result,
-                  markdown=steps.markdown(config, summary) if steps.markdown else None)
+    return steps.finish(config, state)
 
 
 def _map(job: str, step: Map, config, state: dict, log) -> list:

@@ -9,7 +9,8 @@ then its steps run in order, each storing its result in the run's ``state`` unde
 - :class:`Single`: one call over files the map steps wrote (numbering, clustering);
 - :class:`Hook`: runs where the run is driven, never on a worker (a question to a
   person, a pause for review): it gets the executor's ``ask`` and the whole state,
-  including the driver's own keys (``_say``: a log function).
+  including the driver's own keys (``_say``: a log function);
+- :class:`Stage`: another job's steps, run whole as one stage (the math corpus chain).
 
 ``finish`` turns the final state into the run's summary. ``repeat`` makes the step list
 a loop (math recall's rounds): after each pass it says whether to go again.
@@ -71,6 +72,19 @@ class Hook:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """Another job's steps as one stage of this job: ``config(config, state)`` gives the stage's
+    config (None: nothing to do this time), ``seed(config, state)`` its seed state. The stage's
+    summary is stored under ``name``."""
+
+    name: str
+    steps: "Steps"
+    config: Callable[[Any, dict], Any]
+    seed: Callable[[Any, dict], dict] | None = None
+    when: Callable[[Any, dict], bool] | None = None
+
+
+@dataclass(frozen=True)
 class Steps:
     """A job: plan, steps, summary (see the module docstring)."""
 
@@ -115,6 +129,11 @@ def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, a
                 state[step.name] = _map_here(step, config, state, workers, progress)
             elif isinstance(step, Single):
                 state[step.name] = step.fn(config, context(step, state))
+            elif isinstance(step, Stage):
+                sub = step.config(config, state)
+                seed = step.seed(config, state) if step.seed else {}
+                state[step.name] = None if sub is None else \
+                    execute(step.steps, sub, workers=workers, progress=progress, ask=ask, **seed)
             else:
                 state[step.name] = step.fn(config, state, ask)
         if state.get("skip") or steps.repeat is None or not steps.repeat(config, state):

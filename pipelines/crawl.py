@@ -22,7 +22,7 @@ from pipelines.ingest import IngestConfig, IngestSummary
 @dataclass(frozen=True)
 class CrawlConfig:
     """What a scheduled run ingests (TOML/YAML keys have the same names)."""
-    RANGES: ClassVar[dict] = {"max_files": (1, None), "timeout": (0.001, None)}
+    RANGES: ClassVar[dict] = {"max_files": (1, None), "timeout": (0.001, None), "math_prefilter_threshold": (0, 1)}
 
     out: str
     crawls: tuple[str, ...] = ("latest",)   # crawl ids, or "latest"
@@ -33,6 +33,8 @@ class CrawlConfig:
     workers: int = 1                        # extraction processes per task
     timeout: float = 30.0
     task_retries: int = 2                   # Prefect retries of a failed input within one run
+    math_prefilter: str | None = None       # fast math recall mode: a recall round's model.bin (see ingest)
+    math_prefilter_threshold: float = 0.1
 
     @classmethod
     def from_file(cls, path: str | Path) -> "CrawlConfig":
@@ -41,7 +43,8 @@ class CrawlConfig:
     def ingest_config(self) -> IngestConfig:
         crawls = tuple(latest_crawl(self.cc_index_url) if c == "latest" else c for c in self.crawls)
         return IngestConfig(sources=crawls, out=self.out, cc_kind=self.cc_kind, cc_base_url=self.cc_base_url,
-                            workers=self.workers, timeout=self.timeout)
+                            workers=self.workers, timeout=self.timeout, math_prefilter=self.math_prefilter,
+                            math_prefilter_threshold=self.math_prefilter_threshold)
 
     def __post_init__(self):
         check_fields(self)

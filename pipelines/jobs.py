@@ -63,6 +63,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         "pipelines.math_recall:RecallConfig", "pipelines.math_recall:run", "flows.math_recall:math_recall_flow"),
     Job("math-score", "score new page shards with a finished recall round's model",
         "pipelines.math_score:ScoreConfig", "pipelines.math_score:run", "flows.math_recall:math_score_flow"),
+    Job("math-corpus", "a new crawl to a math mixture: fast ingest, score, cross-crawl dedup, decontaminate, mix",
+        "pipelines.math_corpus:MathCorpusConfig", "pipelines.math_corpus:run", "flows.math_corpus:math_corpus_flow"),
 )}
 
 

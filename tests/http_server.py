@@ -84,6 +84,19 @@ class CCServer(ThreadingHTTPServer):
         self.files["/collinfo.json"] = json.dumps([{"id": crawl, "name": crawl}, {"id": older, "name": older}]).encode()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
+    def add_crawl(self, crawl: str, warcs: list[Path]) -> list[str]:
+        """Serve another crawl (its paths listing and files); it becomes the newest in collinfo.json."""
+        paths = []
+        for i, warc in enumerate(warcs):
+            rel = f"crawl-data/{crawl}/segments/1717000000000.{i}/warc/{warc.name}"
+            self.files["/" + rel] = warc.read_bytes()
+            paths.append("/" + rel)
+        listing = "".join(p[1:] + "\n" for p in paths).encode()
+        self.files[f"/crawl-data/{crawl}/warc.paths.gz"] = gzip.compress(listing, mtime=0)
+        known = json.loads(self.files["/collinfo.json"])
+        self.files["/collinfo.json"] = json.dumps([{"id": crawl, "name": crawl}, *known]).encode()
+        return paths
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"

@@ -63,7 +63,7 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     Ledger(config.out).record(Completion(key=key, source=",".join(plan.shards)[:2000], status=DONE,
                                          records=summary.documents, pages=summary.kept,
                                          rejected=summary.documents - summary.kept, reasons=removed,
-                                         shards=shards, config=_fingerprint(config)))
+                                         shards=shards, config={**_fingerprint(config), "inputs": plan.shards}))
     if not config.keep_work:
         shutil.rmtree(plan.work, ignore_errors=True)
     return summary

@@ -80,6 +80,11 @@ def candidates(spec: MixSpec, src: SourceSpec, files: list[str]) -> tuple[np.nda
     removed = _removed(spec.root_of(src)) if src.exclude_removed else None
     if removed and "id" in pq.ParquetFile(files[0]).schema_arrow.names:
         conditions.append(f"id NOT IN ({removed})")
+    if src.only_ids:
+        listed = committed(spec.root_of(src), src.only_ids)
+        if not listed:
+            raise FatalError(f"source {src.name}: no {src.only_ids} dataset under {spec.root_of(src)} (only_ids)")
+        conditions.append(f"id IN (SELECT id FROM read_parquet({files_sql(listed)}))")
     where = " WHERE " + " AND ".join(conditions) if conditions else ""
     # the filter may read the source's files and its root's removals, nothing else
     con = lock_down(duckdb.connect(), {str(Path(f).parent) for f in files} | {str(spec.root_of(src))})

@@ -9,6 +9,7 @@ from typing import ClassVar
 from curate.errors import FatalError
 from curate.query import check_filter
 from pipelines._config import build, load_mapping, check_fields
+from schemas import DATASETS
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,13 @@ class SourceSpec:
     max_epochs: float = 1.0                   # up-sampling cap: passes over the source
     root: str | None = None                   # another output root for this source
     exclude_removed: bool = True              # leave out ids removed by dedup (keep = false) or decontamination
+    only_ids: str | None = None               # keep only ids listed in this dataset of the root (e.g. math_selected)
 
     def __post_init__(self):
         check_fields(self)
+        if self.only_ids is not None and self.only_ids not in DATASETS:
+            raise FatalError(f"source {self.name}: only_ids must name a dataset ({', '.join(DATASETS)}), "
+                             f"not {self.only_ids!r}")
 
 
 @dataclass(frozen=True)
