@@ -117,12 +117,12 @@ class Transaction:
     input as failed, to be retried by the next run, and is not raised; any other exception aborts
     and is raised. Staging never outlives the frame, whatever happens (a failing commit included)."""
 
-    def __init__(self, store, done, out: str, *, input_errors: tuple[type[BaseException], ...] = (),
+    def __init__(self, store, done, out: str, *, input_errors: tuple[type[BaseException], ...] | None = None,
                  typed_errors: bool = False):
         from curate.errors import ShardError
 
         self.store, self.done, self.out = store, done, out
-        self.input_errors = input_errors or (ShardError,)
+        self.input_errors = (ShardError,) if input_errors is None else input_errors   # (): every error raises
         self.typed_errors = typed_errors          # the error as "Type: message" (ingest's ledger format)
         self.key = done.key
 

@@ -8,9 +8,10 @@ from dataclasses import asdict
 import pyarrow as pa
 
 from curate.dedup import DedupIndex, components, s_curve
-from curate.io import Completion, Ledger, ShardStore
+from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE
 from curate.query import sql_str, write_query
+from pipelines._common import Transaction
 from pipelines.dedup._plan import DedupConfig, DedupSummary, Plan
 from pipelines.dedup._steps import _connect, _files, _shard_name
 from pipelines.dedup._verify import pair_jaccards
@@ -37,33 +38,30 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
         _verify(con, config, log)
     key = f"dedup-{plan.run}"
     store = ShardStore(config.out, {"duplicates": DUPLICATES})
-    writers = store.begin(key)
+    done = Completion(key=key, source=",".join(plan.shards)[:2000], status=DONE,
+                      config={**_fingerprint(config), "inputs": plan.shards})
     summary = DedupSummary(run=plan.run, rounds=rounds, s_curve=s_curve(config.bands, config.rows))
     removed: dict[str, int] = {}
-    try:
+    # All or nothing, with the completion record; any error aborts and is raised (no input to skip).
+    with Transaction(store, done, config.out, input_errors=()) as tx:
         # one query per input shard: each sorts one shard's rows, so memory follows the shard size
         for i, path in enumerate(plan.shards):
             reader = con.sql(_shard_sql(config, plan, i, path)).to_arrow_reader(50_000)
             for batch in reader:
                 table = pa.Table.from_batches([batch]).cast(DUPLICATES)
-                writers["duplicates"].write_table(table)
+                tx.writers["duplicates"].write_table(table)
                 summary.documents += table.num_rows
                 for reason in table.column("reason").drop_null().to_pylist():
                     removed[reason] = removed.get(reason, 0) + 1
-    except BaseException:
-        store.abort(key, writers)
-        raise
-    shards = store.commit(key, writers)
-    summary.removed = removed
-    summary.kept = summary.documents - sum(removed.values())
-    summary.clusters = con.execute("SELECT count(*) FROM sizes").fetchall()[0][0]
-    if config.index:
-        _commit_index(con, config, plan, summary.documents)
+        summary.removed = removed
+        summary.kept = summary.documents - sum(removed.values())
+        summary.clusters = con.execute("SELECT count(*) FROM sizes").fetchall()[0][0]
+        done.records, done.pages, done.rejected, done.reasons = (summary.documents, summary.kept,
+                                                                 summary.documents - summary.kept, removed)
+        if config.index:
+            # before the record: a rerun after a crash here finds the generation and leaves it as is
+            _commit_index(con, config, plan, summary.documents)
     con.close()
-    Ledger(config.out).record(Completion(key=key, source=",".join(plan.shards)[:2000], status=DONE,
-                                         records=summary.documents, pages=summary.kept,
-                                         rejected=summary.documents - summary.kept, reasons=removed,
-                                         shards=shards, config={**_fingerprint(config), "inputs": plan.shards}))
     if not config.keep_work:
         shutil.rmtree(plan.work, ignore_errors=True)
     return summary
