@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from curate.decontam import Benchmark, NgramIndex, find_benchmarks, load_items
+from curate.decontam import RULES, Benchmark, NgramIndex, find_benchmarks, load_items
 from curate.io import Completion, Ledger, ShardStore
 from curate.errors import FatalError, ShardError
 from curate.io._ledger import DONE, FAILED
@@ -45,6 +45,7 @@ class DecontamConfig:
     n: int = 10                             # DeepSeek: 10-gram match
     min_words: int = 3                      # shorter benchmark texts are ignored; 3..n-1 words must match whole
     only: tuple[str, ...] = ()              # benchmark names to use (default: all found)
+    rule: str = "evidence"                  # evidence (see curate/decontam/_evidence.py) | deepseek (plain)
     batch_rows: int = 2_000
 
     @classmethod
@@ -55,6 +56,8 @@ class DecontamConfig:
 
     def __post_init__(self):
         check_fields(self)
+        if self.rule not in RULES:
+            raise FatalError(f"rule must be one of {', '.join(RULES)}, not {self.rule!r}")
 
 
 @dataclass
@@ -97,22 +100,33 @@ def select_benchmarks(config: DecontamConfig) -> list[Benchmark]:
     return [b for b in found if not config.only or b.name in config.only]
 
 
-def covered(ledger: Ledger, key: str) -> set[str]:
-    """Benchmark versions shard ``key`` was already scanned against."""
+def covered(ledger: Ledger, key: str, rule: str) -> set[str]:
+    """Benchmark versions shard ``key`` was already scanned against under ``rule``."""
     done: set[str] = set()
     for path in sorted(ledger.folder.glob(f"decontam-{key}-*.json")):
         record = ledger.get(path.stem)
-        if record and record.status == DONE:
+        if record and record.status == DONE and record.config.get("rule", "deepseek") == rule:
             done.update(record.config.get("benchmarks", []))
     return done
+
+
+def retract_other_rules(config: DecontamConfig, key: str) -> None:
+    """A scan under another rule is replaced, not added to: its rows and records go."""
+    ledger, store = Ledger(config.out), ShardStore(config.out, {"contamination": CONTAMINATION})
+    for path in sorted(ledger.folder.glob(f"decontam-{key}-*.json")):
+        record = ledger.get(path.stem)
+        if record and record.config.get("rule", "deepseek") != config.rule:
+            store.retract(record.shards)
+            path.unlink()
 
 
 def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], index: NgramIndex) -> Completion:
     """Scan one shard against ``benches`` (whose items ``index`` holds); write rows and the ledger record."""
     keys = sorted(b.key for b in benches)
-    key = f"decontam-{shard_key(shard)}-{hashlib.sha1(' '.join(keys).encode()).hexdigest()[:8]}"
+    key = f"decontam-{shard_key(shard)}-{hashlib.sha1(' '.join([*keys, config.rule]).encode()).hexdigest()[:8]}"
     store = ShardStore(config.out, {"contamination": CONTAMINATION})
-    done = Completion(key=key, source=shard, status=DONE, config={"benchmarks": keys, "n": config.n})
+    done = Completion(key=key, source=shard, status=DONE,
+                      config={"benchmarks": keys, "n": config.n, "rule": config.rule})
     counts: Counter = Counter()
     row0 = 0
     # an unreadable shard is recorded as failed (retried by the next run); others go on
@@ -123,7 +137,7 @@ def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], ind
             for m in index.scan(batch.column("text")):
                 row = {c: meta[c][m.doc] for c in meta}
                 row.update(source_shard=shard, source_row=row0 + m.doc, benchmark=m.benchmark, item=m.item,
-                           part=m.part, n=m.n, ngram=m.ngram, matches=m.matches)
+                           part=m.part, n=m.n, ngram=m.ngram, matches=m.matches, rule=m.rule)
                 tx.writers["contamination"].write(row)
                 if (m.doc, m.benchmark) not in hit_docs:
                     hit_docs.add((m.doc, m.benchmark))
@@ -142,7 +156,8 @@ def plan(config: DecontamConfig) -> tuple[list[tuple[str, list[Benchmark]]], int
     ledger = Ledger(config.out)
     todo, skipped = [], 0
     for shard in input_shards(config.inputs):
-        seen = covered(ledger, shard_key(shard))
+        retract_other_rules(config, shard_key(shard))
+        seen = covered(ledger, shard_key(shard), config.rule)
         missing = [b for b in benches if b.key not in seen]
         if missing:
             todo.append((shard, missing))
@@ -153,12 +168,12 @@ def plan(config: DecontamConfig) -> tuple[list[tuple[str, list[Benchmark]]], int
 
 def build_index(config: DecontamConfig, benches: list[Benchmark]) -> NgramIndex:
     """The n-gram index of ``benches``, built once per process (workers scan many shards)."""
-    return _cached_index(tuple(benches), config.n, config.min_words)
+    return _cached_index(tuple(benches), config.n, config.min_words, config.rule)
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_index(benches: tuple[Benchmark, ...], n: int, min_words: int) -> NgramIndex:
-    return NgramIndex([it for b in benches for it in load_items(b)], n=n, min_words=min_words)
+def _cached_index(benches: tuple[Benchmark, ...], n: int, min_words: int, rule: str) -> NgramIndex:
+    return NgramIndex([it for b in benches for it in load_items(b)], n=n, min_words=min_words, rule=rule)
 
 
 def _plan(config: DecontamConfig, state: dict) -> dict:

@@ -39,6 +39,9 @@ CONTAMINATION = pa.schema(
         field("n", pa.int32(), "Length in words of the matched n-gram (the whole benchmark text when shorter than the rule's n)."),
         field("ngram", pa.string(), "The matched n-gram, as normalised text."),
         field("matches", pa.int32(), "How many n-grams of the document matched this benchmark item."),
+        field("rule", pa.string(), "The evidence that fired: '10-gram' (enough content words alone), '10-gram run' "
+                                   "(at least 3 distinct 10-grams of the item), 'whole question'; under the "
+                                   "deepseek rule '10-gram' or 'whole text'."),
     ],
     metadata={"dataset": "contamination", "description": "One row per (document, benchmark item) match: why a document was removed as contaminated."},
 )

@@ -59,6 +59,11 @@ def test_catalog_file_and_removals_across_pipelines(root, tmp_path):
     assert got["x-copy"][:3] == ("dedup", "dedup", "exact_duplicate") and "duplicate of x2" in got["x-copy"][3]
     assert got["x-leak"][:3] == ("decontaminate", "decontaminate", "benchmark_contamination")
     assert "gsm8k item 3 (question)" in got["x-leak"][3]
+    # one removal row per document and pipeline, whatever the number of matches behind it
+    per_doc = con.execute("SELECT pipeline, count(*), count(DISTINCT id) FROM removals GROUP BY ALL").fetchall()
+    assert all(rows == docs for _, rows, docs in per_doc) and len(per_doc) >= 3
+    matches = con.execute("SELECT count(*) FROM contamination WHERE id = 'x-leak'").fetchall()[0][0]
+    assert got["x-leak"][3].startswith(f"{matches} benchmark item(s): ")
     assert got["repo://acme/r/logo.png.py"][:3] == ("code", "code_filter", "binary_file")
     ingest = con.execute("SELECT reason, count(*) FROM removals WHERE pipeline = 'ingest' GROUP BY ALL").fetchall()
     assert dict(ingest).get("http_status") == 2                  # the demo's 404 and redirect

@@ -60,7 +60,7 @@ def cmd_dedup(args) -> int:
 def cmd_decontaminate(args) -> int:
     from pipelines.decontam import DecontamConfig, run
 
-    overrides = _overrides(args, ("out", "n", "min_words"))
+    overrides = _overrides(args, ("out", "n", "min_words", "rule"))
     if args.inputs:
         overrides["inputs"] = tuple(args.inputs)
     if args.benchmarks:
@@ -70,8 +70,8 @@ def cmd_decontaminate(args) -> int:
     config = config_from(DecontamConfig, args, overrides, "decontaminate", ("inputs", "benchmarks", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
-    print(f'\nWhich documents match which benchmark item?\n  curate query "SELECT id, benchmark, item, part, '
-          f'ngram FROM contamination LIMIT 20" --root {config.out}')
+    print(f'\nWhich documents match which benchmark item, and on what evidence?\n  curate query "SELECT id, '
+          f'benchmark, item, part, rule, ngram FROM contamination LIMIT 20" --root {config.out}')
     return 1 if summary.failed else 0
 
 
@@ -102,7 +102,7 @@ def add_parsers(sub) -> None:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_dedup)
 
-    p = sub.add_parser("decontaminate", help="flag documents containing benchmark text (10-gram rule)")
+    p = sub.add_parser("decontaminate", help="flag documents containing benchmark text (10-gram evidence rules)")
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="pages shards: files, globs, or output roots")
     p.add_argument("--benchmarks", nargs="+", help="benchmark files or folders (.jsonl, .tsv)")
     p.add_argument("--only", help="comma-separated benchmark names to use")
@@ -110,6 +110,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--config", help="TOML/YAML with DecontamConfig keys")
     p.add_argument("--n", type=int, help="n-gram length (default 10)")
     p.add_argument("--min-words", type=int, help="shorter benchmark texts are ignored (default 3)")
+    p.add_argument("--rule", choices=("evidence", "deepseek"),
+                   help="evidence (default: matches that identify an item) or deepseek (any 10-gram, short texts whole)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_decontaminate)
 

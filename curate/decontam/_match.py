@@ -1,8 +1,10 @@
 """N-gram index over benchmark texts and the scan of document batches against it.
 
-DeepSeek's rule (the default): a document is contaminated if it contains any
-10-gram of a benchmark text; a benchmark text of 3 to 9 words must appear whole.
-Texts are normalised and split into words exactly as for dedup
+DeepSeek's rule (``rule="deepseek"``): a document is contaminated if it contains any
+10-gram of a benchmark text; a benchmark text of 3 to 9 words must appear whole. The
+default ``rule="evidence"`` keeps only the matches that are evidence (see _evidence.py):
+10-grams with enough content words, short texts whole only when they are questions, both
+sides in canonical form. Texts are normalised and split into words exactly as for dedup
 (curate.dedup.words), and n-grams are compared by 64-bit hashes.
 """
 
@@ -15,7 +17,13 @@ import numpy as np
 import pyarrow as pa
 
 from curate.decontam._benchmarks import Item
+from curate.decontam._evidence import RULES, canonical, content_counts
 from curate.dedup._text import ngrams, words
+
+
+# What an indexed n-gram is evidence of, alone or in a run (see _evidence.py).
+WEAK, STRONG, WHOLE = 0, 1, 2
+_RULE_NAMES = {WEAK: "{n}-gram run", STRONG: "{n}-gram", WHOLE: "whole question"}
 
 
 @dataclass
@@ -29,37 +37,60 @@ class Match:
     n: int
     ngram: str
     matches: int
+    rule: str = ""    # which rule fired: "10-gram", "10-gram run", "whole question" (deepseek: "whole text")
 
 
 class NgramIndex:
-    """Sorted n-gram hashes per length, each pointing at benchmark items."""
+    """Sorted n-gram hashes per length, each pointing at benchmark items with its kind of evidence.
 
-    def __init__(self, items: list[Item], n: int = 10, min_words: int = 3, batch: int = 2_000):
-        self.n, self.min_words = n, min_words
-        self.entries: list[tuple[str, str, str]] = []
-        per_len: dict[int, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+    ``evidence`` (default): a 10-gram with ``min_content`` content words is evidence alone
+    (STRONG); one with fewer (but at least one) counts only in a run of ``weak_run`` distinct
+    such 10-grams of the same item (WEAK: 12 words copied, not a stock formula); one of formula
+    tokens and numbers only is not indexed; a question of ``whole_min`` to ``whole_max`` - 1
+    words is matched whole (WHOLE). ``deepseek``: every 10-gram is evidence,
+    and every 3-9 word text (answers too) matched whole.
+    """
+
+    def __init__(self, items: list[Item], n: int = 10, min_words: int = 3, batch: int = 2_000,
+                 rule: str = "evidence", min_content: int = 3, weak_run: int = 3, whole_min: int = 7,
+                 whole_max: int = 25):
+        if rule not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, not {rule!r}")
+        self.n, self.min_words, self.rule = n, min_words, rule
+        self.min_content, self.weak_run = min_content, weak_run
+        evidence = rule == "evidence"
+        lo, hi = (whole_min, whole_max) if evidence else (min_words, n)
+        per_len: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = defaultdict(list)
         for start in range(0, len(items), batch):
             chunk = items[start:start + batch]
-            w = words(pa.array([it.text for it in chunk], pa.string()))
+            texts = pa.array([it.text for it in chunk], pa.string())
+            w = words(canonical(texts) if evidence else texts)
             counts = w.counts
-            full, full_counts, _ = ngrams(w, n)
+            full, full_counts, first = ngrams(w, n)
             doc_of = np.repeat(np.arange(len(chunk)), full_counts)
-            long_docs = counts >= n
-            sel = long_docs[doc_of]
-            per_len[n].append((full[sel], start + doc_of[sel]))
-            for k in np.unique(counts[(counts >= min_words) & (counts < n)]):
-                docs = np.flatnonzero(counts == k)
-                # the one k-gram of a k-word text is the whole text
+            sel = (counts >= n)[doc_of]
+            kind = np.full(len(full), STRONG, np.int8)
+            if evidence:
+                content = content_counts(w, first, n)
+                kind[content < min_content] = WEAK
+                sel &= content >= 1        # only formula tokens and numbers ("1 2 3 ... 10"): never evidence
+            per_len[n].append((full[sel], start + doc_of[sel], kind[sel]))
+            whole = (counts >= lo) & (counts < hi)
+            if evidence:          # a whole answer ("42", "does not exist") identifies nothing
+                whole &= np.array([it.part == "question" for it in chunk])
+            for k in np.unique(counts[whole]):
+                docs = np.flatnonzero(whole & (counts == k))
+                # the first k-gram of a k-word text is the whole text
                 kh, kc, _ = ngrams(w, int(k))
                 firsts = np.concatenate([[0], np.cumsum(kc)[:-1]])
-                per_len[int(k)].append((kh[firsts[docs]], start + docs))
+                per_len[int(k)].append((kh[firsts[docs]], start + docs,
+                                        np.full(len(docs), WHOLE if evidence else STRONG, np.int8)))
         self.entries = [(it.benchmark, it.item, it.part) for it in items]
-        self.tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for k, parts in per_len.items():
-            h = np.concatenate([p[0] for p in parts])
-            e = np.concatenate([p[1] for p in parts])
+            h, e, kinds = (np.concatenate([p[j] for p in parts]) for j in range(3))
             order = np.lexsort((e, h))
-            self.tables[k] = (h[order], e[order])
+            self.tables[k] = (h[order], e[order], kinds[order])
 
     @property
     def size(self) -> int:
@@ -67,9 +98,9 @@ class NgramIndex:
 
     def scan(self, texts: pa.Array) -> list[Match]:
         """Matches of a batch of documents, ordered by document then benchmark item."""
-        w = words(texts)
-        found: dict[tuple[int, int], list] = {}
-        for k, (keys, entries) in sorted(self.tables.items()):
+        w = words(canonical(texts) if self.rule == "evidence" else texts)
+        found: dict[tuple[int, int], list] = {}     # (doc, entry) -> [best (kind, k, first word), count, weak hashes]
+        for k, (keys, entries, kinds) in sorted(self.tables.items()):
             if not len(keys):
                 continue
             h, counts, first = ngrams(w, k)
@@ -78,14 +109,19 @@ class NgramIndex:
             lo = np.searchsorted(keys, h, side="left")
             hi = np.searchsorted(keys, h, side="right")
             for g in np.flatnonzero((hi > lo) & real):
-                for e in entries[lo[g]:hi[g]]:
-                    key = (int(doc_of[g]), int(e))
-                    if key in found:
-                        found[key][1] += 1
-                    else:
-                        found[key] = [(k, int(first[g])), 1]
+                for j in range(lo[g], hi[g]):
+                    key, kind = (int(doc_of[g]), int(entries[j])), int(kinds[j])
+                    hit = found.setdefault(key, [(kind, k, int(first[g])), 0, set()])
+                    hit[1] += 1
+                    if kind > hit[0][0]:
+                        hit[0] = (kind, k, int(first[g]))
+                    if kind == WEAK:
+                        hit[2].add(int(h[g]))
         out = []
-        for (doc, e), ((k, first_word), count) in sorted(found.items()):
+        for (doc, e), ((kind, k, first_word), count, weak) in sorted(found.items()):
+            if kind == WEAK and len(weak) < self.weak_run:
+                continue                                      # a stock formula or phrase, not a copy
             bench, item, part = self.entries[e]
-            out.append(Match(doc, bench, item, part, k, w.text(first_word, first_word + k), count))
+            rule = "whole text" if self.rule == "deepseek" and k < self.n else _RULE_NAMES[kind].format(n=self.n)
+            out.append(Match(doc, bench, item, part, k, w.text(first_word, first_word + k), count, rule))
         return out

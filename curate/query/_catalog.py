@@ -26,11 +26,17 @@ _PARTS = {
                             || ', run ' || run AS detail,
                             id, url, crawl, warc_path, warc_offset, source_shard, source_row
                      FROM duplicates WHERE NOT keep""",
+    # one row per document: the count of benchmark items it matched and the first three (all of
+    # them, with the rule that fired, are in ``contamination``)
     "contamination": """SELECT 'decontaminate' AS pipeline, 'decontaminate' AS stage, 'benchmark_contamination' AS reason,
-                               benchmark || ' item ' || item || ' (' || part || '), ' || n || '-gram "' || ngram
-                               || '", ' || matches || ' matching n-grams' AS detail,
-                               id, url, crawl, warc_path, warc_offset, source_shard, source_row
-                        FROM contamination""",
+                               count(*) || ' benchmark item(s): ' || array_to_string(list_slice(list(
+                                   benchmark || ' item ' || item || ' (' || part || ') "' || ngram || '"'
+                                   ORDER BY benchmark, item, part), 1, 3), '; ')
+                               || CASE WHEN count(*) > 3 THEN '; ...' ELSE '' END AS detail,
+                               id, any_value(url) AS url, any_value(crawl) AS crawl,
+                               any_value(warc_path) AS warc_path, any_value(warc_offset) AS warc_offset,
+                               any_value(source_shard) AS source_shard, any_value(source_row) AS source_row
+                        FROM contamination GROUP BY id""",
 }
 
 

@@ -38,20 +38,25 @@ def test_mgsm_english_items_are_gsm8k_contamination(benches):
     matches = index.scan(pa.array(mgsm))
     flagged = {m.doc for m in matches}
     assert len(mgsm) == 250 and len(flagged) >= 245
-    assert all(m.benchmark == "gsm8k" and m.n == 10 for m in matches)
+    assert all(m.benchmark == "gsm8k" and m.rule in ("10-gram", "10-gram run", "whole question") for m in matches)
     assert matches[0].ngram == "janet s ducks lay 16 eggs per day she eats"
     # German MGSM is a translation: no 10-gram survives
     de = [it.text for it in _items(benches, "mgsm_de") if it.part == "question"]
     assert not index.scan(pa.array(de))
 
 
-def test_short_benchmark_texts_must_match_whole(tmp_path):
+def test_short_benchmark_texts_must_match_whole_and_be_questions(tmp_path):
     bench = tmp_path / "tiny" / "test.jsonl"
     bench.parent.mkdir()
-    bench.write_text(json.dumps({"question": "What is seven times six?", "answer": "42"}) + "\n")
-    index = NgramIndex(list(load_items(find_benchmarks([bench])[0])))
-    docs = ["Quiz: what is seven times six? Think first.", "what is seven times", "seven times six"]
-    assert [m.doc for m in index.scan(pa.array(docs))] == [0]
+    bench.write_text(json.dumps({"question": "How many legs do seven spiders have in total?",
+                                 "answer": "56 legs in total"}) + "\n")
+    items = list(load_items(find_benchmarks([bench])[0]))
+    docs = ["Quiz: how many legs do seven spiders have in total? Think first.", "how many legs do seven spiders",
+            "Each answer: 56 legs in total."]
+    index = NgramIndex(items)
+    assert [(m.doc, m.rule) for m in index.scan(pa.array(docs))] == [(0, "whole question")]
+    # DeepSeek's plain rule also takes a 3-9 word answer whole: any page saying "56 legs in total"
+    assert [m.doc for m in NgramIndex(items, rule="deepseek").scan(pa.array(docs))] == [0, 2]
 
 
 @pytest.fixture()
@@ -84,12 +89,17 @@ def test_pipeline_reports_matches_and_adds_benchmarks_incrementally(shared, page
     # add MATH-500 later: each shard is scanned for MATH-500 only; no GSM8K row is written twice
     second = dc.run(dc.DecontamConfig(**base, only=("gsm8k", "math500")))
     assert second.shards == 2 and second.benchmarks == sorted(second.benchmarks)
-    # the real-analysis textbook shares one 10-gram with a MATH-500 question: the rule flags it too
-    assert dict(second.by_benchmark) == {"math500": 2}
-    found = con.execute(f"SELECT id, benchmark, item, ngram FROM {glob} ORDER BY id").fetchall()
-    assert [f[:2] for f in found] == [("c35", "math500"), ("leak-gsm", "gsm8k"), ("leak-math", "math500")]
-    assert found[0][3] == "there exists an x in 0 1 such that f"
-    assert found[2][2] == math_item.item
+    # the real-analysis textbook shares one stock 10-gram with a MATH-500 question ("there exists an x
+    # in 0 1 such that f"): one content word, no run of them, so it is no evidence
+    assert dict(second.by_benchmark) == {"math500": 1}
+    found = con.execute(f"SELECT id, benchmark, item, rule FROM {glob} ORDER BY id").fetchall()
+    assert [f[:2] for f in found] == [("leak-gsm", "gsm8k"), ("leak-math", "math500")]
+    assert found[1][2] == math_item.item and {f[3] for f in found} <= {"10-gram", "whole question"}
+    # DeepSeek's plain rule flags the textbook; switching rules replaces the rows, never adds to them
+    plain = dc.run(dc.DecontamConfig(**base, only=("gsm8k", "math500"), rule="deepseek"))
+    assert plain.shards == 2 and dict(plain.by_benchmark) == {"gsm8k": 1, "math500": 2}
+    found = con.execute(f"SELECT id, rule, ngram FROM {glob} WHERE benchmark = 'math500' ORDER BY id").fetchall()
+    assert found[0] == ("c35", "10-gram", "there exists an x in 0 1 such that f") and len(found) == 2
 
 
 def test_corrupt_shard_is_recorded_and_retried_others_scanned(shared, pages):
