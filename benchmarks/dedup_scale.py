@@ -2,10 +2,11 @@
 
 Generates ``--docs`` documents (words drawn from the vocabulary of
 ../shared/data/math_text) in shards of ``--shard-docs``, with ``--dup-rate`` of
-them exact copies and the same share near copies (Jaccard ~0.9) of earlier
-documents, then runs the dedup pipeline (sketch, number, bucket, cluster,
-write) and prints documents/s, peak RSS of the main process and of the worker
-processes, and the recall of the planted duplicates. Run it at two sizes to see
+them exact copies, the same share near copies (2% of words changed, Jaccard ~0.82) and the
+same share far copies (7% changed, Jaccard ~0.53: not near-duplicates) of earlier documents,
+then runs the dedup pipeline (sketch, number, bucket, cluster, write) without and with
+verification (each in its own process) and prints documents/s, peak RSS of the main process
+and of the worker processes, and what was removed of each planted kind. Run it at two sizes to see
 that memory does not grow with the corpus (it is bounded by the shard size and
 DuckDB's memory limit):
 
@@ -15,10 +16,12 @@ DuckDB's memory limit):
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +44,9 @@ WORDS = 330   # ~2 KB of text
 
 def _kind(doc: int, dup_rate: float) -> str:
     r = np.random.default_rng(doc).random()
-    return "unique" if doc < 1000 or r >= 2 * dup_rate else ("exact" if r < dup_rate else "near")
+    if doc < 1000 or r >= 3 * dup_rate:
+        return "unique"
+    return "exact" if r < dup_rate else ("near" if r < 2 * dup_rate else "far")
 
 
 def _shard(args) -> None:
@@ -60,8 +65,10 @@ def _shard(args) -> None:
             while _kind(src, dup_rate) != "unique":
                 src = int(rng.integers(0, doc))
             words = np.random.default_rng(src + 10**9).choice(vocab, WORDS)
-            if kind == "near":
-                hit = rng.random(WORDS) < 0.02
+            if kind in ("near", "far"):
+                # near: 2% of words changed (Jaccard ~0.82); far: 7% (Jaccard ~0.53: not a near-duplicate,
+                # but LSH proposes about 7% of such pairs at 14 bands of 8)
+                hit = rng.random(WORDS) < (0.02 if kind == "near" else 0.07)
                 words[hit] = rng.choice(vocab, int(hit.sum()))
         kinds.append(kind)
         texts.append(" ".join(words))
@@ -122,41 +129,66 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit of the grouping steps")
     ap.add_argument("--data", help="folder for the generated shards (kept and reused); default a temp folder")
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
+    ap.add_argument("--mode", choices=("verify", "no-verify"), help=argparse.SUPPRESS)   # one measured run
     args = ap.parse_args()
+    if args.mode:
+        return _measure(args)
     vocab = sorted(set(vocabulary(Path(args.shared))))
     data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="curate-dedup-data-"))
     t0 = time.monotonic()
-    generate(data / "pages", args.docs, args.shard_docs, args.dup_rate, vocab, args.workers)
+    if not list((data / "pages").glob("*.parquet")):
+        generate(data / "pages", args.docs, args.shard_docs, args.dup_rate, vocab, args.workers)
     size = sum(f.stat().st_size for f in (data / "pages").glob("*.parquet")) / 1e9
     print(f"data: {args.docs} documents in {data / 'pages'} ({size:.2f} GB zstd), generated in "
           f"{time.monotonic() - t0:.0f}s", flush=True)
+    runs = {}
+    try:
+        # each mode in its own process, so that peak RSS is that run's
+        for mode in ("no-verify", "verify"):
+            line = subprocess.run([sys.executable, __file__, "--data", str(data), "--mode", mode, "--docs",
+                                   str(args.docs), "--shard-docs", str(args.shard_docs), "--workers",
+                                   str(args.workers), "--memory-limit", args.memory_limit],
+                                  check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            runs[mode] = json.loads(line)
+    finally:
+        if not args.data:
+            shutil.rmtree(data, ignore_errors=True)
+    for mode, r in runs.items():
+        removed = ", ".join(f"{k} {r['removed'][k]}/{r['planted'][k]} ({r['removed'][k] / max(r['planted'][k], 1):.1%})"
+                            for k in ("exact", "near", "far", "unique"))
+        print(f"{mode:9s}: {args.docs} documents in {r['seconds']:.1f}s = {args.docs / r['seconds']:.0f} docs/s on "
+              f"{args.workers} workers; peak RSS main {r['rss_main']:.0f} MB, largest worker {r['rss_workers']:.0f} MB")
+        print(f"           removed of planted: {removed}")
+    a, b = runs["no-verify"], runs["verify"]
+    print(f"verification costs {100 * (b['seconds'] / a['seconds'] - 1):+.1f}% time, "
+          f"{b['rss_main'] - a['rss_main']:+.0f} MB main RSS; far copies (Jaccard ~0.53) merged: "
+          f"{a['removed']['far']} without, {b['removed']['far']} with")
+
+
+def _measure(args) -> None:
+    """One dedup run over ``--data`` (the parent generated it); prints a JSON line."""
+    data = Path(args.data)
     out = Path(tempfile.mkdtemp(prefix="curate-dedup-out-"))
     try:
         config = DedupConfig(inputs=(str(data / "pages"),), out=str(out), run="bench",
-                             memory_limit=args.memory_limit)
+                             memory_limit=args.memory_limit, verify=args.mode == "verify")
         peak = _RssWatch()
         t0 = time.monotonic()
-        summary = run(config, workers=args.workers, progress=True)
+        run(config, workers=args.workers)
         secs = time.monotonic() - t0
         peak.stop()
-        rss_main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rss_workers = peak.workers / 2**20
-        print(summary.format())
         kinds = np.concatenate([np.array((data / "pages" / f"{k:05d}.kinds").read_text().split("\n"))
                                 for k in range(len(list((data / "pages").glob("*.parquet"))))])
         removed = duckdb.sql(f"SELECT source_shard, source_row FROM read_parquet('{out}/duplicates/*.parquet') "
                              "WHERE NOT keep ORDER BY ALL").fetchall()
         flat = {int(Path(s).stem) * args.shard_docs + r for s, r in removed}
-        planted = {k: np.flatnonzero(kinds == k) for k in ("exact", "near", "unique")}
-        for kind, idx in planted.items():
-            hit = sum(int(i) in flat for i in idx)
-            print(f"  {kind:6s}: {len(idx)} planted, {hit} removed ({hit / max(len(idx), 1):.1%})")
-        print(f"END-TO-END: {args.docs} documents in {secs:.1f}s = {args.docs / secs:.0f} docs/s on "
-              f"{args.workers} workers; peak RSS main {rss_main:.0f} MB, largest worker {rss_workers:.0f} MB")
+        planted = {k: np.flatnonzero(kinds == k) for k in ("exact", "near", "far", "unique")}
+        print(json.dumps({"seconds": secs, "rss_main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                          "rss_workers": peak.workers / 2**20,
+                          "planted": {k: len(v) for k, v in planted.items()},
+                          "removed": {k: sum(int(i) in flat for i in v) for k, v in planted.items()}}))
     finally:
         shutil.rmtree(out, ignore_errors=True)
-        if not args.data:
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

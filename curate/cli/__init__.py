@@ -67,17 +67,19 @@ def cmd_query(args) -> int:
     if args.db:
         con = duckdb.connect(args.db, read_only=True)
         try:
-            root = con.sql("SELECT root FROM catalog_info").fetchall()[0][0]
+            info = con.sql("SELECT * FROM catalog_info").fetchall()[0]
         except duckdb.Error:
             raise CurateError(f"{args.db} is not a catalog written by `curate catalog`") from None
+        roots = info[1] if len(info) > 2 else [info[0]]          # catalogs before several roots: one
     elif args.root:
-        root = args.root
-        if not Path(root).is_dir():
-            raise CurateError(f"--root {root}: no such folder")
-        con = open_root(root)
+        roots = args.root
+        for root in roots:
+            if not Path(root).is_dir():
+                raise CurateError(f"--root {root}: no such folder")
+        con = open_root(roots)
     else:
-        raise CurateError("curate query: give --root DIR or --db CATALOG")
-    lock_down(con, [root])           # files outside the root are never read or written
+        raise CurateError("curate query: give --root DIR (once per output root) or --db CATALOG")
+    lock_down(con, roots)            # files outside the roots are never read or written
     try:
         rel = con.sql(args.sql)
     except duckdb.Error as exc:
@@ -204,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="run SQL over the datasets of an output root")
     p.add_argument("sql")
-    p.add_argument("--root", help="output root: a view per dataset, removals, ledger")
+    p.add_argument("--root", action="append",
+                   help="output root: a view per dataset, removals, ledger (repeat for several roots: "
+                        "--root shards/ --root dedup/)")
     p.add_argument("--db", help="a catalog written by `curate catalog` (instead of --root)")
     p.add_argument("--format", choices=["table", "csv", "json", "text"], default="table")
     p.add_argument("--max-rows", type=int, default=40)

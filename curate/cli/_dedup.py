@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from curate.errors import FatalError
 
 DEDUP_QUERIES = """\
@@ -37,8 +39,8 @@ def cmd_dedup(args) -> int:
         from curate.dedup import lsh_params
 
         overrides["bands"], overrides["rows"] = lsh_params(args.threshold, overrides.get("num_perm", 112))
-    if args.verify:
-        overrides["verify"] = True
+    if args.verify is not None:
+        overrides["verify"] = args.verify
     if args.no_exact:
         overrides["exact"] = False
     if args.no_urls:
@@ -92,8 +94,9 @@ def add_parsers(sub) -> None:
                    help="which document of a cluster is kept (default earliest crawl, then smallest id)")
     p.add_argument("--memory-limit", help="DuckDB memory limit for grouping (default 2GB; it spills beyond)")
     p.add_argument("--workers", type=int, default=1, help="processes for sketching and bucketing (default 1)")
-    p.add_argument("--verify", action="store_true",
-                   help="exact Jaccard of each near-duplicate vs its representative; keep those below the threshold")
+    p.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None,
+                   help="exact Jaccard of each near-duplicate candidate vs its representative, keeping those below "
+                        "the threshold (default on; --no-verify: FineWeb's behaviour, LSH candidates merged as found)")
     p.add_argument("--jaccard-threshold", type=float, help="threshold of --verify and --report (default 0.7)")
     p.add_argument("--report", type=int, nargs="?", const=400, metavar="N",
                    help="quality report: sample N removed pairs (default 400), precision and estimated recall")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from curate.query._duck import connect, sql_str
+from curate.query._duck import connect, roots_of, sql_str
 
 REMOVAL_COLUMNS = "pipeline, stage, reason, detail, id, url, crawl, warc_path, warc_offset, source_shard, source_row"
 
@@ -51,25 +51,29 @@ def add_removals(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def open_root(root: str | Path, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """:func:`curate.query.connect` plus ``removals``: the views every query command sees."""
+def open_root(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """:func:`curate.query.connect` plus ``removals``: the views every query command sees (one
+    output root or a list of them)."""
     con = connect(root, database)
     add_removals(con)
     return con
 
 
-def write_catalog(root: str | Path, path: str | Path | None = None) -> tuple[Path, list[str]]:
-    """Write a DuckDB database file whose views read the root's Parquet files by absolute path.
+def write_catalog(root, path: str | Path | None = None) -> tuple[Path, list[str]]:
+    """Write a DuckDB database file whose views read the roots' Parquet files by absolute path
+    (``root``: one output root or a list; the file goes into the first unless ``path`` says).
 
     Returns (database path, view names). Rewriting replaces the file atomically, so a
     catalog open elsewhere keeps working until it is reopened.
     """
-    root = Path(root).resolve()
-    path = Path(path) if path else root / "catalog.duckdb"
+    roots = [r.resolve() for r in roots_of(root)]
+    path = Path(path) if path else roots[0] / "catalog.duckdb"
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
-    con = open_root(root, str(tmp))
-    con.execute(f"CREATE OR REPLACE VIEW catalog_info AS SELECT {sql_str(str(root))} AS root, now() AS written")
+    con = open_root(roots, str(tmp))
+    listed = "[" + ", ".join(sql_str(str(r)) for r in roots) + "]"
+    con.execute(f"CREATE OR REPLACE VIEW catalog_info AS SELECT {sql_str(str(roots[0]))} AS root, "
+                f"{listed} AS roots, now() AS written")
     views = [r[0] for r in con.execute(
         "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
     con.close()

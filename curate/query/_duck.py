@@ -34,25 +34,40 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def connect(root: str | Path, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A connection with a view per dataset present under ``root`` and a ``ledger`` view."""
-    root = Path(root)
+def roots_of(root) -> list[Path]:
+    """One output root or several (``curate query --root A --root B``) as a list of paths."""
+    return [Path(r) for r in root] if isinstance(root, (list, tuple)) else [Path(root)]
+
+
+def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A connection with a view per dataset present under ``root`` and a ``ledger`` view.
+
+    ``root`` may be several roots (a list): each view reads the dataset's shards of every root
+    (ingest under one root, dedup under another, and ``pages JOIN duplicates`` works)."""
+    roots = roots_of(root)
     con = duckdb.connect(database)
     for name, schema in DATASETS.items():
-        files = dataset_files(root, name)
-        if not files:
+        files = [f for r in roots for f in dataset_files(r, name)]
+        if files:
+            # The view lists its files (those with a completion record), so a long-lived connection
+            # or catalog shows the shards committed when it was made. hive_partitioning off:
+            # round=N folders must not add a second ``round`` column.
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
+                        f"read_parquet({files_sql(files)}, hive_partitioning=false, union_by_name=true)")
+        elif any((r / name).is_dir() for r in roots):
+            # the job ran and found nothing (no contamination, say): an empty table, not "no such table"
+            con.register("_empty", schema.empty_table())
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _empty")
+            con.unregister("_empty")
+        else:
             continue
-        # The view lists its files (those with a completion record), so a long-lived connection
-        # or catalog shows the shards committed when it was made. hive_partitioning off:
-        # round=N folders must not add a second ``round`` column.
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
-                    f"read_parquet({files_sql(files)}, hive_partitioning=false)")
         for column, text in describe(schema).items():
             if text:
                 con.execute(f"COMMENT ON COLUMN {name}.{column} IS {sql_str(text)}")
-    if any((root / "_ledger").glob("*.json")):
-        ledger = sql_str(str(root / "_ledger" / "*.json"))
-        con.execute(f"CREATE OR REPLACE VIEW ledger AS SELECT * FROM read_json_auto({ledger}, union_by_name=true)")
+    ledgers = [str(r / "_ledger" / "*.json") for r in roots if any((r / "_ledger").glob("*.json"))]
+    if ledgers:
+        con.execute(f"CREATE OR REPLACE VIEW ledger AS SELECT * FROM read_json_auto({files_sql(ledgers)}, "
+                    "union_by_name=true)")
     return con
 
 

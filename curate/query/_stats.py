@@ -27,7 +27,8 @@ def collect(root: str | Path, top: int = 12) -> dict:
     contamination, code languages, mixture sources."""
     con = open_root(root)
     views = _views(con)
-    out: dict = {"root": str(root), "datasets": {}, "charts": {}}
+    out: dict = {"root": ", ".join(map(str, root)) if isinstance(root, (list, tuple)) else str(root),
+                 "datasets": {}, "charts": {}}
     for view in sorted(views - {"removals", "ledger"}):
         cols = _columns(con, view)
         tokens = "sum(tokens)" if "tokens" in cols else "sum(n_chars) / 4" if "n_chars" in cols else "NULL"

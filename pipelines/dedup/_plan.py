@@ -38,7 +38,7 @@ class DedupConfig:
     exact: bool = True                      # exact duplicates of normalised text
     urls: bool = True                       # same normalised URL
     representative: str = "earliest"        # earliest | latest | longest
-    verify: bool = False                    # exact Jaccard vs the representative; keep documents below:
+    verify: bool = True                     # exact Jaccard vs the representative; keep documents below:
     jaccard_threshold: float = 0.7          # ... this (also the quality report's threshold)
     batch_rows: int = 1_000                 # documents sketched per batch
     memory_limit: str = "2GB"               # DuckDB's limit for the grouping steps (it spills beyond)

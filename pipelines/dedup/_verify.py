@@ -31,24 +31,33 @@ from curate.io import committed, write_atomic
 from curate.query import files_sql
 
 
-def shingle_sets(locations: list[tuple[str, int]], ngram: int) -> dict[tuple[str, int], np.ndarray]:
+def shingle_sets(locations: list[tuple[str, int]], ngram: int, batch: int = 2_000) -> dict[tuple[str, int], np.ndarray]:
     """Sorted unique n-gram hashes of the documents at (shard path, row), one shard read at a time."""
     by_shard: dict[str, list[int]] = defaultdict(list)
     for shard, row in set(locations):
         by_shard[shard].append(row)
     out = {}
     for shard in sorted(by_shard):
-        rows = sorted(by_shard[shard])
-        texts = pq.read_table(shard, columns=["text"]).column("text").take(pa.array(rows))
-        w = words(texts)
-        keys, counts, _ = ngrams(w, ngram)
-        ends = np.cumsum(counts)
-        for row, end, count in zip(rows, ends, counts):
-            out[(shard, row)] = np.unique(keys[end - count:end])
+        rows = np.array(sorted(by_shard[shard]), np.int64)
+        pf = pq.ParquetFile(shard)
+        bounds = np.cumsum([0] + [pf.metadata.row_group(g).num_rows for g in range(pf.metadata.num_row_groups)])
+        group_of = np.searchsorted(bounds, rows, side="right") - 1
+        # only the row groups holding wanted rows are read, and words() (16 bytes per text byte while it
+        # hashes) sees a few thousand documents at a time: memory stays flat however large the run
+        for start in range(0, len(rows), batch):
+            part, groups = rows[start:start + batch], group_of[start:start + batch]
+            texts = []
+            for g in np.unique(groups):
+                column = pf.read_row_group(int(g), columns=["text"]).column("text")
+                texts.append(column.take(pa.array(part[groups == g] - bounds[g])))
+            keys, counts, _ = ngrams(words(pa.chunked_array(texts).combine_chunks()), ngram)
+            ends = np.cumsum(counts)
+            for row, end, count in zip(part.tolist(), ends, counts):
+                out[(shard, row)] = np.unique(keys[end - count:end])
     return out
 
 
-def pair_jaccards(pairs: list[tuple[str, int, str, int]], ngram: int, chunk: int = 20_000) -> list[float]:
+def pair_jaccards(pairs: list[tuple[str, int, str, int]], ngram: int, chunk: int = 10_000) -> list[float]:
     """Exact Jaccard of each (shard, row, other shard, other row) pair, in chunks of ``chunk`` pairs."""
     result = []
     for start in range(0, len(pairs), chunk):
