@@ -26,7 +26,9 @@ DUPLICATES = pa.schema(
         field("reason", pa.string(), "Why the document was removed: exact_duplicate, url_duplicate, near_duplicate; null if kept."),
         field("duplicate_of", pa.string(), "Id of the representative this document duplicates (null if kept)."),
         field("duplicate_of_crawl", pa.string(), "Crawl of that representative."),
-        field("jaccard", pa.float32(), "Exact Jaccard similarity to the representative's shingles, when verification ran."),
+        field("jaccard", pa.float32(), "Jaccard similarity to the representative when verification ran: estimated "
+                                       "from the MinHash signatures, or exact when the estimate was within 0.08 of "
+                                       "the threshold."),
     ],
     metadata={"dataset": "duplicates", "description": "One row per input document of a dedup run: its cluster and whether it is kept."},
 )
@@ -59,6 +61,8 @@ SKETCH_DOCS = pa.schema([
     field("n_words", pa.int64(), "Words after normalisation."),
     field("exact_hash", pa.binary(16), "blake2b-128 of the normalised word sequence."),
     field("url_hash", pa.uint64(), "Hash of the normalised URL (null if no URL)."),
+    field("signature", pa.binary(), "The MinHash signature, each value's low 16 bits (2 bytes per permutation): "
+                                    "verification estimates Jaccard from it without re-reading the text."),
 ])
 
 SKETCH_KEYS = pa.schema([

@@ -42,18 +42,17 @@ def shingle_sets(locations: list[tuple[str, int]], ngram: int, batch: int = 2_00
         pf = pq.ParquetFile(shard)
         bounds = np.cumsum([0] + [pf.metadata.row_group(g).num_rows for g in range(pf.metadata.num_row_groups)])
         group_of = np.searchsorted(bounds, rows, side="right") - 1
-        # only the row groups holding wanted rows are read, and words() (16 bytes per text byte while it
-        # hashes) sees a few thousand documents at a time: memory stays flat however large the run
-        for start in range(0, len(rows), batch):
-            part, groups = rows[start:start + batch], group_of[start:start + batch]
-            texts = []
-            for g in np.unique(groups):
-                column = pf.read_row_group(int(g), columns=["text"]).column("text")
-                texts.append(column.take(pa.array(part[groups == g] - bounds[g])))
-            keys, counts, _ = ngrams(words(pa.chunked_array(texts).combine_chunks()), ngram)
-            ends = np.cumsum(counts)
-            for row, end, count in zip(part.tolist(), ends, counts):
-                out[(shard, row)] = np.unique(keys[end - count:end])
+        # one row group at a time, each read once, only those holding wanted rows: memory stays
+        # flat (words() needs 16 bytes per text byte while it hashes) however large the run
+        for g in np.unique(group_of):
+            part = rows[group_of == g]
+            column = pf.read_row_group(int(g), columns=["text"]).column("text")
+            for start in range(0, len(part), batch):
+                some = part[start:start + batch]
+                keys, counts, _ = ngrams(words(column.take(pa.array(some - bounds[g]))), ngram)
+                ends = np.cumsum(counts)
+                for row, end, count in zip(some.tolist(), ends, counts):
+                    out[(shard, row)] = np.unique(keys[end - count:end])
     return out
 
 
