@@ -128,3 +128,23 @@ def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["run", "ingest", "--config", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "curate: error: unknown IngestConfig setting(s): workerz"
+
+
+def test_stats_and_catalog_never_answer_with_silence(tmp_path, shared, capsys):
+    from curate.cli import main
+
+    assert main(["stats", "--root", str(tmp_path / "nope")]) == 2
+    assert capsys.readouterr().err == f"curate: error: --root {tmp_path / 'nope'}: no such folder\n"
+    (tmp_path / "empty").mkdir()
+    assert main(["catalog", "--root", str(tmp_path / "empty")]) == 2
+    assert capsys.readouterr().err.startswith(f"curate: error: no datasets under {tmp_path / 'empty'} (looked for")
+    # a folder of runs: the roots below it are found and read together
+    runs = tmp_path / "runs"
+    for name, warc in (("a", "warcio/example.warc.gz"), ("b", "dolma/sample-0001.warc.gz")):
+        assert main(["ingest", str(shared / "warc" / warc), "--out", str(runs / name), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["stats", "--root", str(runs), "--html", str(tmp_path / "report.html")]) == 0
+    out = capsys.readouterr().out
+    assert f"root: {runs / 'a'}, {runs / 'b'}" in out
+    assert re.search(r"pages\s+16\b", out), out                  # 1 + 15 pages of the two runs
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o644

@@ -60,7 +60,7 @@ def cmd_extract(args) -> int:
 def cmd_query(args) -> int:
     import duckdb
 
-    from curate.query import lock_down, open_root, require_select
+    from curate.query import find_roots, lock_down, open_root, require_select
 
     if not args.write:
         require_select(args.sql)
@@ -72,10 +72,7 @@ def cmd_query(args) -> int:
             raise CurateError(f"{args.db} is not a catalog written by `curate catalog`") from None
         roots = info[1] if len(info) > 2 else [info[0]]          # catalogs before several roots: one
     elif args.root:
-        roots = args.root
-        for root in roots:
-            if not Path(root).is_dir():
-                raise CurateError(f"--root {root}: no such folder")
+        roots = find_roots(args.root)          # a folder of runs: the roots below it
         con = open_root(roots)
     else:
         raise CurateError("curate query: give --root DIR (once per output root) or --db CATALOG")

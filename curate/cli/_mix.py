@@ -6,9 +6,9 @@ from pathlib import Path
 
 
 def cmd_catalog(args) -> int:
-    from curate.query import write_catalog
+    from curate.query import find_roots, write_catalog
 
-    path, views = write_catalog(args.root, args.db)
+    path, views = write_catalog(find_roots(args.root), args.db)
     print(f"catalog: {path}\nviews: {', '.join(views)}")
     print(f'\nUse it directly:\n  duckdb {path} "SELECT pipeline, reason, count(*) FROM removals GROUP BY ALL"\n'
           f'  curate query "SELECT * FROM removals WHERE id = \'...\'" --db {path}')
@@ -17,12 +17,15 @@ def cmd_catalog(args) -> int:
 
 def cmd_stats(args) -> int:
     from curate.io import write_atomic
-    from curate.query import collect_stats, format_stats, render_report
+    import os
 
-    stats = collect_stats(args.root)
+    from curate.query import collect_stats, find_roots, format_stats, render_report
+
+    stats = collect_stats(find_roots(args.root))
     print(format_stats(stats))
     if args.html:
         write_atomic(Path(args.html), render_report(stats).encode())
+        os.chmod(args.html, 0o644)        # a report is for others to read (temp files start private)
         print(f"\nHTML report: {args.html}")
     return 0
 

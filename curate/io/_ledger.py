@@ -17,8 +17,9 @@ LEDGER = "_ledger"
 
 DONE = "done"            # every record read
 PARTIAL = "partial"      # the file is corrupt past some point; rows before it were kept
-FAILED = "failed"        # nothing usable (404, not a WARC, network gave up): no rows; redone on the next run
-FINISHED = (DONE, PARTIAL)
+FAILED = "failed"        # nothing usable (404, network gave up): no rows; redone on the next run
+UNSUPPORTED = "unsupported"  # not an input of this job (a WAT file, an HTML file): said once, not redone
+FINISHED = (DONE, PARTIAL, UNSUPPORTED)
 
 
 @dataclass

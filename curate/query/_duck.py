@@ -39,6 +39,34 @@ def roots_of(root) -> list[Path]:
     return [Path(r) for r in root] if isinstance(root, (list, tuple)) else [Path(root)]
 
 
+def _holds_datasets(path: Path) -> bool:
+    return (path / "_ledger").is_dir() or any((path / name).is_dir() for name in DATASETS) \
+        or any(path.glob("round=*"))
+
+
+def find_roots(paths) -> list[Path]:
+    """The output roots of ``paths``: each path that holds datasets (or a ledger), else its
+    subfolders, two levels deep, that do (``curate stats --root runs/`` over runs/a, runs/b).
+    A one-line error when a path does not exist or holds none: never an empty answer."""
+    from curate.errors import FatalError
+
+    out: list[Path] = []
+    for path in roots_of(paths):
+        if not path.is_dir():
+            raise FatalError(f"--root {path}: no such folder")
+        if _holds_datasets(path):
+            out.append(path)
+            continue
+        found = [d for d in sorted(path.glob("*")) if d.is_dir() and _holds_datasets(d)]
+        found += [d for d in sorted(path.glob("*/*")) if d.is_dir() and _holds_datasets(d)
+                  and not _holds_datasets(d.parent)]
+        if not found:
+            raise FatalError(f"no datasets under {path} (looked for {', '.join(sorted(DATASETS))} and _ledger, "
+                             "in it and two levels below)")
+        out += found
+    return out
+
+
 def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A connection with a view per dataset present under ``root`` and a ``ledger`` view.
 

@@ -11,7 +11,7 @@ from curate import reasons
 from curate.errors import RetryableError, ShardError
 from curate.extract import HTML_TYPES, ExtractorPool, Rejected, looks_like_html
 from curate.io import Completion, ShardStore, Source, file_name, open_source
-from curate.io._ledger import DONE, PARTIAL
+from curate.io._ledger import DONE, PARTIAL, UNSUPPORTED
 from curate.io._warc import Record, iter_records
 from pipelines._common import Transaction
 from pipelines.ingest._config import IngestConfig
@@ -104,5 +104,15 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
                 counts[row["reason"]] += 1
                 if row["reason"] == reasons.WARC_READ_ERROR and done.status != PARTIAL:
                     done.status, done.error = PARTIAL, row["detail"]   # the first damage; each has its row
+        if done.records == counts[reasons.WARC_READ_ERROR]:
+            done.status, done.error = UNSUPPORTED, _nothing_to_ingest(name, done.records)
         done.reasons, done.rejected = dict(counts), sum(counts.values())
     return tx.done
+
+
+def _nothing_to_ingest(name: str, unreadable: int) -> str:
+    """Why a file gave no record at all: said once, in the ledger and the summary (not a silent 0)."""
+    what = ("a WAT file holds metadata records only" if ".wat" in name.lower() else
+            "no WARC record could be read" if unreadable else "no document records in it")
+    return (f"{name}: {what}; ingest takes WARC files (response records) and WET files (conversion "
+            f"records), plain or gzipped")

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from curate.io import Completion
-from curate.io._ledger import FAILED
+from curate.io._ledger import FAILED, UNSUPPORTED
 
 
 @dataclass
@@ -30,7 +30,7 @@ class IngestSummary:
         self.pages += done.pages
         self.rejected += done.rejected
         self.reasons.update(done.reasons)
-        if done.status == FAILED:
+        if done.status in (FAILED, UNSUPPORTED):     # an unsupported file is said once (not redone)
             self.failed.append((done.source, done.error or ""))
 
     def format(self) -> str:
