@@ -30,7 +30,8 @@ from curate.dedup._text import Words, words
 RULES = ("evidence", "deepseek")
 
 # One RE2 pass: annotations, then command names whose removal keeps their argument's text.
-_CANONICAL = (r"<<[^<>\n]{0,200}>>|\\(?:boxed|fbox|displaystyle|textstyle|scriptstyle|left|right|bigl|bigr|"
+# (?i): a page that shouts (\LEFT, \BOXED) is still the same text once lower-cased.
+_CANONICAL = (r"(?i)<<[^<>\n]{0,200}>>|\\(?:boxed|fbox|displaystyle|textstyle|scriptstyle|left|right|bigl|bigr|"
               r"Bigl|Bigr|big|Big|bigg|Bigg|mathrm|mathbf|mathit|mathsf|mathbb|text|textbf|textit|textrm|"
               r"operatorname|mbox|hbox|quad|qquad)\b")
 
@@ -62,7 +63,7 @@ rfloor lceil rceil lbrace rbrace boxed displaystyle
 def canonical(texts: pa.Array) -> pa.Array:
     """Benchmark and document texts in the one form both are compared in (see module docstring)."""
     texts = pc.replace_substring_regex(pc.fill_null(texts, ""), _CANONICAL, " ")
-    return pc.replace_substring_regex(texts, r"\\[dt]frac\b", r"\\frac")   # RE2 has no look-ahead
+    return pc.replace_substring_regex(texts, r"(?i)\\[dt]frac\b", r"\\frac")   # RE2 has no look-ahead
 
 
 def _hashes(vocabulary) -> np.ndarray:
