@@ -148,3 +148,22 @@ def test_stats_and_catalog_never_answer_with_silence(tmp_path, shared, capsys):
     assert f"root: {runs / 'a'}, {runs / 'b'}" in out
     assert re.search(r"pages\s+16\b", out), out                  # 1 + 15 pages of the two runs
     assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_printed_next_steps_run_as_printed_without_activation(tmp_path):
+    """Right after the README's first command `curate` is not on PATH: the demo's next steps
+    must name the program so that they run as printed."""
+    import os
+    import shlex
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "curate"
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}                 # no venv on PATH
+    done = subprocess.run([str(script), "demo", "--out", str(tmp_path / "d"), "-q", "--no-prefect"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    steps = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith(str(script))]
+    assert len(steps) == 4 and all(s.startswith(str(script)) for s in steps)
+    for step in steps:
+        ran = subprocess.run(shlex.split(step), capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert ran.returncode == 0, (step, ran.stderr)

@@ -11,10 +11,10 @@ from curate.errors import CurateError
 
 DEMO_QUERIES = """\
 Next, query the shards (DuckDB):
-  curate query "SELECT url, lang, has_math, math_markers, n_chars FROM pages" --root {root}
-  curate query "SELECT reason, count(*) AS n FROM rejected GROUP BY ALL" --root {root}
-  curate query "SELECT text FROM pages WHERE has_math LIMIT 1" --root {root} --format text
-  curate query "SELECT source, status, pages, rejected FROM ledger" --root {root}
+  {curate} query "SELECT url, lang, has_math, math_markers, n_chars FROM pages" --root {root}
+  {curate} query "SELECT reason, count(*) AS n FROM rejected GROUP BY ALL" --root {root}
+  {curate} query "SELECT text FROM pages WHERE has_math LIMIT 1" --root {root} --format text
+  {curate} query "SELECT source, status, pages, rejected FROM ledger" --root {root}
 """
 
 
@@ -127,7 +127,9 @@ def cmd_demo(args) -> int:
         if failure:
             print(f"curate: the flow failed: {failure}", file=sys.stderr)
     print()
-    print(DEMO_QUERIES.format(root=root / "shards"))
+    from curate.cli._name import program
+
+    print(DEMO_QUERIES.format(root=root / "shards", curate=program()))
     return 1 if failed else 0
 
 

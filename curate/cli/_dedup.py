@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from curate.cli._name import program
 from curate.errors import FatalError
 
 DEDUP_QUERIES = """\
 Why was a document removed, and what is it a duplicate of?
-  curate query "SELECT reason, count(*) FROM duplicates GROUP BY ALL" --root {root}
-  curate query "SELECT id, reason, duplicate_of, duplicate_of_crawl, cluster_size FROM duplicates WHERE NOT keep LIMIT 20" --root {root}
+  {curate} query "SELECT reason, count(*) FROM duplicates GROUP BY ALL" --root {root}
+  {curate} query "SELECT id, reason, duplicate_of, duplicate_of_crawl, cluster_size FROM duplicates WHERE NOT keep LIMIT 20" --root {root}
 """
 
 
@@ -55,7 +56,7 @@ def cmd_dedup(args) -> int:
 
         print(format_report(quality(config, summary.run, sample=args.report)))
     print()
-    print(DEDUP_QUERIES.format(root=config.out))
+    print(DEDUP_QUERIES.format(root=config.out, curate=program()))
     return 0
 
 
@@ -73,7 +74,8 @@ def cmd_decontaminate(args) -> int:
     summary = run(config, progress=not args.quiet)
     print(summary.format())
     print(f'\nWhich documents match which benchmark item, and on what evidence?\n  curate query "SELECT id, '
-          f'benchmark, item, part, rule, ngram FROM contamination LIMIT 20" --root {config.out}')
+          f'benchmark, item, part, rule, ngram FROM contamination LIMIT 20" --root {config.out}'
+          .replace("curate query", f"{program()} query"))
     return 1 if summary.failed else 0
 
 
@@ -130,9 +132,9 @@ def cmd_code(args) -> int:
     config = config_from(CodeConfig, args, overrides, "code", ("sources", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
-    print(f'\nNext:\n  curate query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" '
+    print((f'\nNext:\n  curate query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" '
           f'--root {config.out}\n  curate query "SELECT path, dependencies FROM code_files WHERE repo = \'...\'" '
-          f'--root {config.out}')
+          f'--root {config.out}').replace("curate query", f"{program()} query"))
     return 1 if summary.failed else 0
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from curate.cli._name import program
+
 
 def cmd_catalog(args) -> int:
     from curate.query import find_roots, write_catalog
 
     path, views = write_catalog(find_roots(args.root), args.db)
     print(f"catalog: {path}\nviews: {', '.join(views)}")
-    print(f'\nUse it directly:\n  duckdb {path} "SELECT pipeline, reason, count(*) FROM removals GROUP BY ALL"\n'
-          f'  curate query "SELECT * FROM removals WHERE id = \'...\'" --db {path}')
+    me = program()
+    print(f'\nQuery it (or open it with any DuckDB client):\n'
+          f'  {me} query "SELECT pipeline, reason, count(*) FROM removals GROUP BY ALL" --db {path}\n'
+          f'  {me} query "SELECT * FROM removals WHERE id = \'...\'" --db {path}')
     return 0
 
 
@@ -77,7 +81,7 @@ def cmd_arxiv(args) -> int:
     config = config_from(ArxivConfig, args, overrides, "arxiv", ("sources", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
-    print(f'\nNext:\n  curate query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
+    print(f'\nNext:\n  {program()} query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
           f'FROM figures" --root {config.out}')
     return 1 if summary.failed else 0
 
