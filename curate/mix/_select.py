@@ -20,6 +20,20 @@ class Selection:
     epochs: float            # tokens / available
     capped: bool             # the epoch cap stopped the source short of its target
 
+    @property
+    def short_by(self) -> int:
+        """Tokens missing from the target, beyond half a percent of it (a gap of one document's
+        granularity is the target met; a third of it missing is not)."""
+        missing = self.target - self.tokens
+        return missing if missing > max(1, self.target * 0.005) else 0
+
+    @property
+    def short_reason(self) -> str | None:
+        """Why the target was missed: the epoch cap, or documents too large for the gap left."""
+        if not self.short_by:
+            return None
+        return "epoch cap" if self.capped else "no document small enough for the rest of the budget"
+
 
 def rng_for(seed: int, *parts) -> np.random.Generator:
     """A generator keyed by the seed and names (stable across runs and machines)."""

@@ -69,7 +69,7 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
         stats.append({"name": src.name, "dataset": src.dataset, "where": src.where, "candidates": int(len(rows)),
                       "available_tokens": chosen.available, "target_tokens": chosen.target,
                       "rows": int(len(chosen.index)), "tokens": chosen.tokens, "epochs": round(chosen.epochs, 4),
-                      "short_by": max(chosen.target - chosen.tokens, 0) if chosen.capped else 0})
+                      "short_by": chosen.short_by, "short_reason": chosen.short_reason})
     arrays = {k: np.concatenate(v) for k, v in cols.items()}
     # canonical order (shard, source, row, epoch): it fixes which pick gets which key, and groups by shard
     order = np.lexsort((arrays["epoch"], arrays["row"], arrays["src"], arrays["shard"]))
@@ -183,7 +183,7 @@ def format_manifest(manifest: dict) -> str:
     lines = [f"mixture: {manifest['rows']} rows, {manifest['total_tokens']} tokens ({manifest['tokenizer']}), "
              f"{len(manifest['outputs'])} shards"]
     for s in manifest["sources"]:
-        short = f", SHORT by {s['short_by']} tokens (epoch cap)" if s["short_by"] else ""
+        short = f", SHORT by {s['short_by']} tokens ({s.get('short_reason') or 'epoch cap'})" if s["short_by"] else ""
         lines.append(f"  {s['name']:16s} {s['tokens']:>12} tokens  share {s['share']:.4f}  rows {s['rows']:>9}  "
                      f"epochs {s['epochs']:.3f}  of {s['candidates']} candidates{short}")
     return "\n".join(lines)

@@ -50,3 +50,19 @@ def test_selection_hits_budget_and_caps_epochs():
     same = select(tokens, available // 2, 1, 9, "src")
     assert np.array_equal(same.index, select(tokens, available // 2, 1, 9, "src").index)
     assert not np.array_equal(same.index, select(tokens, available // 2, 1, 10, "src").index)
+
+
+def test_a_budget_documents_cannot_fill_is_flagged_short():
+    """Large documents (code samples of 45-60k tokens) cannot land on a 150k budget: the gap is
+    flagged with its reason, not passed over (it was silent when the epoch cap was not the cause)."""
+    import numpy as np
+
+    from curate.mix import select
+
+    got = select(np.array([60_000, 50_000, 45_000]), 150_000, 1.0, seed=0, name="code")
+    assert got.tokens < 150_000 and not got.capped
+    assert got.short_by == 150_000 - got.tokens and got.short_reason.startswith("no document small enough")
+    many = select(np.full(5_000, 300), 150_000, 1.0, seed=0, name="web")   # small documents: on the budget
+    assert many.tokens == 150_000 and many.short_by == 0 and many.short_reason is None
+    capped = select(np.full(10, 1_000), 150_000, 2.0, seed=0, name="rare")
+    assert capped.short_by == 130_000 and capped.short_reason == "epoch cap"
