@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from curate.errors import FatalError, ShardError
+from curate.io._htmlfiles import html_files
 from curate.io._http import ResumableHTTPFile, fetch
 from curate.io._warc import Record, read_record
 
@@ -98,8 +99,10 @@ def _local(spec: str) -> list[str]:
     path = Path(spec)
     if path.is_dir():
         found = sorted(str(p.resolve()) for p in path.rglob("*") if p.is_file() and p.name.endswith(WARC_SUFFIXES))
+        if not found and html_files(path):
+            return [str(path.resolve())]        # a folder of saved pages: one input, a record per file
         if not found:
-            raise FatalError(f"no WARC/WET file under {spec!r}")
+            raise FatalError(f"no WARC/WET file (nor .html file) under {spec!r}")
         return found
     if not path.is_file():
         raise FatalError(f"input not found: {spec!r}")

@@ -43,6 +43,7 @@ class Record:
     reason: str | None = None     # set when the record cannot be used
     detail: str | None = None
     crawl: str | None = None      # from the file's warcinfo (isPartOf), if any
+    source_path: str | None = None  # the file a record came from, when not the input itself (HTML folders)
 
     def doc_id(self, file_name: str) -> str:
         """Stable id: the file's name plus the record id (or offset when it has none).

@@ -4,6 +4,7 @@ processes, write ``pages`` and ``rejected`` rows, then the input's completion re
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Callable, Iterator
 
@@ -12,6 +13,7 @@ from curate.errors import RetryableError, ShardError
 from curate.extract import HTML_TYPES, ExtractorPool, Rejected, looks_like_html
 from curate.io import Completion, ShardStore, Source, file_name, open_source
 from curate.io._ledger import DONE, PARTIAL, UNSUPPORTED
+from curate.io._htmlfiles import is_html_input, iter_html_records
 from curate.io._warc import Record, iter_records
 from pipelines._common import Transaction
 from pipelines.ingest._config import IngestConfig
@@ -39,7 +41,8 @@ def judge(rec: Record) -> tuple | None:
 
 
 def _lineage(rec: Record, source: Source, name: str) -> dict:
-    return {"id": rec.doc_id(name), "url": rec.url, "crawl": source.crawl or rec.crawl, "warc_path": source.uri,
+    return {"id": rec.doc_id(name), "url": rec.url, "crawl": source.crawl or rec.crawl,
+            "warc_path": rec.source_path or source.uri,
             "warc_offset": rec.offset, "warc_record_id": rec.record_id, "warc_type": rec.warc_type,
             "fetch_time": rec.date, "http_status": rec.http_status, "content_type": rec.content_type}
 
@@ -64,8 +67,18 @@ def _gated(rec: Record, payload: tuple | None, gate) -> tuple | None:
     return payload
 
 
-def _jobs(stream, config: IngestConfig, gate=None) -> Iterator[tuple[Record, tuple | None]]:
-    for rec in iter_records(stream, max_body_bytes=config.max_body_bytes):
+@contextmanager
+def _records(source: Source, config: IngestConfig) -> Iterator[Iterator[Record]]:
+    """The input's records: a WARC/WET stream, or a folder of HTML files (one record each)."""
+    if is_html_input(source.uri):
+        yield iter_html_records(source.uri, max_body_bytes=config.max_body_bytes)
+        return
+    with open_source(source.uri, retries=config.http_retries, backoff=config.http_backoff) as stream:
+        yield iter_records(stream, max_body_bytes=config.max_body_bytes)
+
+
+def _jobs(records: Iterator[Record], gate=None) -> Iterator[tuple[Record, tuple | None]]:
+    for rec in records:
         yield rec, _gated(rec, judge(rec), gate)
 
 
@@ -83,9 +96,8 @@ def ingest_one(source: Source, config: IngestConfig, *, on_record: Callable[[], 
     gate = config.gate()
     with Transaction(store, done, config.out, input_errors=(ShardError, RetryableError), typed_errors=True) as tx:
         writers = tx.writers
-        with open_source(source.uri, retries=config.http_retries, backoff=config.http_backoff) as stream, \
-                ExtractorPool(config.workers, config.timeout) as pool:
-            for rec, result in pool.imap(_jobs(stream, config, gate)):
+        with _records(source, config) as records, ExtractorPool(config.workers, config.timeout) as pool:
+            for rec, result in pool.imap(_jobs(records, gate)):
                 done.records += 1
                 if on_record:
                     on_record()
@@ -115,4 +127,4 @@ def _nothing_to_ingest(name: str, unreadable: int) -> str:
     what = ("a WAT file holds metadata records only" if ".wat" in name.lower() else
             "no WARC record could be read" if unreadable else "no document records in it")
     return (f"{name}: {what}; ingest takes WARC files (response records) and WET files (conversion "
-            f"records), plain or gzipped")
+            f"records), plain or gzipped, and folders of .html files")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import pytest
 
 from curate import reasons
@@ -223,3 +225,20 @@ def test_all_shared_html_pages_end_to_end(shared, tmp_path):
     assert len(flags) == len(rows)
     for r in rows:
         assert flags[f"https://pages.test/{r['path']}"] == (r["math_label"] != "non_math"), r["path"]
+
+
+def test_a_folder_of_html_files_is_one_input_with_lineage_to_each_file(shared, tmp_path):
+    import shutil
+
+    pages = tmp_path / "saved"
+    shutil.copytree(shared / "html", pages, ignore=shutil.ignore_patterns("*.tsv", "*.md", "*.txt"))
+    files = sorted(p for p in pages.rglob("*") if p.suffix.lower() in (".html", ".htm", ".xhtml"))
+    out = tmp_path / "out"
+    summary = ingest([pages], out)
+    assert summary.inputs == 1 and summary.records == len(files) >= 100 and not summary.failed
+    assert summary.pages + summary.rejected == len(files) and summary.pages >= 0.8 * len(files)
+    rows = table(out, "SELECT url, warc_path, warc_offset, warc_type FROM pages")
+    assert {r[3] for r in rows} == {"file"} and {r[2] for r in rows} == {0}
+    assert all(r[0] == Path(r[1]).as_uri() and Path(r[1]).is_file() for r in rows)       # lineage to the file
+    assert table(out, "SELECT count(DISTINCT id) FROM pages")[0][0] == summary.pages
+    assert ingest([pages], out).skipped == 1                                            # a rerun redoes nothing
