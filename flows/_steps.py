@@ -6,12 +6,11 @@ builds the deployment's parameter model from the job's config class.
 
 from __future__ import annotations
 
-import time
-
 from prefect import get_run_logger, task, unmapped
 
 from flows._report import finish
-from pipelines._steps import Map, Single, Stage, Steps, context
+from pipelines._steps import Map, Steps, context
+from pipelines._steps import drive as run_loop
 
 
 class RetryResult(Exception):
@@ -43,32 +42,20 @@ def run_steps(steps: Steps, config, *, ask=None, **extra):
 
 
 def drive(steps: Steps, config, *, ask=None, **extra):
-    """The steps' summary, each map step mapped on the flow's task runner."""
+    """The steps' summary, each map step mapped on the flow's task runner (the loop is
+    pipelines._steps.drive, shared with the local executor)."""
     log = get_run_logger()
-    t0 = time.monotonic()
-    state = dict(extra)
-    state.update(steps.start(config, state))
-    while True:
-        for step in steps.steps:
-            if not steps.runs(step, config, state):
-                continue
-            if isinstance(step, Map):
-                state[step.name] = _map(steps.job, step, config, state, log)
-            elif isinstance(step, Single):
-                state[step.name] = single_task.with_options(
-                    name=f"{steps.job}: {step.name}", task_run_name=step.name, retries=step.retries,
-                ).submit(step.fn, config, context(step, state)).result()
-            elif isinstance(step, Stage):
-                sub = step.config(config, state)
-                seed = step.seed(config, state) if step.seed else {}
-                log.info("%s: stage %s%s", steps.job, step.name, "" if sub is not None else " (nothing to do)")
-                state[step.name] = None if sub is None else drive(step.steps, sub, ask=ask, **seed)
-            else:
-                state[step.name] = step.fn(config, state, ask)
-        if state.get("skip") or steps.repeat is None or not steps.repeat(config, state):
-            break
-    state["seconds"] = time.monotonic() - t0
-    return steps.finish(config, state)
+
+    def single(step, cfg, ctx):
+        return single_task.with_options(name=f"{steps.job}: {step.name}", task_run_name=step.name,
+                                        retries=step.retries).submit(step.fn, cfg, ctx).result()
+
+    def stage(sub_steps, sub, seed):
+        log.info("%s: stage %s", steps.job, sub_steps.job)
+        return drive(sub_steps, sub, ask=ask, **seed)
+
+    return run_loop(steps, config, ask=ask, **extra, on_single=single, on_stage=stage,
+                    on_map=lambda step, cfg, state: _map(steps.job, step, cfg, state, log))
 
 
 def _map(job: str, step: Map, config, state: dict, log) -> list:

@@ -114,10 +114,11 @@ def _call(fn, config, ctx, item):
     return fn(config, ctx, item, None)
 
 
-def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, ask=None, **extra) -> Any:
-    """Run ``steps`` here: map steps over ``workers`` processes, the rest in this process.
-
-    ``extra`` seeds the state (a flow's parameters, a caller's options)."""
+def drive(steps: Steps, config, *, on_map, on_single, on_stage, ask=None, **extra) -> Any:
+    """The one loop both executors share: plan, each step in order (``repeat`` for another
+    pass), summary. The executor says how a map step, a single step and a stage run:
+    ``on_map(step, config, state)``, ``on_single(step, config, context)`` and
+    ``on_stage(steps, config, seed)``; hooks always run here. ``extra`` seeds the state."""
     t0 = time.monotonic()
     state = dict(extra)
     state.update(steps.start(config, state))
@@ -126,20 +127,28 @@ def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, a
             if not steps.runs(step, config, state):
                 continue
             if isinstance(step, Map):
-                state[step.name] = _map_here(step, config, state, workers, progress)
+                state[step.name] = on_map(step, config, state)
             elif isinstance(step, Single):
-                state[step.name] = step.fn(config, context(step, state))
+                state[step.name] = on_single(step, config, context(step, state))
             elif isinstance(step, Stage):
                 sub = step.config(config, state)
                 seed = step.seed(config, state) if step.seed else {}
-                state[step.name] = None if sub is None else \
-                    execute(step.steps, sub, workers=workers, progress=progress, ask=ask, **seed)
+                state[step.name] = None if sub is None else on_stage(step.steps, sub, seed)
             else:
                 state[step.name] = step.fn(config, state, ask)
         if state.get("skip") or steps.repeat is None or not steps.repeat(config, state):
             break
     state["seconds"] = time.monotonic() - t0
     return steps.finish(config, state)
+
+
+def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, ask=None, **extra) -> Any:
+    """Run ``steps`` here: map steps over ``workers`` processes, the rest in this process."""
+    return drive(steps, config, ask=ask, **extra,
+                 on_map=lambda step, cfg, state: _map_here(step, cfg, state, workers, progress),
+                 on_single=lambda step, cfg, ctx: step.fn(cfg, ctx),
+                 on_stage=lambda sub_steps, sub, seed: execute(sub_steps, sub, workers=workers, progress=progress,
+                                                               ask=ask, **seed))
 
 
 def _map_here(step: Map, config, state: dict, workers: int, progress: bool) -> list:
