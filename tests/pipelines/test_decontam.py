@@ -117,3 +117,31 @@ def test_corrupt_shard_is_recorded_and_retried_others_scanned(shared, pages):
     write_pages(bad, [{"id": "late", "text": "Copied: " + gsm_item.text}])
     third = dc.run(config)
     assert third.shards == 1 and not third.failed and third.contaminated == 1
+
+
+def test_evidence_rule_on_real_math_pages_and_planted_items(shared, benches):
+    """A real sample (benchmarks/decontam_quality.py is the full-size run): math pages of two Debian
+    documentation packages and the real-analysis textbook are not flagged by the evidence rule,
+    though DeepSeek's rule flags most of them; planted GSM8K and MATH-500 items are caught in the
+    forms they circulate in."""
+    from benchmarks.decontam_quality import clean_documents, planted_forms
+    from tests import debian_docs
+
+    try:
+        debian_docs.unpacked("python-mpmath-doc")
+    except debian_docs.Unavailable as exc:
+        pytest.skip(f"Debian documentation packages unavailable: {exc}")
+    clean = [t for _, t in clean_documents(shared, 40)]
+    assert len(clean) >= 200
+    items = [it for b in benches for it in load_items(b)]
+    evidence, deepseek = NgramIndex(items), NgramIndex(items, rule="deepseek")
+    assert evidence.scan(pa.array(clean)) == []
+    assert len({m.doc for m in deepseek.scan(pa.array(clean))}) > 0.3 * len(clean)
+    planted = planted_forms(shared, 25, seed=3)
+    docs = [f"{clean[i % len(clean)][:400]}\n\n{text}\n\n{clean[i % len(clean)][-400:]}"
+            for i, (_, _, _, text) in enumerate(planted)]
+    hits = {(m.doc, m.benchmark, m.item) for m in evidence.scan(pa.array(docs))}
+    caught = [(d, b, i) in hits for d, (b, i, _, _) in enumerate(planted)]
+    gsm = [c for c, (b, *_) in zip(caught, planted) if b == "gsm8k"]
+    assert all(gsm)                                          # every form of every GSM8K item
+    assert sum(caught) >= 0.95 * len(caught)
