@@ -9,13 +9,12 @@ from pathlib import Path
 
 from curate.errors import CurateError
 
-DEMO_QUERIES = """\
-Next, query the shards (DuckDB):
-  {curate} query "SELECT url, lang, has_math, math_markers, n_chars FROM pages" --root {root}
-  {curate} query "SELECT reason, count(*) AS n FROM rejected GROUP BY ALL" --root {root}
-  {curate} query "SELECT text FROM pages WHERE has_math LIMIT 1" --root {root} --format text
-  {curate} query "SELECT source, status, pages, rejected FROM ledger" --root {root}
-"""
+DEMO_QUERIES = (
+    'query "SELECT url, lang, has_math, math_markers, n_chars FROM pages" --root {root}',
+    'query "SELECT reason, count(*) AS n FROM rejected GROUP BY ALL" --root {root}',
+    'query "SELECT text FROM pages WHERE has_math LIMIT 1" --root {root} --format text',
+    'query "SELECT source, status, pages, rejected FROM ledger" --root {root}',
+)
 
 
 def _ingest_config(args):
@@ -127,9 +126,10 @@ def cmd_demo(args) -> int:
         if failure:
             print(f"curate: the flow failed: {failure}", file=sys.stderr)
     print()
-    from curate.cli._name import program
+    from curate.cli._name import next_steps
 
-    print(DEMO_QUERIES.format(root=root / "shards", curate=program()))
+    print(next_steps("Next, query the shards (DuckDB):", *(q.format(root=root / "shards") for q in DEMO_QUERIES)))
+    print()
     return 1 if failed else 0
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from curate.cli._name import program
+from curate.cli._name import next_steps
 from curate.errors import FatalError
 
-DEDUP_QUERIES = """\
-Why was a document removed, and what is it a duplicate of?
-  {curate} query "SELECT reason, count(*) FROM duplicates GROUP BY ALL" --root {root}
-  {curate} query "SELECT id, reason, duplicate_of, duplicate_of_crawl, cluster_size FROM duplicates WHERE NOT keep LIMIT 20" --root {root}
-"""
+DEDUP_QUERIES = (
+    'query "SELECT reason, count(*) FROM duplicates GROUP BY ALL" --root {root}',
+    'query "SELECT id, reason, duplicate_of, duplicate_of_crawl, cluster_size FROM duplicates WHERE NOT keep LIMIT 20" '
+    '--root {root}',
+)
 
 
 def _overrides(args, fields) -> dict:
@@ -56,7 +56,9 @@ def cmd_dedup(args) -> int:
 
         print(format_report(quality(config, summary.run, sample=args.report)))
     print()
-    print(DEDUP_QUERIES.format(root=config.out, curate=program()))
+    print(next_steps("Why was a document removed, and what is it a duplicate of?",
+                     *(q.format(root=config.out) for q in DEDUP_QUERIES)))
+    print()
     return 0
 
 
@@ -73,9 +75,9 @@ def cmd_decontaminate(args) -> int:
     config = config_from(DecontamConfig, args, overrides, "decontaminate", ("inputs", "benchmarks", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
-    print(f'\nWhich documents match which benchmark item, and on what evidence?\n  curate query "SELECT id, '
-          f'benchmark, item, part, rule, ngram FROM contamination LIMIT 20" --root {config.out}'
-          .replace("curate query", f"{program()} query"))
+    print(next_steps("\nWhich documents match which benchmark item, and on what evidence?",
+                     'query "SELECT id, benchmark, item, part, rule, ngram FROM contamination LIMIT 20" '
+                     f'--root {config.out}'))
     return 1 if summary.failed else 0
 
 
@@ -132,9 +134,9 @@ def cmd_code(args) -> int:
     config = config_from(CodeConfig, args, overrides, "code", ("sources", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
-    print((f'\nNext:\n  curate query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" '
-          f'--root {config.out}\n  curate query "SELECT path, dependencies FROM code_files WHERE repo = \'...\'" '
-          f'--root {config.out}').replace("curate query", f"{program()} query"))
+    print(next_steps("\nNext:",
+                     f'query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" --root {config.out}',
+                     f'query "SELECT path, dependencies FROM code_files WHERE repo = \'...\'" --root {config.out}'))
     return 1 if summary.failed else 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curate.cli._name import program
+from curate.cli._name import next_steps
 
 
 def cmd_catalog(args) -> int:
@@ -12,10 +12,9 @@ def cmd_catalog(args) -> int:
 
     path, views = write_catalog(find_roots(args.root), args.db)
     print(f"catalog: {path}\nviews: {', '.join(views)}")
-    me = program()
-    print(f'\nQuery it (or open it with any DuckDB client):\n'
-          f'  {me} query "SELECT pipeline, reason, count(*) FROM removals GROUP BY ALL" --db {path}\n'
-          f'  {me} query "SELECT * FROM removals WHERE id = \'...\'" --db {path}')
+    print(next_steps("\nQuery it (or open it with any DuckDB client):",
+                     f'query "SELECT pipeline, reason, count(*) FROM removals GROUP BY ALL" --db {path}',
+                     f'query "SELECT * FROM removals WHERE id = \'...\'" --db {path}'))
     return 0
 
 
@@ -81,8 +80,8 @@ def cmd_arxiv(args) -> int:
     config = config_from(ArxivConfig, args, overrides, "arxiv", ("sources", "out"))
     summary = run(config, progress=not args.quiet)
     print(summary.format())
-    print(f'\nNext:\n  {program()} query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
-          f'FROM figures" --root {config.out}')
+    print(next_steps("\nNext:", 'query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
+                                 f'FROM figures" --root {config.out}'))
     return 1 if summary.failed else 0
 
 

@@ -21,3 +21,10 @@ def program() -> str:
     if found and Path(found).resolve() == started.resolve():
         return "curate"
     return str(started) if started.is_absolute() else os.path.relpath(started)
+
+
+def next_steps(title: str, *commands: str) -> str:
+    """``title``, then each curate command (given without the program's name) as it runs when
+    pasted: every hint a command prints goes through here."""
+    me = program()
+    return "\n".join([title, *(f"  {me} {command}" for command in commands)])

@@ -31,21 +31,28 @@ STAGING = "_staging"
 LEDGER_MARK = "_LISTED_IN_LEDGER"
 
 
-def committed(root: str | os.PathLike, name: str) -> list[str]:
+def listed_shards(root: str | os.PathLike) -> set[str]:
+    """Every shard path (``<dataset>/<file>``) a completion record under ``root`` lists."""
+    from curate.io._ledger import Ledger
+
+    return {path for done in Ledger(root).all() for paths in done.shards.values() for path in paths}
+
+
+def committed(root: str | os.PathLike, name: str, listed: set[str] | None = None) -> list[str]:
     """The shard files of dataset ``name`` under ``root`` that readers may see, sorted.
 
     In a folder this module writes (it holds :data:`LEDGER_MARK`), that is the shards
     listed by completion records: a shard renamed into place by an input whose record
     was never written (a kill, a full disk) stays invisible until a rerun removes it.
-    Folders written otherwise (a mixture, an older output) show every shard.
+    Folders written otherwise (a mixture, an older output) show every shard. ``listed``:
+    :func:`listed_shards` of ``root`` when the caller has it (the ledger is read once, not once
+    per dataset).
     """
     folder = Path(root) / name
     files = sorted(folder.glob("*.parquet"))
     if not files or not (folder / LEDGER_MARK).exists():
         return [str(f) for f in files]
-    from curate.io._ledger import Ledger
-
-    listed = {path for done in Ledger(root).all() for path in done.shards.get(name, ())}
+    listed = listed_shards(root) if listed is None else listed
     return [str(f) for f in files if f"{name}/{f.name}" in listed]
 
 

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import duckdb
 
-from curate.io._shards import committed
+from curate.io._shards import committed, listed_shards
 from schemas import DATASETS, describe
 
 
-def dataset_files(root: str | Path, name: str) -> list[str]:
+def dataset_files(root: str | Path, name: str, listed: set[str] | None = None) -> list[str]:
     """The committed shards of ``name``: under ``root/name/`` or, for per-round datasets, every
-    ``root/round=*/name/`` (see :func:`curate.io.committed`: un-recorded shards are not shown)."""
+    ``root/round=*/name/`` (see :func:`curate.io.committed`: un-recorded shards are not shown;
+    ``listed``: the root's :func:`curate.io._shards.listed_shards`, when the caller has it)."""
     root = Path(root)
-    files = committed(root, name)
+    files = committed(root, name, listed)
     if files or (root / name).is_dir():
         return files
     rounds = sorted((d for d in root.glob("round=*") if d.is_dir()), key=lambda d: (len(d.name), d.name))
@@ -73,9 +74,10 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     ``root`` may be several roots (a list): each view reads the dataset's shards of every root
     (ingest under one root, dedup under another, and ``pages JOIN duplicates`` works)."""
     roots = roots_of(root)
+    listings = {r: listed_shards(r) for r in roots}     # each root's ledger read once, not per dataset
     con = duckdb.connect(database)
     for name, schema in DATASETS.items():
-        files = [f for r in roots for f in dataset_files(r, name)]
+        files = [f for r in roots for f in dataset_files(r, name, listings[r])]
         if files:
             # The view lists its files (those with a completion record), so a long-lived connection
             # or catalog shows the shards committed when it was made. hive_partitioning off:
