@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -19,10 +21,17 @@ from schemas.mix import TOKEN_COUNTS
 
 
 def _write(table: pa.Table, path: Path, schema: pa.Schema, compression: str = "zstd") -> None:
+    """Atomically, under a temporary name of its own: two sources over one dataset count the same
+    shard's tokens in two tasks at once, and a shared temporary name made one rename fail."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table.cast(schema), tmp, compression=compression, row_group_size=50_000)
-    tmp.replace(path)
+    # a unique name, not mkstemp: the file keeps the usual permissions (mkstemp's are 0600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        pq.write_table(table.cast(schema), tmp, compression=compression, row_group_size=50_000)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def source_files(spec: MixSpec, src: SourceSpec) -> list[str]:
