@@ -108,9 +108,10 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=150, help="math pages per Debian documentation package")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--show", type=int, default=8, help="flags of clean documents listed per rule")
-    ap.add_argument("--weak-run", type=int, default=None, help="evidence rule: weak 10-grams in a run (default 5)")
+    ap.add_argument("--weak-run", type=int, default=None, help="evidence rule: weak 10-grams in a run (default 3)")
     ap.add_argument("--whole-max", type=int, default=None, help="evidence rule: questions shorter are matched whole")
     ap.add_argument("--min-content", type=int, default=None, help="evidence rule: content words of a strong 10-gram")
+    ap.add_argument("--formula-run", type=int, default=None, help="evidence rule: formula-only 10-grams in a run")
     args = ap.parse_args()
     shared = Path(args.shared)
     clean = clean_documents(shared, args.pages)
@@ -129,7 +130,8 @@ def main() -> None:
     for rule in ("evidence", "deepseek"):
         t0 = time.perf_counter()
         tuned = {k: v for k, v in (("weak_run", args.weak_run), ("whole_max", args.whole_max),
-                                   ("min_content", args.min_content)) if v is not None and rule == "evidence"}
+                                   ("min_content", args.min_content), ("formula_run", args.formula_run))
+                 if v is not None and rule == "evidence"}
         index = NgramIndex(items, rule=rule, **tuned)
         built = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -139,10 +141,12 @@ def main() -> None:
         caught_by_doc = defaultdict(set)
         for m in hits:
             caught_by_doc[m.doc].add((m.benchmark, m.item))
-        per_form, totals = Counter(), Counter()
-        for d, (bench, item, form, _) in enumerate(planted):
+        per_form, totals, missed = Counter(), Counter(), []
+        for d, (bench, item, form, text) in enumerate(planted):
             totals[(bench, form)] += 1
             per_form[(bench, form)] += (bench, item) in caught_by_doc[d]
+            if (bench, item) not in caught_by_doc[d]:
+                missed.append(f"{bench}/{item} {form}: {' '.join(text.split())[:100]!r}")
         flagged_docs = sorted({m.doc for m in flags})
         words_total = sum(len(t.split()) for _, t in clean) + sum(len(t.split()) for t in planted_docs)
         print(f"\nrule {rule}: index of {index.size:,} n-grams built in {built:.1f}s; scan "
@@ -152,6 +156,8 @@ def main() -> None:
                   f"({100 * per_form[key] / totals[key]:5.1f}%)")
         caught, total = sum(per_form.values()), sum(totals.values())
         print(f"  planted, all forms: {caught}/{total} caught ({100 * caught / total:.1f}%)")
+        for line in missed[:args.show]:
+            print(f"    missed {line}")
         print(f"  clean math documents flagged: {len(flagged_docs)} of {len(clean)} "
               f"({Counter(m.rule for m in flags)})")
         for m in flags[:args.show]:

@@ -9,13 +9,16 @@ of a benchmark text, or a 3-9 word benchmark text whole", flags innocent documen
 
 So, under ``evidence``:
 
-- a 3-9 word benchmark text is matched whole only if it is a question (it identifies the
-  item; an answer such as ``42`` does not) and has at least two content words;
+- a 3-24 word benchmark text is matched whole only if it is a question (it identifies the
+  item; an answer such as ``42`` does not); one of 3-6 words only if it also has two numbers
+  and a content word (``Compute C(31, 28)``; ``Which statement is true?`` names no item);
 - a 10-gram counts only if it has at least ``min_content`` content words: words of three or
   more letters, no digits, that are neither English function words nor LaTeX command names;
+  with fewer, only in a run of such 10-grams of one item (a copied display formula is a run
+  of formula-only 10-grams; a run of numbers alone is never evidence);
 - both sides are put in canonical form first, so that a benchmark text matches the forms
   in which it circulates: GSM8K's calculator annotations ``<<48/2=24>>`` removed, MATH's
-  ``\\boxed{}`` unwrapped, ``\\dfrac``/``\\tfrac`` as ``\\frac``, sizing and spacing commands
+  ``\\boxed{}`` unwrapped, ``\\dfrac``/``\\tfrac`` as ``\\frac`` (``\\dbinom`` as ``\\binom``), sizing and spacing commands
   (``\\left``, ``\\quad``, ``\\displaystyle``, ``\\text``) dropped.
 """
 
@@ -63,7 +66,7 @@ rfloor lceil rceil lbrace rbrace boxed displaystyle
 def canonical(texts: pa.Array) -> pa.Array:
     """Benchmark and document texts in the one form both are compared in (see module docstring)."""
     texts = pc.replace_substring_regex(pc.fill_null(texts, ""), _CANONICAL, " ")
-    return pc.replace_substring_regex(texts, r"(?i)\\[dt]frac\b", r"\\frac")   # RE2 has no look-ahead
+    return pc.replace_substring_regex(texts, r"(?i)\\[dt](frac|binom)\b", r"\\\1")   # RE2 has no look-ahead
 
 
 def _hashes(vocabulary) -> np.ndarray:
@@ -88,8 +91,54 @@ def content_words(w: Words) -> np.ndarray:
         & ~np.isin(w.hashes, _NOT_CONTENT)
 
 
-def content_counts(w: Words, first: np.ndarray, n: int, stop: np.ndarray | None = None) -> np.ndarray:
-    """Content words in the windows ``first[i]:first[i] + n`` (or ``first[i]:stop[i]``)."""
-    running = np.concatenate([[0], np.cumsum(content_words(w), dtype=np.int64)])
-    stop = np.minimum(first + n, len(w.hashes)) if stop is None else stop
-    return running[stop] - running[first]
+def _numbers(w: Words) -> np.ndarray:
+    """Per word: does it hold a digit?"""
+    digit = (w.data >= 48) & (w.data <= 57)
+    digits = np.concatenate([[0], np.cumsum(digit, dtype=np.int64)])
+    return digits[w.ends] > digits[w.starts]
+
+
+def _window_counts(flags: np.ndarray, first: np.ndarray, n: int) -> np.ndarray:
+    running = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+    return running[np.minimum(first + n, len(flags))] - running[first]
+
+
+def content_counts(w: Words, first: np.ndarray, n: int) -> np.ndarray:
+    """Content words in the windows ``first[i]:first[i] + n``."""
+    return _window_counts(content_words(w), first, n)
+
+
+def symbol_counts(w: Words, first: np.ndarray, n: int) -> np.ndarray:
+    """Words in the windows ``first[i]:first[i] + n`` that are not small numbers: variables,
+    commands, words, and numbers of three or more digits (``1000 - 356 = 644`` is specific,
+    ``1 2 3`` is not)."""
+    digit = (w.data >= 48) & (w.data <= 57)
+    running = np.concatenate([[0], np.cumsum(digit, dtype=np.int64)])
+    digits = running[w.ends] - running[w.starts]
+    return _window_counts((digits == 0) | (digits >= 3), first, n)
+
+
+def distinct_counts(w: Words, first: np.ndarray, n: int) -> np.ndarray:
+    """Distinct words in the windows ``first[i]:first[i] + n`` (a stock pattern such as
+    ``a_n x^n + a_{n-1} x^{n-1} + \\cdots`` repeats a few symbols)."""
+    if not len(first):
+        return np.zeros(0, np.int64)
+    idx = np.minimum(first[:, None] + np.arange(n), len(w.hashes) - 1)
+    window = np.sort(w.hashes[idx], axis=1)
+    return 1 + (window[:, 1:] != window[:, :-1]).sum(axis=1)
+
+
+def identifying(w: Words) -> np.ndarray:
+    """Per text of the batch: does a short text name one item? It must carry two numbers of its
+    own, with three digits between them, and a content word ("Simplify sqrt(242)", "Express 555
+    in base 5"), or a long number ("What is 1^(2^235423523)?"). A short stem without numbers
+    ("How does the greenhouse effect work?", "Planetary rings are") is a heading any page on the
+    topic may have, and one of small numbers ("Solve x^2 = 1") is a textbook's example."""
+    doc = np.repeat(np.arange(len(w.counts)), w.counts)
+    numbers = _numbers(w)
+    digit = (w.data >= 48) & (w.data <= 57)
+    running = np.concatenate([[0], np.cumsum(digit, dtype=np.int64)])
+    digits = np.bincount(doc, running[w.ends] - running[w.starts], minlength=len(w.counts))
+    content = np.bincount(doc, content_words(w), minlength=len(w.counts))
+    return ((np.bincount(doc, numbers, minlength=len(w.counts)) >= 1) & (digits >= 3) & (content >= 1)) \
+        | (digits >= 6)

@@ -144,4 +144,39 @@ def test_evidence_rule_on_real_math_pages_and_planted_items(shared, benches):
     caught = [(d, b, i) in hits for d, (b, i, _, _) in enumerate(planted)]
     gsm = [c for c, (b, *_) in zip(caught, planted) if b == "gsm8k"]
     assert all(gsm)                                          # every form of every GSM8K item
-    assert sum(caught) >= 0.95 * len(caught)
+    assert sum(caught) >= 0.99 * len(caught)          # a 20-word window of bare formula may be missed
+
+
+def _math500(benches, *numbers):
+    items = {it.item: it for it in _items(benches, "math500") if it.part == "question"}
+    return [items[str(k)] for k in numbers]
+
+
+def test_short_questions_match_whole_when_their_numbers_name_the_item(benches):
+    compute, = _math500(benches, 348)                       # "Compute $\dbinom{31}{28}$." (3 words)
+    stems = [it for it in _items(benches, "mmlu_stem") if it.text in ("Which statement is true?",
+                                                                       "How does the greenhouse effect work?")]
+    assert len(stems) >= 2
+    index = NgramIndex([compute, *stems])
+    docs = ["Worksheet 4. COMPUTE $\\binom{31}{28}$ and show your steps.",
+            "Which statement is true? The greenhouse effect, and how does the greenhouse effect work?",
+            "Compute $\\binom{31}{27}$ instead."]
+    assert [(m.doc, m.item, m.rule) for m in index.scan(pa.array(docs))] == [(0, compute.item, "whole question")]
+
+
+def test_a_copied_display_formula_counts_a_stock_formula_or_numbers_never(shared, benches):
+    cosines, sums = _math500(benches, 351, 487)
+    index = NgramIndex([cosines, sums])
+    window = " ".join(cosines.text.split()[1:21])            # 20 words of the display, no prose at all
+    docs = ["As the worksheet puts it, " + window + " and so on.",
+            "Add them up: 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12 + 13 + 14.",
+            "The product $\\cos(2\\pi/15)\\cos(4\\pi/15)$ is classical."]
+    found = [(m.doc, m.item, m.rule) for m in index.scan(pa.array(docs))]
+    assert found == [(0, cosines.item, "formula run")]
+    # the general polynomial repeats a few symbols: the textbook's is no copy of an olympiad item
+    # that writes it too (flagged if any formula 10-gram counted, however few its symbols)
+    from benchmarks.decontam_quality import clean_documents
+    chunk = dict(clean_documents(shared, 0))["textbook:ch-real-nums#32"]
+    olympiad = _items(benches, "olympiadbench")
+    assert NgramIndex(olympiad).scan(pa.array([chunk])) == []
+    assert [m.rule for m in NgramIndex(olympiad, formula_distinct=1).scan(pa.array([chunk]))] == ["formula run"]
