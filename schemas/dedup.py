@@ -42,7 +42,8 @@ CONTAMINATION = pa.schema(
         field("ngram", pa.string(), "The matched n-gram, as normalised text."),
         field("matches", pa.int32(), "How many n-grams of the document matched this benchmark item."),
         field("rule", pa.string(), "The evidence that fired: '10-gram' (enough content words alone), '10-gram run' "
-                                   "(at least 3 distinct 10-grams of the item), 'whole question'; under the "
+                                   "(at least 3 distinct 10-grams of the item), 'formula run' (a display "
+                                   "formula copied: 6 distinct formula-only 10-grams), 'whole question'; under the "
                                    "deepseek rule '10-gram' or 'whole text'."),
     ],
     metadata={"dataset": "contamination", "description": "One row per (document, benchmark item) match: why a document was removed as contaminated."},

@@ -38,7 +38,8 @@ class Match:
     n: int
     ngram: str
     matches: int
-    rule: str = ""    # which rule fired: "10-gram", "10-gram run", "whole question" (deepseek: "whole text")
+    rule: str = ""    # which rule fired: "10-gram", "10-gram run", "formula run", "whole question"
+                      # (deepseek: "10-gram", "whole text")
 
 
 class NgramIndex:
