@@ -33,14 +33,14 @@ class ArxivConfig:
     """Settings of an arXiv run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"dpi": (1, None), "max_pixels": (1, None), "max_image_bytes": (1, None), "max_paper_bytes": (1, None), "paper_seconds": (0.001, None)}
 
-    sources: tuple[str, ...]
-    out: str
-    dpi: int = 100
-    max_pixels: int = 25_000_000
-    max_image_bytes: int = 50 << 20
-    max_paper_bytes: int = 200 << 20
-    min_caption_chars: int = 10
-    paper_seconds: float = 120.0
+    sources: tuple[str, ...]                # arXiv source archives (.tar.gz, .gz) or unpacked folders (globs allowed)
+    out: str                                # output root: figures/, figure_images/, _ledger/
+    dpi: int = 100                          # PDF/EPS figures rendered at this resolution
+    max_pixels: int = 25_000_000            # larger images are rejected (decompression bombs)
+    max_image_bytes: int = 50 << 20         # larger image files are rejected
+    max_paper_bytes: int = 200 << 20        # larger papers (unpacked) are rejected
+    min_caption_chars: int = 10             # shorter captions are rejected
+    paper_seconds: float = 120.0            # hard time limit per paper
     arxivcap: bool = False                  # also write the ArxivCap layout (one row per paper)
 
     @classmethod

@@ -40,16 +40,16 @@ class CodeConfig:
     RANGES: ClassVar[dict] = {"fim_rate": (0, 1), "spm_rate": (0, 1), "max_file_bytes": (1, None), "max_repo_bytes": (1, None), "dedup_threshold": (0, 1)}
 
     sources: tuple[str, ...]               # repository folders, archives, Parquet files (globs allowed)
-    out: str
+    out: str                                # output root: code_samples/, code_rejected/, _ledger/
     per: str = "component"                 # one sample per dependency component (paper) or per repository
-    fim_rate: float = 0.5
+    fim_rate: float = 0.5                   # share of samples turned into fill-in-the-middle
     spm_rate: float = 0.0                  # share of FIM samples in SPM layout
     sentinels: tuple[str, ...] = DEEPSEEK  # begin, hole, end
-    seed: int = 0
-    max_file_bytes: int = 1 << 20
-    max_repo_bytes: int = 512 << 20
+    seed: int = 0                           # FIM and sampling seed
+    max_file_bytes: int = 1 << 20           # larger files are rejected
+    max_repo_bytes: int = 512 << 20         # larger repositories are rejected
     dedup: bool = True                     # near-dedup the samples (MinHash, see pipelines/dedup.py)
-    dedup_threshold: float = 0.7
+    dedup_threshold: float = 0.7            # Jaccard at which two samples are near-duplicates
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "CodeConfig":

@@ -24,17 +24,17 @@ class CrawlConfig:
     """What a scheduled run ingests (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"max_files": (1, None), "timeout": (0.001, None), "math_prefilter_threshold": (0, 1)}
 
-    out: str
+    out: str                                # output root, as for ingest
     crawls: tuple[str, ...] = ("latest",)   # crawl ids, or "latest"
     max_files: int = 10                     # inputs per run
-    cc_kind: str = "warc"
-    cc_base_url: str | None = None
+    cc_kind: str = "warc"                   # warc or wet paths of each crawl
+    cc_base_url: str | None = None          # where crawl files are read; default data.commoncrawl.org
     cc_index_url: str | None = None         # where "latest" is looked up (collinfo.json)
     workers: int = 1                        # extraction processes per task
-    timeout: float = 30.0
+    timeout: float = 30.0                   # hard per-document extraction timeout, seconds
     task_retries: int = 2                   # Prefect retries of a failed input within one run
     math_prefilter: str | None = None       # fast math recall mode: a recall round's model.bin (see ingest)
-    math_prefilter_threshold: float = 0.1
+    math_prefilter_threshold: float = 0.1   # fast mode's recall-safe cut (benchmarks/math_fast.py)
 
     @classmethod
     def from_file(cls, path: str | Path) -> "CrawlConfig":

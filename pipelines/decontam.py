@@ -41,12 +41,12 @@ class DecontamConfig:
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, folders
     benchmarks: tuple[str, ...]             # benchmark files or folders (see curate.decontam)
-    out: str
+    out: str                                # output root: contamination/, _ledger/
     n: int = 10                             # DeepSeek: 10-gram match
     min_words: int = 3                      # shorter benchmark texts are ignored; 3..n-1 words must match whole
     only: tuple[str, ...] = ()              # benchmark names to use (default: all found)
     rule: str = "evidence"                  # evidence (see curate/decontam/_evidence.py) | deepseek (plain)
-    batch_rows: int = 2_000
+    batch_rows: int = 2_000                 # documents scanned per batch
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "DecontamConfig":

@@ -38,23 +38,23 @@ class MathCorpusConfig:
     RANGES: ClassVar[dict] = {"max_files": (1, None), "total_tokens": (1, None), "timeout": (0.001, None),
                               "math_prefilter_threshold": (0, 1), "token_budget": (1, None)}
 
-    out: str
+    out: str                                # output root of every stage (shards, scores, dedup, decontamination, mixture)
     model: str                              # the current recall round's model.bin (model.bin.json beside it)
     benchmarks: tuple[str, ...]             # benchmark files or folders (see curate.decontam)
     crawls: tuple[str, ...] = ("latest",)   # crawl ids, or "latest"
     max_files: int = 10                     # new WARC files per run
-    cc_kind: str = "warc"
-    cc_base_url: str | None = None
-    cc_index_url: str | None = None
+    cc_kind: str = "warc"                   # warc or wet paths of each crawl
+    cc_base_url: str | None = None          # where crawl files are read; default data.commoncrawl.org
+    cc_index_url: str | None = None         # where "latest" is looked up (collinfo.json)
     workers: int = 1                        # extraction processes per input
-    timeout: float = 30.0
+    timeout: float = 30.0                   # hard per-document extraction timeout, seconds
     math_prefilter_threshold: float = 0.1   # fast mode's recall-safe cut (benchmarks/math_fast.py)
     threshold: float | str = "model"        # selection threshold: the model's operating one, or a number
     token_budget: int | None = None         # selection: at most this many tokens of the top pages
     total_tokens: int = 1_000_000_000       # mixture size (a smaller corpus is flagged SHORT)
     tokenizer: str | None = None            # tokenizer.json; default approx ceil(bytes/4)
-    seed: int = 0
-    task_retries: int = 2
+    seed: int = 0                           # selection and mixture seed
+    task_retries: int = 2                   # Prefect retries of a failed input within one run
 
     @classmethod
     def from_file(cls, path: str | Path) -> "MathCorpusConfig":

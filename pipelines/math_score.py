@@ -36,13 +36,13 @@ class ScoreConfig:
 
     model: str                               # a round's model.bin (its model.bin.json must stand beside it)
     inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
-    out: str
+    out: str                                # output root: math_scores/, math_selected/
     threshold: float | str = "model"         # "model": the round's operating threshold; or a number in [0, 1]
     token_budget: int | None = None          # keep at most this many tokens of the top pages
     tokenizer: str | None = None             # tokenizer.json; default approx ceil(bytes/4)
-    allow_weak_model: bool = False
-    batch_rows: int = 2_000
-    memory_limit: str = "2GB"
+    allow_weak_model: bool = False          # score with a model that failed validation
+    batch_rows: int = 2_000                 # pages scored per batch
+    memory_limit: str = "2GB"               # DuckDB (selection)
 
     def __post_init__(self):
         check_fields(self)

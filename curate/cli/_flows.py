@@ -21,8 +21,11 @@ def prefect_api(start_local: bool) -> Iterator[str | None]:
     if not start_local:
         yield None  # ephemeral mode: fine with processes=False
         return
-    print("starting a local Prefect server on 127.0.0.1:4200 (first start on a new database takes ~30 s)...")
     ran_before = server.healthy(server.api_url(4200))
+    if ran_before:
+        print(f"using the Prefect server at {server.api_url(4200)} (runs show in its UI)")
+    else:
+        print("starting a local Prefect server on 127.0.0.1:4200 (first start on a new database takes ~30 s)...")
     url = server.start(port=4200)
     os.environ.update({**server.QUIET, "PREFECT_API_URL": url})
     try:

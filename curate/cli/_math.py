@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from curate.cli._name import next_steps, program
+
 
 def _config(args):
     from pipelines.math_recall import RecallConfig
@@ -18,7 +20,7 @@ def _last_round(out) -> int:
     rounds = sorted(int(p.name.split("=", 1)[1]) for p in Path(out).glob("round=*")
                     if (p / "math_domains" / "domains.parquet").exists())
     if not rounds:
-        raise SystemExit(f"curate math: no finished discovery under {out} (run `curate math recall` first)")
+        raise SystemExit(f"curate math: no finished discovery under {out} (run `{program()} math recall` first)")
     return rounds[-1]
 
 
@@ -69,8 +71,12 @@ def cmd_recall(args) -> int:
     ask = prompt if config.policy == "ask" and sys.stdin.isatty() else None
     summary = run(config, progress=not args.quiet, workers=args.workers, ask=ask)
     print(summary.format())
-    print(f"\nReview the last round: curate math domains --config {args.config}"
-          f'\nBest pages: curate query "SELECT round, count(*) FROM math_selected GROUP BY ALL" --root {config.out}')
+    print()
+    if summary.undecided:
+        print(next_steps("Decide the candidate prefixes (accepted ones seed the next round):",
+                         f"math annotate --config {args.config} --interactive"))
+    print(next_steps("Review the last round, then the pages it selected:", f"math domains --config {args.config}",
+                     f'query "SELECT round, count(*) FROM math_selected GROUP BY ALL" --root {config.out}'))
     return 0
 
 
@@ -99,8 +105,9 @@ def cmd_annotate(args) -> int:
         print(f"recorded {len(new)} decision(s) in {config.annotation_file}")
     left = candidates(rows, decisions)
     print(format_review(apply_decisions(rows, decisions), args.limit))
-    print(f"\n{len(left)} undecided candidate(s); accepted prefixes seed the next round: "
-          f"curate math recall --config {args.config}")
+    print()
+    print(next_steps(f"{len(left)} undecided candidate(s); accepted prefixes seed the next round:",
+                     f"math recall --config {args.config}"))
     return 0
 
 

@@ -27,14 +27,14 @@ class DedupConfig:
     RANGES: ClassVar[dict] = {"num_perm": (1, None), "bands": (1, None), "rows": (1, None), "ngram": (1, None), "jaccard_threshold": (0, 1), "batch_rows": (1, None), "threads": (1, None)}
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, or folders (root/pages/*.parquet)
-    out: str
+    out: str                                # output root: duplicates/, dedup_clusters/, _ledger/
     run: str | None = None                  # run name; default: derived from the input list
     index: str | None = None                # persistent cross-run index folder (None: this run only)
-    num_perm: int = 112
+    num_perm: int = 112                     # MinHash permutations (bands x rows)
     bands: int = 14                         # FineWeb's 14 x 8: candidates from Jaccard ~0.72
-    rows: int = 8
-    ngram: int = 5
-    seed: int = 42
+    rows: int = 8                           # rows per band
+    ngram: int = 5                          # word n-gram shingles
+    seed: int = 42                          # MinHash seed (same seed, same decisions)
     exact: bool = True                      # exact duplicates of normalised text
     urls: bool = True                       # same normalised URL
     representative: str = "earliest"        # earliest | latest | longest
@@ -42,7 +42,7 @@ class DedupConfig:
     jaccard_threshold: float = 0.7          # ... this (also the quality report's threshold)
     batch_rows: int = 1_000                 # documents sketched per batch
     memory_limit: str = "2GB"               # DuckDB's limit for the grouping steps (it spills beyond)
-    threads: int = 2
+    threads: int = 2                        # DuckDB threads
     keep_work: bool = False                 # keep _dedup/<run>/ after success
 
     @classmethod

@@ -17,8 +17,8 @@ class IngestConfig:
     """Settings of one ingestion run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"limit": (1, None), "timeout": (0.001, None), "max_body_bytes": (1, None), "target_rows": (1, None), "target_bytes": (1, None), "math_prefilter_threshold": (0, 1)}
 
-    sources: tuple[str, ...]
-    out: str
+    sources: tuple[str, ...]                # WARC/WET files, folders of them or of .html files, http(s)/s3 URLs, globs, crawl ids
+    out: str                                # output root: pages/, rejected/, _ledger/
     limit: int | None = None               # at most this many inputs (after expansion)
     cc_base_url: str | None = None         # where crawl ids are resolved; default data.commoncrawl.org
     cc_kind: str = "warc"                  # warc or wet paths of a crawl id
@@ -27,8 +27,8 @@ class IngestConfig:
     max_body_bytes: int = 8 << 20          # larger payloads are rejected without being read whole
     target_rows: int = 100_000             # rows per shard
     target_bytes: int = 256 << 20          # uncompressed bytes per shard
-    http_retries: int = 5
-    http_backoff: float = 0.5
+    http_retries: int = 5                   # retries of a failed HTTP range read (resumed at the byte reached)
+    http_backoff: float = 0.5               # seconds before the first retry, doubled each time
     # Fast math recall mode: with a math model, HTML pages whose cheap-text score is below
     # the threshold and that carry no formula markup are rejected (math_prefilter) unextracted.
     math_prefilter: str | None = None      # fastText model file (e.g. a recall round's model.bin)

@@ -63,8 +63,7 @@ class RecallSummary:
         if self.resumed:
             lines.append(f"({self.resumed} finished round(s) reused)")
         if self.undecided:
-            lines.append(f"{len(self.undecided)} candidate prefix(es) await a decision: "
-                         "curate math annotate --config FILE")
+            lines.append(f"{len(self.undecided)} candidate prefix(es) await a decision (math annotate)")
         return "\n".join(lines)
 
 

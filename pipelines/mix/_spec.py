@@ -17,7 +17,7 @@ class SourceSpec:
     """One source of a mixture: a dataset (optionally filtered) and its token budget."""
     RANGES: ClassVar[dict] = {"share": (0, 1), "tokens": (1, None)}
 
-    name: str
+    name: str                               # the source's name (manifest, per-source counts)
     dataset: str                              # folder under the root: pages, code_samples, ...
     share: float | None = None                # of total_tokens ...
     tokens: int | None = None                 # ... or an absolute budget
@@ -40,13 +40,13 @@ class MixSpec:
     """A mixture: sources under a root, a token budget, a seed (see ``curate mix``)."""
     RANGES: ClassVar[dict] = {"total_tokens": (1, None), "rows_per_shard": (1, None)}
 
-    name: str
-    root: str
-    sources: tuple[SourceSpec, ...]
-    total_tokens: int | None = None
-    seed: int = 0
+    name: str                               # the mixture's name (manifest, shard names)
+    root: str                               # output root whose datasets the sources read
+    sources: tuple[SourceSpec, ...]         # the sources, each a table of the keys below
+    total_tokens: int | None = None         # the budget that shares are of
+    seed: int = 0                           # sampling and shuffle seed (same spec and seed, same bytes)
     tokenizer: str | None = None              # None/"approx" or a tokenizer.json path
-    rows_per_shard: int = 100_000
+    rows_per_shard: int = 100_000           # rows per output shard
     checksums: bool = True                    # sha256 of every input shard in the manifest
     out: str | None = None                    # output folder (flows; the CLI's --out overrides it)
 
