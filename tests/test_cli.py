@@ -148,6 +148,16 @@ def test_stats_and_catalog_never_answer_with_silence(tmp_path, shared, capsys):
     assert f"root: {runs / 'a'}, {runs / 'b'}" in out
     assert re.search(r"pages\s+16\b", out), out                  # 1 + 15 pages of the two runs
     assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o644
+    report = (tmp_path / "report.html").read_text()
+    assert "1000000000" not in report and re.search(r"under 500|500 to 1,999|2,000 to 7,999", report)
+
+
+def test_report_labels_are_whole():
+    from curate.query._report import bar_chart
+
+    label = "decontaminate: benchmark_contamination"
+    svg = bar_chart([(label, 3), ("dedup: exact_duplicate", 10)])
+    assert f">{label}</text>" in svg and "…" not in svg
 
 
 def test_printed_next_steps_run_as_printed_without_activation(tmp_path):

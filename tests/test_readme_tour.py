@@ -71,6 +71,8 @@ def test_a_fresh_clone_runs_the_first_command_the_tour_and_the_printed_next_step
     env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
     setup = _run(first, clone, env, timeout=1800)
     assert setup.returncode == 0, setup.stderr[-3000:]
+    said = (setup.stdout + setup.stderr).splitlines()            # no pip, setuptools, Prefect or Dask chatter
+    assert len(said) <= 12 and not [line for line in said if " INFO " in line or "Warning" in line], said
     # the printed next steps run as printed, before activation
     steps = [line.strip() for line in setup.stdout.splitlines() if line.strip().startswith(".venv/bin/curate ")]
     assert len(steps) >= 4, setup.stdout

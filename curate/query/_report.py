@@ -18,14 +18,19 @@ def bar_chart(pairs: list[tuple], width: int = 520) -> str:
     if not pairs:
         return '<p class="note">no data</p>'
     top = max(float(v or 0) for _, v in pairs) or 1.0
-    row, label_w = 22, 230
+    # labels are shown whole (a removal reason, a domain): the label column grows to the longest,
+    # at about 7 px a character; only a label past 72 characters is cut, and its tooltip is whole
+    longest = max(min(len(str(label)), 72) for label, _ in pairs)
+    row, label_w = 22, max(120, 7 * longest + 12)
+    width = max(width, label_w + 250)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(pairs) + 6}" role="img">']
     for i, (label, value) in enumerate(pairs):
         y = i * row + 3
         w = max(1.0, (width - label_w - 90) * float(value or 0) / top)
         label = str(label)
-        text = html.escape(label if len(label) <= 34 else label[:33] + "…")
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{text}</text>'
+        text = html.escape(label if len(label) <= 72 else label[:71] + "…")
+        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end"><title>{html.escape(label)}</title>'
+                     f'{text}</text>'
                      f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 6}" fill="{BAR}"/>'
                      f'<text x="{label_w + w + 6:.1f}" y="{y + 15}">{int(value or 0):,}</text>')
     parts.append("</svg>")

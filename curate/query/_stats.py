@@ -41,9 +41,10 @@ def collect(root: str | Path, top: int = 12) -> dict:
         charts["Languages (pages)"] = _pairs(con, f"SELECT coalesce(lang, '?'), count(*) FROM pages "
                                                   f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {top}")
         charts["Page length, characters (pages)"] = _pairs(con, """
-            SELECT '<' || b, n FROM (SELECT CASE WHEN n_chars < 500 THEN 500 WHEN n_chars < 2000 THEN 2000
-                   WHEN n_chars < 8000 THEN 8000 WHEN n_chars < 32000 THEN 32000 ELSE 1000000000 END AS b,
-                   count(*) AS n FROM pages GROUP BY 1) ORDER BY b""")
+            SELECT CASE b WHEN 0 THEN 'under 500' WHEN 1 THEN '500 to 1,999' WHEN 2 THEN '2,000 to 7,999'
+                          WHEN 3 THEN '8,000 to 31,999' ELSE '32,000 or more' END, n
+            FROM (SELECT (n_chars >= 500)::INT + (n_chars >= 2000)::INT + (n_chars >= 8000)::INT
+                         + (n_chars >= 32000)::INT AS b, count(*) AS n FROM pages GROUP BY 1) ORDER BY b""")
         if "math_score" in _columns(con, "pages"):
             charts["Math score histogram (pages)"] = _pairs(con, """
                 SELECT printf('%.1f', floor(math_score * 10) / 10), count(*) FROM pages
