@@ -48,6 +48,8 @@ _SKIP = {"script", "style", "pre", "code", "textarea", "noscript", "kbd", "samp"
 _RENDERED = re.compile(r"\b(MathJax|MathJax_Preview|MathJax_Display|MathJax_SVG|MathJax_SVG_Display|"
                        r"MathJax_CHTML|katex-html|mwe-math-fallback-image-inline|mwe-math-fallback-image-display)\b")
 PLACEHOLDER = re.compile(r"ⓜ(\d+)ⓜ")
+_ONLY_FORMULAS = re.compile(r"^\s*(?:ⓜ\d+ⓜ[\s.,;:]*)+$")
+_FORMULA_BLOCKS = ("div", "dd", "center", "figure", "blockquote", "section")
 
 
 def _clean_tex(tex: str) -> str:
@@ -139,6 +141,17 @@ class MathCollector:
         if root.xpath('//*[contains(@class,"math-container")]'):
             self.markers.add("math_container")
         self._text_pass(root, dollars=any(marker in low for marker in _JS_MATH_LOADER))
+        self._promote_blocks(root)
+
+    def _promote_blocks(self, root) -> None:
+        """A block that holds only formulas (Sphinx's ``<div class="math">``, a MediaWiki ``<dd>``
+        display line, a figure's formula) becomes a paragraph: trafilatura drops a ``div`` with no
+        prose in it, and turns ``dd`` into a list item."""
+        if not self.formulas:
+            return
+        for el in root.iter(*_FORMULA_BLOCKS):
+            if len(el) == 0 and el.text and _ONLY_FORMULAS.match(el.text):
+                el.tag = "p"
 
     def _math_tex(self, math) -> str:
         ann = math.xpath('.//*[local-name()="annotation"][contains(@encoding,"tex")]')
