@@ -19,6 +19,7 @@ the time of each.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -34,7 +35,7 @@ from lxml import html as lxml_html  # noqa: E402
 from curate.extract import Rejected, extract_html  # noqa: E402
 from tests import debian_docs  # noqa: E402
 
-PACKAGES = ("python-sympy-doc", "python-mpmath-doc", "python-scipy-doc", "python-sklearn-doc")
+PACKAGES = ("python-sympy-doc", "python-mpmath-doc", "python-scipy-doc", "python-sklearn-doc", "python-statsmodels-doc")
 _MATH = '//*[contains(concat(" ", normalize-space(@class), " "), " math ")]'
 _DELIMS = re.compile(r"^\s*(\\\(|\\\[)|(\\\)|\\\])\s*$")
 WORD = re.compile(r"\w+", re.U)
@@ -84,8 +85,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, default=800, help="math pages per package (at most)")
     ap.add_argument("--show", type=int, default=10, help="missed formulas listed")
+    ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     args = ap.parse_args()
     pages = [p for pkg in PACKAGES for p in debian_docs.pages(pkg, args.pages, ("math",))]
+    # the shared pages whose markup marks formulas the same way (colah's blog: MathJax in span.math)
+    shared = Path(args.shared) / "html"
+    pages += [{"url": f"https://{f.parent.name}/{f.name}", "body": f.read_bytes()} for f in sorted(shared.rglob("*.html"))
+              if b'class="math' in f.read_bytes()]
     totals = {name: Counter() for name in ("curate", "trafilatura")}
     seconds = Counter()
     missed, per_site = [], Counter()
@@ -106,7 +112,8 @@ def main() -> None:
             if name == "curate":
                 missed += [(page["url"], tex) for tex in s["missed"]]
                 per_site[page["url"].split("/")[2]] += len(s["missed"])
-    print(f"{len(pages)} real Sphinx pages with math ({', '.join(PACKAGES)}): {n_formulas:,} marked formulas, "
+    print(f"{len(pages)} real pages with marked math (Debian's {', '.join(PACKAGES)}; the shared pages with "
+          f"formula markup): {n_formulas:,} marked formulas, "
           f"{n_words:,} words of main text")
     print(f"{'':12s} {'intact':>16s} {'escaped':>8s} {'missing':>8s} {'main words kept':>18s} {'pages/s':>8s}")
     for name, t in totals.items():

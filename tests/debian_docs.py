@@ -29,6 +29,7 @@ PACKAGES = {
     "python-mpmath-doc": ("mpmath.org", "math"),
     "python-scipy-doc": ("docs.scipy.org", "math"),
     "python-sklearn-doc": ("scikit-learn.org", "math"),
+    "python-statsmodels-doc": ("www.statsmodels.org", "math"),
     "python3.11-doc": ("docs.python.org", "plain"),
     "python-pandas-doc": ("pandas.pydata.org", "plain"),
     "r-doc-html": ("cran.r-project.org", "plain"),

@@ -24,7 +24,7 @@ from curate.extract._mathml import mathml_to_latex
 # (Plain substring search: a case-insensitive regex alternation over a whole page
 # cost more than trafilatura's parse.)
 # "latex" covers latex.php and data-latex. Not bare "math": the word is common in prose.
-_MARKUP = ("<math", "math/tex", "mathjax", "math-container", "katex", "mjx-", "latex", "codecogs", "mimetex", "data-expr", "data-tex",
+_MARKUP = ("<math", "math/tex", "dt-math", "d-math", "mathjax", "math-container", "katex", "mjx-", "latex", "codecogs", "mimetex", "data-expr", "data-tex",
            "\\(", "\\[", "$$", "\\begin{", "\\frac", 'class="math', 'class="tex"', "/_images/math/")
 _JS_MATH_LOADER = ("mathjax", "katex", "math-container")
 
@@ -50,6 +50,7 @@ _RENDERED = re.compile(r"\b(MathJax|MathJax_Preview|MathJax_Display|MathJax_SVG|
 PLACEHOLDER = re.compile(r"ⓜ(\d+)ⓜ")
 _ONLY_FORMULAS = re.compile(r"^\s*(?:ⓜ\d+ⓜ[\s.,;:]*)+$")
 _FORMULA_BLOCKS = ("div", "dd", "center", "figure", "blockquote", "section")
+_CONTAINERS = ("body", "article", "main", "aside", "details", "td", "th", "li", "dt")
 
 
 def _clean_tex(tex: str) -> str:
@@ -98,6 +99,8 @@ class MathCollector:
             kind = (el.get("type") or "").lower()
             if kind.startswith("math/tex"):
                 self._replace(el, self._token(el.text or "", "mode=display" in kind, "mathjax_script"))
+        for el in list(root.iter("dt-math", "d-math")):        # Distill: raw TeX, "block" for display
+            self._replace(el, self._token(el.text_content(), el.get("block") is not None, "tex_text"))
         for el in list(root.iter("mjx-container")):
             math = next(el.iter("{*}math"), None)
             tex = self._math_tex(math) if math is not None else ""
@@ -144,14 +147,40 @@ class MathCollector:
         self._promote_blocks(root)
 
     def _promote_blocks(self, root) -> None:
-        """A block that holds only formulas (Sphinx's ``<div class="math">``, a MediaWiki ``<dd>``
-        display line, a figure's formula) becomes a paragraph: trafilatura drops a ``div`` with no
-        prose in it, and turns ``dd`` into a list item."""
+        """Put every formula where trafilatura keeps it, as a display formula where it stands alone.
+
+        trafilatura drops a ``div`` with no prose in it (Sphinx's ``<div class="math">``), turns a
+        ``dd`` into a list item (MediaWiki indents display formulas with ``<dl><dd>``), and drops
+        loose text between a container's children (``<h2>..</h2> \\[E = mc^2\\] <h2>``). So a
+        block holding only formulas becomes a paragraph of display formulas, and loose text with
+        a formula in a container is wrapped in a paragraph of its own."""
         if not self.formulas:
             return
-        for el in root.iter(*_FORMULA_BLOCKS):
-            if len(el) == 0 and el.text and _ONLY_FORMULAS.match(el.text):
-                el.tag = "p"
+        from lxml.etree import Element
+
+        for el in list(root.iter(*_FORMULA_BLOCKS, *_CONTAINERS)):
+            if len(el) == 0:
+                if el.tag in _FORMULA_BLOCKS and el.text and _ONLY_FORMULAS.match(el.text):
+                    el.tag = "p"
+                    for m in PLACEHOLDER.finditer(el.text):
+                        self._display(int(m.group(1)))
+                continue
+            loose = [(0, el.text)] if el.text and "ⓜ" in el.text else []
+            loose += [(i + 1, child.tail) for i, child in enumerate(el)
+                      if child.tail and "ⓜ" in child.tail and isinstance(child.tag, str)]
+            for offset, (index, text) in enumerate(loose):
+                para = Element("p")
+                para.text = text
+                if index == 0:
+                    el.text = None
+                else:
+                    el[index - 1 + offset].tail = None
+                el.insert(index + offset, para)
+
+    def _display(self, i: int) -> None:
+        tex = self.formulas[i]
+        if not tex.startswith("$$"):
+            self.formulas[i] = f"${tex}$"
 
     def _math_tex(self, math) -> str:
         ann = math.xpath('.//*[local-name()="annotation"][contains(@encoding,"tex")]')

@@ -75,6 +75,25 @@ def _title(tree) -> str | None:
     return None
 
 
+# Reference markers: MediaWiki's <sup class="reference">[1]</sup>, "[citation needed]", and
+# footnote links (<sup><a href="#fn1">1</a></sup>). Not <sup>2</sup>: an exponent has no link.
+_REF_TEXT = re.compile(r"^\s*\[\s*(?:\d{1,4}|[a-z]|note \d+|[a-z][a-z ]{2,30}[a-z])\s*\]\s*$", re.I)
+_REF_CLASSES = {"reference", "footnote-ref", "footnote-reference", "noprint", "citation"}
+
+
+def drop_reference_markers(tree, html: str = "") -> None:
+    """Remove citation and footnote markers from the tree (keeping the text after them), and
+    MediaWiki's "[edit]" links."""
+    marks = tree.xpath('//span[contains(@class,"mw-editsection")]') if "mw-editsection" in html else []
+    for sup in tree.iter("sup"):
+        text = sup.text_content()
+        if set((sup.get("class") or "").split()) & _REF_CLASSES or _REF_TEXT.match(text) or (
+                len(text.strip()) <= 4 and any((a.get("href") or "").startswith("#") for a in sup.iter("a"))):
+            marks.append(sup)
+    for sup in marks:
+        MathCollector._replace(sup, "")
+
+
 def _finish(page: dict, url: str | None, text: str, markers: set[str]) -> dict:
     host = host_of(url)
     lang, score = identify(text)
@@ -90,6 +109,7 @@ def extract_html(body: bytes, url: str | None = None, charset: str | None = None
     if tree is None:
         raise Rejected(reasons.NO_TEXT, "not parseable as HTML")
     title = _title(tree)
+    drop_reference_markers(tree, html)
     math = MathCollector()
     math.rewrite(tree, html)
     text = trafilatura.extract(tree, url=url, output_format="markdown", include_tables=True,
