@@ -83,11 +83,11 @@ def bare(body: bytes) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pages", type=int, default=800, help="math pages per package (at most)")
+    ap.add_argument("--pages", type=int, default=2000, help="pages with formulas per package (at most)")
     ap.add_argument("--show", type=int, default=10, help="missed formulas listed")
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     args = ap.parse_args()
-    pages = [p for pkg in PACKAGES for p in debian_docs.pages(pkg, args.pages, ("math",))]
+    pages = [p for pkg in PACKAGES for p in debian_docs.pages(pkg, args.pages, ("math", "some"))]
     # the shared pages whose markup marks formulas the same way (colah's blog: MathJax in span.math)
     shared = Path(args.shared) / "html"
     pages += [{"url": f"https://{f.parent.name}/{f.name}", "body": f.read_bytes()} for f in sorted(shared.rglob("*.html"))

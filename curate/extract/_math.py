@@ -20,17 +20,20 @@ from urllib.parse import unquote_plus, urlsplit
 
 from curate.extract._mathml import mathml_to_latex
 
-# Cheap tests on the lower-cased raw HTML: is it worth walking the tree at all?
-# (Plain substring search: a case-insensitive regex alternation over a whole page
-# cost more than trafilatura's parse.)
-# "latex" covers latex.php and data-latex. Not bare "math": the word is common in prose.
-_MARKUP = ("<math", "math/tex", "dt-math", "d-math", "mathjax", "math-container", "katex", "mjx-", "latex", "codecogs", "mimetex", "data-expr", "data-tex",
-           "\\(", "\\[", "$$", "\\begin{", "\\frac", 'class="math', 'class="tex"', "/_images/math/")
-_JS_MATH_LOADER = ("mathjax", "katex", "math-container")
+# Cheap test on the raw HTML: is it worth looking for formulas at all? Plain substring search,
+# case-sensitive (a regex alternation or lower-casing a 100 KB page each cost more than the
+# search): tags, classes and URLs are lower case in practice, "MathJax" is spelled out.
+# "math" covers <math, math/tex, mathjax, math-container, class="math", dt-math and the like;
+# "latex" covers latex.php and data-latex. The tree passes that follow select in C (XPath).
+_MARKUP = ("math", "Math", "latex", "katex", "data-tex", "mimetex", "codecogs", "data-expr", "mjx-", "$$",
+           "\\(", "\\[", "\\begin{", "\\frac", 'class="tex"')
+_JS_MATH_LOADER = ("mathjax", "MathJax", "katex", "math-container")
+_TEX_HINTS = ("\\(", "\\[", "$$", "\\begin{")
 
 
-def may_have_math(raw_lower: str) -> bool:
-    return any(marker in raw_lower for marker in _MARKUP)
+def may_have_math(raw: str) -> bool:
+    return any(marker in raw for marker in _MARKUP)
+
 
 _TEX_TEXT = re.compile(
     r"\$\$(?P<d1>[^$]{1,8000}?)\$\$"
@@ -44,13 +47,20 @@ _TEX_DOLLAR = re.compile(r"(?<![\\$\w])\$(?=[^\s$])(?P<i2>[^$\n]{1,1000}?)(?<=[^
 
 _TEX_IMG = re.compile(r"codecogs\.com|latex\.php|mimetex\.cgi|mathtex\.cgi|/latex\?|chart\.googleapis\.com/chart\?cht=tx", re.I)
 _TEX_IMG_CLASSES = {"math", "tex", "latex"}
-_SKIP = {"script", "style", "pre", "code", "textarea", "noscript", "kbd", "samp"}
+_SKIP = ("script", "style", "pre", "code", "textarea", "noscript", "kbd", "samp")
+_OUTSIDE_CODE = " and ".join(f"not(ancestor::{tag})" for tag in _SKIP)
+_TEXT_XPATH = f"//text()[contains(., '\\') and {_OUTSIDE_CODE}]"
+_TEXT_XPATH_DOLLAR = f"//text()[(contains(., '\\') or contains(., '$')) and {_OUTSIDE_CODE}]"
+_MARKED_HINTS = ("katex", "data-expr", "data-tex", "data-latex", "mwe-math", "MathJax", "math-container")
+_MARKED_XPATH = ('//*[contains(@class,"katex") or @data-expr or @data-tex or @data-latex or contains(@class,"mwe-math")'
+                 ' or contains(@class,"MathJax") or contains(@class,"math-container")]')
 _RENDERED = re.compile(r"\b(MathJax|MathJax_Preview|MathJax_Display|MathJax_SVG|MathJax_SVG_Display|"
                        r"MathJax_CHTML|katex-html|mwe-math-fallback-image-inline|mwe-math-fallback-image-display)\b")
 PLACEHOLDER = re.compile(r"ⓜ(\d+)ⓜ")
 _ONLY_FORMULAS = re.compile(r"^\s*(?:ⓜ\d+ⓜ[\s.,;:]*)+$")
 _FORMULA_BLOCKS = ("div", "dd", "center", "figure", "blockquote", "section")
 _CONTAINERS = ("body", "article", "main", "aside", "details", "td", "th", "li", "dt")
+_BLOCK_TAGS = frozenset(_FORMULA_BLOCKS + _CONTAINERS)
 
 
 def _clean_tex(tex: str) -> str:
@@ -92,10 +102,9 @@ class MathCollector:
 
     def rewrite(self, root, raw: str) -> None:
         """Rewrite ``root`` in place; ``raw`` is the page source (for cheap tests)."""
-        low = raw.lower()
-        if not may_have_math(low):
+        if not may_have_math(raw):
             return
-        for el in list(root.iter("script")):
+        for el in list(root.iter("script")) if "math/tex" in raw else ():
             kind = (el.get("type") or "").lower()
             if kind.startswith("math/tex"):
                 self._replace(el, self._token(el.text or "", "mode=display" in kind, "mathjax_script"))
@@ -106,11 +115,14 @@ class MathCollector:
             tex = self._math_tex(math) if math is not None else ""
             display = el.get("display") == "true"
             self._replace(el, self._token(tex, display, "mathml") if tex else "")
-        for el in list(root.xpath('//*[contains(@class,"katex") or @data-expr or @data-tex or @data-latex]')):
-            if not _still_attached(el, root):
-                continue
+        # One XPath for every class- or attribute-marked kind (each such query walks the whole tree
+        # in C, about 0.5 ms on a large page), and only on pages whose source names one of them.
+        marked = root.xpath(_MARKED_XPATH) if any(m in raw for m in _MARKED_HINTS) else []
+        for el in marked:
             classes = el.get("class") or ""
             tex = el.get("data-expr") or el.get("data-tex") or el.get("data-latex")
+            if (tex is None and "katex" not in classes) or not _still_attached(el, root):
+                continue
             class_set = set(classes.split())
             if tex is None and class_set & {"katex", "katex-display"}:
                 ann = el.xpath('.//*[local-name()="annotation"][@encoding="application/x-tex"]')
@@ -118,10 +130,11 @@ class MathCollector:
             if tex is not None:
                 display = "katex-display" in class_set or el.get("display") in ("block", "true")
                 self._replace(el, self._token(tex, display, "katex"))
-        for el in list(root.xpath('//*[contains(@class,"mwe-math-element")]')):
-            math = next(el.iter("{*}math"), None)
-            if math is not None:
-                self._replace(el, self._token(self._math_tex(math), math.get("display") == "block", "mathml"))
+        for el in marked:
+            if "mwe-math-element" in (el.get("class") or "") and _still_attached(el, root):
+                math = next(el.iter("{*}math"), None)
+                if math is not None:
+                    self._replace(el, self._token(self._math_tex(math), math.get("display") == "block", "mathml"))
         for el in list(root.iter("{*}math")):
             if _still_attached(el, root):
                 display = el.get("display") == "block" or el.get("mode") == "display"
@@ -138,12 +151,15 @@ class MathCollector:
                     holder = parent.getparent() if parent is not None and parent.tag == "p" else parent
                     display = holder is not None and "math" in (holder.get("class") or "").split()
                     self._replace(el, self._token(tex, display, "tex_image"))
-        for el in list(root.xpath('//*[@class]')):
-            if _RENDERED.search(el.get("class")) and _still_attached(el, root):
+        for el in marked:
+            classes = el.get("class")
+            if classes and _RENDERED.search(classes) and _still_attached(el, root):
                 self._replace(el, "")  # rendered glyphs duplicate the TeX we keep
-        if root.xpath('//*[contains(@class,"math-container")]'):
-            self.markers.add("math_container")
-        self._text_pass(root, dollars=any(marker in low for marker in _JS_MATH_LOADER))
+            elif classes and "math-container" in classes:
+                self.markers.add("math_container")
+        dollars = any(marker in raw for marker in _JS_MATH_LOADER)
+        if dollars or any(hint in raw for hint in _TEX_HINTS):
+            self._text_pass(root, dollars)
         self._promote_blocks(root)
 
     def _promote_blocks(self, root) -> None:
@@ -158,7 +174,12 @@ class MathCollector:
             return
         from lxml.etree import Element
 
-        for el in list(root.iter(*_FORMULA_BLOCKS, *_CONTAINERS)):
+        holders = {}                     # the elements whose own text holds a formula, in page order
+        for node in root.xpath("//text()[contains(., 'ⓜ')]"):
+            el = node.getparent() if node.is_text else node.getparent().getparent()
+            if el is not None and el.tag in _BLOCK_TAGS:
+                holders.setdefault(id(el), el)
+        for el in holders.values():
             if len(el) == 0:
                 if el.tag in _FORMULA_BLOCKS and el.text and _ONLY_FORMULAS.match(el.text):
                     el.tag = "p"
@@ -203,18 +224,16 @@ class MathCollector:
         return text
 
     def _text_pass(self, root, dollars: bool) -> None:
-        stack = [(root, False)]
-        while stack:
-            el, skipped = stack.pop()
-            if not isinstance(el.tag, str):
+        """TeX written in the page's text (MathJax finds it there in the browser). Text nodes are
+        selected by XPath in C: only those with a backslash or a dollar, outside code and scripts."""
+        for node in root.xpath(_TEXT_XPATH_DOLLAR if dollars else _TEXT_XPATH):
+            parent = node.getparent()
+            if parent is None:
                 continue
-            skip = skipped or el.tag in _SKIP
-            if el.text and not skip and ("\\" in el.text or "$" in el.text):
-                el.text = self._sub(el.text, dollars)
-            for child in el:
-                if child.tail and not skip and ("\\" in child.tail or "$" in child.tail):
-                    child.tail = self._sub(child.tail, dollars)
-                stack.append((child, skip))
+            if node.is_text:
+                parent.text = self._sub(str(node), dollars)
+            elif node.is_tail:
+                parent.tail = self._sub(str(node), dollars)
 
     def restore(self, text: str) -> str:
         """Swap placeholders in extracted text back for the formulas."""
