@@ -114,6 +114,9 @@ def java_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
         siblings = {posixpath.splitext(posixpath.basename(p))[0]: p for p in packages[package_of[path]]}
         used = set(_TYPE_NAME.findall(_COMMENT_C.sub(" ", text)))
         deps[path].update(siblings[n] for n in used & siblings.keys())
+        # package-info.java declares the package (docs, annotations): it comes first in its package
+        if "package-info" in siblings:
+            deps[path].add(siblings["package-info"])
         deps[path].discard(path)
     return deps
 

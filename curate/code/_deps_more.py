@@ -67,6 +67,24 @@ def go_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
                     folder = posixpath.normpath(posixpath.join(root, spec[len(module):].lstrip("/")))
                     folder = "" if folder == "." else folder
                     deps[path].update(p for p in folders.get(folder, ()) if p != path)
+    # A package is one unit: its files use each other without imports, and the package imports
+    # what any of its files imports, so every file follows all of it. Each file follows the one
+    # before it (sorted; any order is right inside a package), and a _test.go file follows all of
+    # its package's files.
+    imported: dict[str, set[str]] = defaultdict(set)
+    for path in list(deps):
+        if not path.endswith("_test.go"):
+            imported[posixpath.dirname(path)].update(t for t in deps[path] if posixpath.dirname(t) != posixpath.dirname(path))
+    for folder, members in folders.items():
+        for path in members:
+            deps[path].update(imported.get(folder, ()))
+    for folder, members in folders.items():
+        members.sort()
+        for before, after in zip(members, members[1:]):
+            deps[after].add(before)
+    for path in files:
+        if path.endswith("_test.go"):
+            deps[path].update(folders.get(posixpath.dirname(path), ()))
     return deps
 
 

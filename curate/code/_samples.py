@@ -36,6 +36,23 @@ def dependencies(files: dict[str, str]) -> dict[str, set[str]]:
     return deps
 
 
+# Files that say how imports resolve (module paths, crate names, aliases, source roots): read for
+# resolution even when the file filters do not keep them as samples.
+MANIFESTS = frozenset({"go.mod", "Cargo.toml", "package.json", "tsconfig.json", "jsconfig.json", "pyproject.toml",
+                       "setup.cfg"})
+
+
+def manifests(repo: Repository) -> dict[str, str]:
+    """path -> text of the repository's manifests (see MANIFESTS)."""
+    out = {}
+    for path, data in repo.files.items():
+        if path.rpartition("/")[2] in MANIFESTS:
+            text = F.decode(data)
+            if text is not None:
+                out[path] = text
+    return out
+
+
 def keep_files(repo: Repository) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
     """(kept path -> text, refused (path, reason, detail)) after reading checks and the file filters."""
     kept: dict[str, str] = {}
@@ -62,7 +79,8 @@ def keep_files(repo: Repository) -> tuple[dict[str, str], list[tuple[str, str, s
 def build(repo: Repository, settings: SampleSettings) -> tuple[list[dict], list[dict], list[tuple[str, str, str]]]:
     """(code_samples rows, code_files rows, refused files) of one repository."""
     files, refused = keep_files(repo)
-    deps = dependencies(files)
+    deps = {path: {t for t in targets if t in files}
+            for path, targets in dependencies({**manifests(repo), **files}).items() if path in files}
     paths = sorted(files)
     groups = components(paths, deps) if settings.per == "component" else ([paths] if paths else [])
     samples, file_rows = [], []

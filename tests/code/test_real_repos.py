@@ -103,3 +103,39 @@ def test_one_sample_per_repository_option_and_path_comments(shared):
     text = per_repo[0]["text"]
     assert text.startswith("// ") and "\n// lapi.c\n" in text
     assert text.index("// lapi.h\n") < text.index("// lapi.c\n")
+
+
+def test_jsoup_package_info_leads_its_package(shared):
+    samples, _, _ = build(_repo(shared, "java-jsoup"), SampleSettings(fim_rate=0))
+    infos = [p for s in samples for p in s["paths"] if p.endswith("package-info.java")]
+    assert infos and all(len(s["paths"]) > 1 for s in samples if any(p.endswith("package-info.java") for p in s["paths"]))
+    for s in samples:
+        for info in (p for p in s["paths"] if p.endswith("package-info.java")):
+            folder = info.rpartition("/")[0]
+            same = [i for i, p in enumerate(s["paths"]) if p.rpartition("/")[0] == folder and p.endswith(".java")]
+            assert s["paths"].index(info) == min(same)
+
+
+def test_go_module_packages_and_tests_from_a_real_debian_source():
+    """google/go-cmp as Debian ships it: go.mod names the module (it is not a sample itself), a
+    package's files are one unit, and each _test.go file follows its package."""
+    from tests import debian_docs
+
+    try:
+        src = debian_docs.unpacked("golang-github-google-go-cmp-dev") / "usr/share/gocode/src/github.com/google/go-cmp"
+    except debian_docs.Unavailable as exc:
+        pytest.skip(f"Debian package unavailable: {exc}")
+    repo = next(read_source(str(src)))
+    samples, rows, refused = build(repo, SampleSettings(fim_rate=0))
+    assert "go.mod" not in {p for s in samples for p in s["paths"]}
+    main = max(samples, key=lambda s: s["n_files"])
+    order = main["paths"]
+    assert main["n_files"] >= 35 and len(samples) <= 3           # was 14 one-file samples and no edges
+    # cmp imports cmp/internal/diff, .../flags, .../function, .../value: all of them come first
+    first_cmp = min(i for i, p in enumerate(order) if p.startswith("cmp/") and p.count("/") == 1)
+    for internal in ("cmp/internal/diff/diff.go", "cmp/internal/value/name.go", "cmp/internal/function/func.go"):
+        assert order.index(internal) < first_cmp
+    for i, p in enumerate(order):
+        if p.endswith("_test.go"):
+            folder = p.rpartition("/")[0]
+            assert all(order.index(q) < i for q in order if q.rpartition("/")[0] == folder and not q.endswith("_test.go"))

@@ -1,0 +1,157 @@
+"""Code ordering against the language's own toolchain, on real repositories nobody here wrote.
+
+Go: Debian's ``golang-github-*-dev`` packages (module sources under /usr/share/gocode/src). The
+truth is ``go list -e -json ./...`` (the Go toolchain's import graph; offline, so imports of other
+modules fail to resolve, which does not matter: only imports inside the module count). Per
+repository and in total it prints:
+
+- edges: package-level import edges inside the module found by curate vs the toolchain's
+  (recall, precision);
+- ordered: of the toolchain's acyclic edges P -> Q (P imports Q), the share where every file of
+  Q comes before every file of P in curate's sample (different samples count as not ordered);
+- samples per repository, and _test.go files placed after their package.
+
+    python benchmarks/code_quality.py [--go PKG ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from curate.code._repo import read_folder  # noqa: E402
+from curate.code._samples import SampleSettings, build, dependencies, keep_files, manifests  # noqa: E402
+from tests import debian_docs  # noqa: E402
+
+GO_PACKAGES = ("golang-github-google-go-cmp-dev", "golang-github-stretchr-testify-dev",
+               "golang-github-spf13-cobra-dev", "golang-github-prometheus-common-dev",
+               "golang-github-pelletier-go-toml-dev", "golang-github-hashicorp-hcl-dev",
+               "golang-github-urfave-cli-dev", "golang-github-sirupsen-logrus-dev")
+
+
+def go_module_root(package: str) -> Path | None:
+    tree = debian_docs.unpacked(package) / "usr" / "share" / "gocode" / "src"
+    mods = sorted(tree.rglob("go.mod"), key=lambda p: len(p.parts))
+    return mods[0].parent if mods else None
+
+
+def go_truth(root: Path) -> tuple[dict[str, list[str]], set[tuple[str, str]]]:
+    """(package folder -> its non-test .go files, in-module edges (importer folder, imported folder)).
+
+    Offline, ``go list`` refuses a module whose requirements it cannot fetch; a copy whose go.mod
+    keeps only its module line lists every package (imports of other modules become per-package
+    errors, which -e reports and we ignore)."""
+    import re
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="curate-golist-")) / "m"
+    shutil.copytree(root, work, symlinks=True)
+    gomod = (work / "go.mod").read_text(encoding="utf-8")
+    (work / "go.mod").write_text(re.search(r"^module\s+\S+", gomod, re.M).group(0) + "\n", encoding="utf-8")
+    (work / "go.sum").unlink(missing_ok=True)
+    root_real, root = root, work
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOTOOLCHAIN": "local", "GO111MODULE": "on",
+           "GOPATH": "/tmp/curate-gopath", "GOCACHE": "/tmp/curate-gocache"}
+    out = subprocess.run(["go", "list", "-e", "-json", "./..."], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=300).stdout
+    decoder, pos, packages = json.JSONDecoder(), 0, []
+    while pos < len(out):
+        while pos < len(out) and out[pos].isspace():
+            pos += 1
+        if pos >= len(out):
+            break
+        obj, pos = decoder.raw_decode(out, pos)
+        packages.append(obj)
+    module = next((p["Module"]["Path"] for p in packages if p.get("Module")), None)
+    folder_of = {p["ImportPath"]: posixpath.relpath(p["Dir"], str(root)).replace(".", "", 1 if p["Dir"] == str(root) else 0)
+                 for p in packages}
+    folder_of = {k: ("" if v in (".", "") else v) for k, v in folder_of.items()}
+    files = {folder_of[p["ImportPath"]]: [posixpath.join(folder_of[p["ImportPath"]], f).lstrip("/")
+                                          for f in p.get("GoFiles", [])] for p in packages}
+    edges = {(folder_of[p["ImportPath"]], folder_of[i]) for p in packages for i in p.get("Imports", [])
+             if module and (i == module or i.startswith(module + "/")) and i in folder_of}
+    shutil.rmtree(work.parent, ignore_errors=True)
+    del root_real
+    return files, edges
+
+
+def _reaches(edges: set[tuple[str, str]], a: str, b: str) -> bool:
+    graph: dict[str, set[str]] = {}
+    for x, y in edges:
+        graph.setdefault(x, set()).add(y)
+    seen, todo = set(), [a]
+    while todo:
+        x = todo.pop()
+        if x == b:
+            return True
+        if x not in seen:
+            seen.add(x)
+            todo.extend(graph.get(x, ()))
+    return False
+
+
+def score_go(package: str) -> dict | None:
+    root = go_module_root(package)
+    if root is None:
+        return None
+    repo = read_folder(root, 1 << 20)
+    samples, _, _ = build(repo, SampleSettings(fim_rate=0))
+    files, _ = keep_files(repo)
+    deps = dependencies({**manifests(repo), **files})
+    truth_files, truth = go_truth(root)
+    # a file the filters refused (generated, too short) is in no sample: not an ordering question
+    truth_files = {folder: [f for f in members if f in files] for folder, members in truth_files.items()}
+    ours = {(posixpath.dirname(a), posixpath.dirname(b)) for a, targets in deps.items() if a.endswith(".go")
+            and not a.endswith("_test.go") for b in targets if posixpath.dirname(a) != posixpath.dirname(b)}
+    position = {p: (i, k) for i, s in enumerate(samples) for k, p in enumerate(s["paths"])}
+    acyclic = [(p, q) for p, q in truth if not _reaches(truth, q, p)]
+    ordered = 0
+    for p, q in acyclic:
+        later, earlier = truth_files.get(p, []), truth_files.get(q, [])
+        ok = all(a in position and b in position and position[a][0] == position[b][0]
+                 and position[b][1] < position[a][1] for a in later for b in earlier)
+        ordered += ok
+    tests_after = [position[t][0] == position[f][0] and position[t][1] > position[f][1]
+                   for t in files if t.endswith("_test.go")
+                   for f in truth_files.get(posixpath.dirname(t), []) if t in position and f in position]
+    return {"repo": package, "files": len(files), "samples": len(samples), "truth": len(truth), "found": len(ours),
+            "hit": len(ours & truth), "acyclic": len(acyclic), "ordered": ordered,
+            "tests_after": sum(tests_after), "tests": len(tests_after)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--go", nargs="*", default=list(GO_PACKAGES))
+    args = ap.parse_args()
+    if not shutil.which("go"):
+        sys.exit("needs the Go toolchain for the truth (apt-get install golang-go)")
+    rows = [r for r in (score_go(p) for p in args.go) if r]
+    print(f"{'repository':42s} {'files':>5s} {'samples':>7s} {'truth':>5s} {'found':>5s} {'recall':>7s} "
+          f"{'prec':>6s} {'ordered':>9s} {'tests after':>11s}")
+    total = {k: 0 for k in ("files", "samples", "truth", "found", "hit", "acyclic", "ordered", "tests_after", "tests")}
+    for r in rows:
+        for k in total:
+            total[k] += r[k]
+        _line(r["repo"], r)
+    _line(f"Go, {len(rows)} repositories", total)
+
+
+def _line(name: str, r: dict) -> None:
+    recall = r["hit"] / r["truth"] if r["truth"] else 1.0
+    precision = r["hit"] / r["found"] if r["found"] else 1.0
+    ordered = r["ordered"] / r["acyclic"] if r["acyclic"] else 1.0
+    print(f"{name:42s} {r['files']:5d} {r['samples']:7d} {r['truth']:5d} {r['found']:5d} {recall:7.1%} "
+          f"{precision:6.1%} {ordered:9.1%} {r['tests_after']:5d}/{r['tests']:<5d}")
+
+
+if __name__ == "__main__":
+    main()
