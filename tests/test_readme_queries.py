@@ -17,7 +17,10 @@ COMMAND = re.compile(r"^curate (query|catalog|stats)\b")
 
 
 def readme_commands() -> list[str]:
+    """The commands outside the ten-minute tour (tests/test_readme_tour.py runs the tour's, on the demo)."""
     text = (ROOT / "README.md").read_text()
+    head, _, rest = text.partition("## Ten-minute tour")
+    text = head + ("\n## " + rest.split("\n## ", 1)[1] if "\n## " in rest else "")
     lines = [line.strip() for block in re.findall(r"```bash\n(.*?)```", text, re.S) for line in block.splitlines()]
     return [line for line in lines if COMMAND.match(line)]
 
