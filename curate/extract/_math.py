@@ -167,7 +167,8 @@ class MathCollector:
 
         trafilatura drops a ``div`` with no prose in it (Sphinx's ``<div class="math">``), turns a
         ``dd`` into a list item (MediaWiki indents display formulas with ``<dl><dd>``), and drops
-        loose text between a container's children (``<h2>..</h2> \\[E = mc^2\\] <h2>``). So a
+        loose text between a container's children (``<h2>..</h2> \\[E = mc^2\\] <h2>``), and drops
+        ``<aside>`` (footnotes, margin notes), which becomes a ``div`` when it holds a formula. So a
         block holding only formulas becomes a paragraph of display formulas, and loose text with
         a formula in a container is wrapped in a paragraph of its own."""
         if not self.formulas:
@@ -177,6 +178,11 @@ class MathCollector:
         holders = {}                     # the elements whose own text holds a formula, in page order
         for node in root.xpath("//text()[contains(., 'ⓜ')]"):
             el = node.getparent() if node.is_text else node.getparent().getparent()
+            # trafilatura drops <aside> whole; Sphinx and Distill put footnotes and notes there
+            for aside in (el.iterancestors("aside") if el is not None else ()):
+                aside.tag = "div"
+            if el is not None and el.tag == "aside":
+                el.tag = "div"
             if el is not None and el.tag in _BLOCK_TAGS:
                 holders.setdefault(id(el), el)
         for el in holders.values():
@@ -185,6 +191,8 @@ class MathCollector:
                     el.tag = "p"
                     for m in PLACEHOLDER.finditer(el.text):
                         self._display(int(m.group(1)))
+                elif el.tag in ("div", "section", "center", "figure"):
+                    el.tag = "p"            # prose with a formula straight in a div: a paragraph
                 continue
             loose = [(0, el.text)] if el.text and "ⓜ" in el.text else []
             loose += [(i + 1, child.tail) for i, child in enumerate(el)

@@ -42,7 +42,10 @@ def test_loose_display_math_between_headings_and_distill_math():
     pad = "<p>" + "An ordinary sentence of prose, long enough for the extractor to keep. " * 4 + "</p>"
     html = (f"<html><body><article>{pad}<div class='show'><h2>Equation:</h2>\\begin{{equation}} E = mc^2 "
             "\\end{equation}<h2>Brackets:</h2> \\[a_1 = b_1\\] </div><p>The step is <dt-math>w^{k+1} = w^k</dt-math>"
-            f", and <figure><dt-math block>\\max\\{{|\\sigma_1|\\}}</dt-math></figure></p>{pad}</article></body></html>")
+            f", and <figure><dt-math block>\\max\\{{|\\sigma_1|\\}}</dt-math></figure></p>"
+            "<aside>A margin note: the rate <dt-math>\\beta_1</dt-math> matters, as the figure shows.</aside>"
+            f"{pad}</article></body></html>")
     text = extract_html(html.encode(), "https://example.org/")["text"]
     assert "$$\\begin{equation} E = mc^2 \\end{equation}$$" in text and "$$a_1 = b_1$$" in text
     assert "$w^{k+1} = w^k$" in text and "$$\\max\\{|\\sigma_1|\\}$$" in text
+    assert "A margin note: the rate $\\beta_1$ matters" in text          # an <aside> with a formula is kept
