@@ -88,11 +88,20 @@ def go_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
     return deps
 
 
+_RS_PATH_MOD = re.compile(r'#\[path\s*=\s*"([^"]+)"\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;')
+_RS_EXTERN = re.compile(r"\b(?:use|extern\s+crate)\s+(?:::)?(\w+)((?:::\w+)*)(?:::\{([^;]*)\})?")
+_TOML_NAME = re.compile(r'^\[package\][^\[]*?^name\s*=\s*"([^"]+)"', re.M | re.S)
+_TOML_LIB_PATH = re.compile(r'^\[lib\][^\[]*?^path\s*=\s*"([^"]+)"', re.M | re.S)
+# Files that are crate roots of their own: their child modules sit beside them (tests/common/mod.rs
+# for tests/x.rs), and they reach the library by the crate's name.
+_RS_ROOT_FOLDERS = ("tests", "benches", "examples", "bin")
+
+
 def _rs_module_dir(path: str) -> str:
     """Folder holding the child modules of the module defined by ``path``."""
     name = posixpath.basename(path)
     folder = posixpath.dirname(path)
-    if name in ("lib.rs", "main.rs", "mod.rs"):
+    if name in ("lib.rs", "main.rs", "mod.rs", "build.rs") or posixpath.basename(folder) in _RS_ROOT_FOLDERS:
         return folder
     return posixpath.join(folder, posixpath.splitext(name)[0])
 
@@ -116,14 +125,75 @@ def _rs_file(folder: str, segments: list[str], paths: set[str]) -> str | None:
     return None
 
 
+_RS_PUB_USE = re.compile(r"\bpub(?:\([^)]*\))?\s+use\s+((?:crate|self|super)?(?:::)?\w+(?:::\w+)*)(?:::\{([^;]*)\})?\s*;")
+
+
+def _rs_reexport(root: str | None, item: str, files: dict[str, str], paths: set[str]) -> str | None:
+    """The module file an item re-exported by ``root`` (``pub use error::Error;``) is defined in."""
+    if root is None:
+        return None
+    folder = _rs_module_dir(root)
+    for m in _RS_PUB_USE.finditer(files.get(root, "")):
+        segments = [x for x in m.group(1).split("::") if x and x not in ("crate", "self")]
+        names = [t.strip().split("::")[-1].split(" as ")[-1].strip() for t in m.group(2).split(",")] if m.group(2) \
+            else [segments[-1]]
+        if item in names or "*" in names:
+            hit = _rs_file(folder, segments if m.group(2) else segments[:-1], paths)
+            if hit and hit != root:
+                return hit
+    return None
+
+
+def _rs_root_file(folder: str, paths: set[str]) -> str | None:
+    """The file that defines the module whose children live in ``folder`` (an item used by path
+    but defined, or re-exported with ``pub use``, in the module itself)."""
+    for cand in (posixpath.join(folder, "lib.rs"), posixpath.join(folder, "main.rs"), posixpath.join(folder, "mod.rs"),
+                 folder + ".rs"):
+        if cand in paths:
+            return cand
+    return None
+
+
+def _rs_resolve(folder: str, segments: list[str], files: dict[str, str], paths: set[str]) -> str | None:
+    """The file a path below ``folder`` names: a module file, else (an item of the module itself)
+    the file of the module an item is re-exported from, else the module's own file."""
+    hit = _rs_file(folder, segments, paths)
+    if hit is None:
+        root = _rs_root_file(folder, paths)
+        hit = (_rs_reexport(root, segments[0], files, paths) if segments else None) or root
+    return hit
+
+
+def _rs_crates(files: dict[str, str], paths: set[str]) -> dict[str, str]:
+    """Crate name (as written in code: - as _) -> its library's source folder, from Cargo.toml files
+    (a workspace's member crates reach each other by name)."""
+    crates = {}
+    for path, text in files.items():
+        if posixpath.basename(path) != "Cargo.toml":
+            continue
+        name = _TOML_NAME.search(text)
+        lib = _TOML_LIB_PATH.search(text)
+        lib_file = posixpath.normpath(posixpath.join(posixpath.dirname(path), lib.group(1) if lib else "src/lib.rs"))
+        if name and lib_file in paths:
+            crates[name.group(1).replace("-", "_")] = posixpath.dirname(lib_file)
+    return crates
+
+
 def rust_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
-    """``mod x;`` -> x.rs or x/mod.rs; ``use crate::a::b`` / ``super::`` / ``self::`` -> module files."""
+    """``mod x;`` (and ``#[path]``) -> x.rs or x/mod.rs; ``use crate::a::b`` / ``super::`` / ``self::``
+    -> module files, or the module itself for its items and ``pub use`` re-exports; ``use name::``
+    for a crate of the repository (Cargo.toml) -> that crate's files."""
     paths = set(files)
+    crates = _rs_crates(files, paths)
     deps: dict[str, set[str]] = defaultdict(set)
     for path, text in files.items():
         if not path.endswith(".rs"):
             continue
         mod_dir = _rs_module_dir(path)
+        for target, _ in _RS_PATH_MOD.findall(text):
+            hit = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            if hit in paths:
+                deps[path].add(hit)
         for name in _RS_MOD.findall(text):
             hit = _rs_file(mod_dir, [name], paths)
             if hit:
@@ -141,7 +211,17 @@ def rust_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
                 while rest and rest[0] == "super":
                     folder, rest = posixpath.dirname(folder), rest[1:]
             for tail in tails:
-                hit = _rs_file(folder, rest + [t for t in tail if t and t != "self"], paths)
+                hit = _rs_resolve(folder, rest + [t for t in tail if t and t != "self"], files, paths)
+                if hit and hit != path:
+                    deps[path].add(hit)
+        for m in _RS_EXTERN.finditer(text):
+            folder = crates.get(m.group(1))
+            if folder is None or m.group(1) in ("crate", "self", "super"):
+                continue
+            rest = [x for x in m.group(2).split("::") if x]
+            tails = [t.strip().split("::") for t in m.group(3).split(",")] if m.group(3) else [[]]
+            for tail in tails:
+                hit = _rs_resolve(folder, rest + [t for t in tail if t and t != "self"], files, paths)
                 if hit and hit != path:
                     deps[path].add(hit)
     return deps

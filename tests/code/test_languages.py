@@ -127,3 +127,22 @@ def test_rust_mod_and_use():
     assert d["src/lib.rs"] == ["src/net/http.rs", "src/net/mod.rs", "src/util.rs"]
     assert d["src/net/mod.rs"] == ["src/net/http.rs", "src/util.rs"]
     assert d["src/net/http.rs"] == ["src/net/http/inner.rs", "src/net/tcp.rs", "src/util.rs"]
+
+
+def test_rust_reexports_path_attribute_and_workspace_crates():
+    files = {
+        "Cargo.toml": '[workspace]\nmembers = ["core", "cli"]\n',
+        "core/Cargo.toml": '[package]\nname = "demo-core"\nversion = "0.1.0"\n',
+        "core/src/lib.rs": "mod error;\npub use error::Error;\n#[path = \"sys/unix.rs\"]\nmod platform;\n",
+        "core/src/error.rs": "pub struct Error;\n",
+        "core/src/sys/unix.rs": "pub fn page_size() -> usize { 4096 }\n",
+        "core/src/parse.rs": "use crate::Error;\n",
+        "cli/Cargo.toml": '[package]\nname = "demo-cli"\n[dependencies]\ndemo-core = { path = "../core" }\n',
+        "cli/src/main.rs": "use demo_core::Error;\nmod args;\n",
+        "cli/src/args.rs": "use demo_core::{self, Error};\n",
+    }
+    d = deps_of(files)
+    assert d["core/src/lib.rs"] == ["core/src/error.rs", "core/src/sys/unix.rs"]     # mod, #[path] mod
+    assert d["core/src/parse.rs"] == ["core/src/error.rs"]          # crate::Error is error.rs's, re-exported
+    assert d["cli/src/main.rs"] == ["cli/src/args.rs", "core/src/error.rs"]         # the workspace crate by name
+    assert "core/src/lib.rs" in d["cli/src/args.rs"] or "core/src/error.rs" in d["cli/src/args.rs"]

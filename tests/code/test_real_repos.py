@@ -139,3 +139,26 @@ def test_go_module_packages_and_tests_from_a_real_debian_source():
         if p.endswith("_test.go"):
             folder = p.rpartition("/")[0]
             assert all(order.index(q) < i for q in order if q.rpartition("/")[0] == folder and not q.endswith("_test.go"))
+
+
+def test_rust_crate_by_name_tests_modules_and_reexports_from_a_real_debian_crate():
+    """anyhow as Debian ships it: integration tests reach the library by the crate's name
+    (Cargo.toml), `mod common;` in tests/x.rs is tests/common/mod.rs, and an item re-exported
+    by lib.rs (`pub use`) resolves to the module that defines it."""
+    from tests import debian_docs
+
+    try:
+        registry = debian_docs.unpacked("librust-anyhow-dev") / "usr/share/cargo/registry"
+    except debian_docs.Unavailable as exc:
+        pytest.skip(f"Debian package unavailable: {exc}")
+    repo = next(read_source(str(next(registry.iterdir()))))
+    files, _ = keep_files(repo)
+    from curate.code._samples import manifests
+
+    deps = dependencies({**manifests(repo), **files})
+    tests = [p for p in files if p.startswith("tests/test_")]
+    assert len(tests) >= 10 and all("src/lib.rs" in deps[p] for p in tests)     # was: no edges at all
+    assert "tests/common/mod.rs" in deps["tests/test_downcast.rs"]
+    samples, _, _ = build(repo, SampleSettings(fim_rate=0))
+    main = max(samples, key=lambda s: s["n_files"])
+    assert all(main["paths"].index("src/lib.rs") < main["paths"].index(p) for p in tests if p in main["paths"])
