@@ -1,5 +1,10 @@
 """Code ordering against the language's own toolchain, on real repositories nobody here wrote.
 
+TypeScript: npm packages that publish their TypeScript sources (``npm pack``; cached under
+~/.cache/curate/npm). The truth is TypeScript's own module resolution (``ts.resolveModuleName``
+with the package's tsconfig, else bundler resolution), through benchmarks/ts_imports.js and the
+``typescript`` package from npm. Edges and the ordered share are counted per file.
+
 Go: Debian's ``golang-github-*-dev`` packages (module sources under /usr/share/gocode/src). The
 truth is ``go list -e -json ./...`` (the Go toolchain's import graph; offline, so imports of other
 modules fail to resolve, which does not matter: only imports inside the module count). Per
@@ -36,6 +41,49 @@ GO_PACKAGES = ("golang-github-google-go-cmp-dev", "golang-github-stretchr-testif
                "golang-github-spf13-cobra-dev", "golang-github-prometheus-common-dev",
                "golang-github-pelletier-go-toml-dev", "golang-github-hashicorp-hcl-dev",
                "golang-github-urfave-cli-dev", "golang-github-sirupsen-logrus-dev")
+
+
+TS_PACKAGES = ("rxjs@7.8.2", "zod@4.6.7", "@tanstack/query-core@5.108.4", "@trpc/server@11.25.2", "immer@11.2.13",
+               "mobx@7.1.3", "@reduxjs/toolkit@2.15.0")
+NPM = Path(os.environ.get("CURATE_CACHE", Path.home() / ".cache" / "curate")) / "npm"
+
+
+def npm_unpacked(spec: str) -> Path:
+    """The unpacked tarball of an npm package (``npm pack`` once, into the cache)."""
+    import tarfile
+
+    folder = NPM / "x" / spec.replace("/", "+")
+    if not (folder / "package").is_dir():
+        NPM.mkdir(parents=True, exist_ok=True)
+        name = subprocess.run(["npm", "pack", spec, "--silent"], cwd=NPM, capture_output=True, text=True,
+                              check=True, timeout=300).stdout.strip().splitlines()[-1]
+        folder.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(NPM / name) as tar:
+            tar.extractall(folder, filter="data")
+    return folder / "package"
+
+
+def ts_truth(root: Path) -> dict[str, set[str]]:
+    typescript = npm_unpacked("typescript@5.6.3") / "lib" / "typescript.js"
+    out = subprocess.run(["node", str(ROOT / "benchmarks" / "ts_imports.js"), str(typescript), str(root)],
+                         capture_output=True, text=True, check=True, timeout=600).stdout
+    return {k: set(v) for k, v in json.loads(out).items()}
+
+
+def score_files(name: str, repo, truth: dict[str, set[str]]) -> dict:
+    """File-level edges and ordering against a toolchain's truth (files the filters keep only)."""
+    samples, _, _ = build(repo, SampleSettings(fim_rate=0))
+    files, _ = keep_files(repo)
+    deps = dependencies({**manifests(repo), **files})
+    true_edges = {(a, b) for a, targets in truth.items() if a in files for b in targets if b in files and b != a}
+    ours = {(a, b) for a, targets in deps.items() if a in truth and a in files for b in targets if b in files}
+    position = {p: (i, k) for i, s in enumerate(samples) for k, p in enumerate(s["paths"])}
+    acyclic = [(a, b) for a, b in true_edges if not _reaches(true_edges, b, a)]
+    ordered = sum(a in position and b in position and position[a][0] == position[b][0]
+                  and position[b][1] < position[a][1] for a, b in acyclic)
+    return {"repo": name, "files": len(files), "samples": len(samples), "truth": len(true_edges), "found": len(ours),
+            "hit": len(ours & true_edges), "acyclic": len(acyclic), "ordered": ordered, "tests_after": 0, "tests": 0,
+            "missed": sorted(true_edges - ours)[:5]}
 
 
 def go_module_root(package: str) -> Path | None:
@@ -131,18 +179,34 @@ def score_go(package: str) -> dict | None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--go", nargs="*", default=list(GO_PACKAGES))
+    ap.add_argument("--ts", nargs="*", default=list(TS_PACKAGES))
+    ap.add_argument("--show", type=int, default=0, help="missed edges listed per repository")
     args = ap.parse_args()
-    if not shutil.which("go"):
-        sys.exit("needs the Go toolchain for the truth (apt-get install golang-go)")
-    rows = [r for r in (score_go(p) for p in args.go) if r]
     print(f"{'repository':42s} {'files':>5s} {'samples':>7s} {'truth':>5s} {'found':>5s} {'recall':>7s} "
           f"{'prec':>6s} {'ordered':>9s} {'tests after':>11s}")
+    if shutil.which("node") and args.ts:
+        rows = []
+        for spec in args.ts:
+            root = npm_unpacked(spec)
+            rows.append(score_files(spec, read_folder(root, 1 << 20), ts_truth(root)))
+        _total("TypeScript", rows, args.show)
+    else:
+        print("TypeScript: skipped (needs node and npm)")
+    if shutil.which("go") and args.go:
+        _total("Go", [r for r in (score_go(p) for p in args.go) if r], args.show)
+    else:
+        print("Go: skipped (needs the Go toolchain: apt-get install golang-go)")
+
+
+def _total(language: str, rows: list[dict], show: int) -> None:
     total = {k: 0 for k in ("files", "samples", "truth", "found", "hit", "acyclic", "ordered", "tests_after", "tests")}
     for r in rows:
         for k in total:
             total[k] += r[k]
         _line(r["repo"], r)
-    _line(f"Go, {len(rows)} repositories", total)
+        for edge in r.get("missed", [])[:show]:
+            print(f"    missed {edge[0]} -> {edge[1]}")
+    _line(f"{language}, {len(rows)} repositories", total)
 
 
 def _line(name: str, r: dict) -> None:

@@ -6,7 +6,10 @@ import posixpath
 import re
 from collections import defaultdict
 
-_JS_FROM = re.compile(r"""\b(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?['"]([^'"\n]+)['"]""")
+# import/export ... from 'x' (braces may hold comments and span lines), and bare import 'x'
+_JS_FROM = re.compile(r"""\b(?:import|export)\b[^;'"`]*?\bfrom\s*['"]([^'"\n]+)['"]|\bimport\s*['"]([^'"\n]+)['"]""")
+# comments, with strings and template literals skipped whole (a URL's // is no comment)
+_JS_COMMENT = re.compile(r"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)|//[^\n]*|/\*.*?\*/""", re.S)
 _JS_CALL = re.compile(r"""\b(?:require|import)\s*\(\s*['"]([^'"\n]+)['"]\s*\)""")
 _JS_EXTS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".json")
 _GO_MODULE = re.compile(r"^module\s+(\S+)", re.M)
@@ -27,20 +30,105 @@ def _js_resolve(spec: str, here: str, paths: set[str]) -> str | None:
     return next((t for t in tries if t in paths), None)
 
 
+def _jsonc(text: str) -> dict:
+    """A tsconfig/package.json: JSON with comments and trailing commas allowed (tsconfig's dialect)."""
+    import json
+
+    text = re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.S)
+    text = re.sub(r",(\s*[}\]])", r"\1", text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _export_target(value) -> str | None:
+    """The file an ``exports`` entry names, by the conditions a type checker reads first."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for key in ("types", "import", "module", "default", "require", "node"):
+            if key in value:
+                found = _export_target(value[key])
+                if found:
+                    return found
+    return None
+
+
+class _JsResolver:
+    """Bare specifiers that name files of the repository: tsconfig/jsconfig ``paths`` and
+    ``baseUrl``, and packages of the repository by their package.json name (``exports``,
+    ``main``/``module``/``types``, else ``src/``): monorepo workspaces and self-imports."""
+
+    def __init__(self, files: dict[str, str], paths: set[str]):
+        self.paths, self.aliases, self.packages = paths, [], {}
+        for path, text in sorted(files.items()):
+            name, folder = posixpath.basename(path), posixpath.dirname(path)
+            if name in ("tsconfig.json", "jsconfig.json"):
+                options = _jsonc(text).get("compilerOptions") or {}
+                base = posixpath.normpath(posixpath.join(folder, options.get("baseUrl") or "."))
+                for pattern, targets in (options.get("paths") or {}).items():
+                    self.aliases.append((pattern, [posixpath.join(base, t) for t in targets if isinstance(t, str)]))
+                if options.get("baseUrl"):
+                    self.aliases.append(("*", [posixpath.join(base, "*")]))
+            elif name == "package.json":
+                data = _jsonc(text)
+                if isinstance(data.get("name"), str):
+                    self.packages[data["name"]] = (folder, data)
+
+    def resolve(self, spec: str) -> str | None:
+        for pattern, targets in self.aliases:
+            prefix, star, suffix = pattern.partition("*")
+            if (star and spec.startswith(prefix) and spec.endswith(suffix) and len(spec) >= len(prefix + suffix)) \
+                    or (not star and spec == pattern):
+                middle = spec[len(prefix):len(spec) - len(suffix)] if star else ""
+                for target in targets:
+                    hit = _js_resolve(target.replace("*", middle), "", self.paths)
+                    if hit:
+                        return hit
+        for name, (folder, data) in self.packages.items():
+            if spec == name or spec.startswith(name + "/"):
+                return self._in_package(folder, data, "." + spec[len(name):])
+        return None
+
+    def _in_package(self, folder: str, data: dict, sub: str) -> str | None:
+        exports = data.get("exports")
+        if isinstance(exports, (str, dict)) and not (isinstance(exports, dict) and sub not in exports
+                                                     and any(k.startswith(".") for k in exports)):
+            entry = exports if isinstance(exports, str) or not any(k.startswith(".") for k in exports) \
+                else exports.get(sub)
+            target = _export_target(entry) if sub == "." or isinstance(exports, dict) else None
+            if target:
+                hit = _js_resolve(target, folder, self.paths)
+                if hit:
+                    return hit
+        if sub == ".":
+            for key in ("source", "types", "typings", "module", "main"):
+                if isinstance(data.get(key), str):
+                    hit = _js_resolve(data[key], folder, self.paths)
+                    if hit:
+                        return hit
+            return _js_resolve("src/index", folder, self.paths) or _js_resolve("index", folder, self.paths)
+        return _js_resolve(sub, folder, self.paths) or _js_resolve(posixpath.join("src", sub), folder, self.paths)
+
+
 def js_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
-    """Relative ``import``/``export ... from``/``require``/dynamic ``import()`` specifiers."""
-    paths = set(files)
+    """Relative ``import``/``export ... from``/``require``/dynamic ``import()`` specifiers, and bare
+    ones that name files of the repository (see _JsResolver)."""
+    paths = {p for p in files if posixpath.basename(p) not in ("package.json", "tsconfig.json", "jsconfig.json")}
+    bare = _JsResolver(files, paths)
     deps: dict[str, set[str]] = defaultdict(set)
     for path, text in files.items():
         if not path.endswith((".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")):
             continue
         here = posixpath.dirname(path)
-        for m in list(_JS_FROM.finditer(text)) + list(_JS_CALL.finditer(text)):
-            spec = m.group(1)
-            if spec.startswith((".", "/")):
-                hit = _js_resolve(spec, here, paths)
-                if hit and hit != path:
-                    deps[path].add(hit)
+        text = _JS_COMMENT.sub(lambda m: m.group(1) or " ", text)      # doc examples import too
+        specs = [m.group(1) or m.group(2) for m in _JS_FROM.finditer(text)] + _JS_CALL.findall(text)
+        for spec in specs:
+            hit = _js_resolve(spec, here, paths) if spec.startswith((".", "/")) else bare.resolve(spec)
+            if hit and hit != path:
+                deps[path].add(hit)
     return deps
 
 

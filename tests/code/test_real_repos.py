@@ -162,3 +162,25 @@ def test_rust_crate_by_name_tests_modules_and_reexports_from_a_real_debian_crate
     samples, _, _ = build(repo, SampleSettings(fim_rate=0))
     main = max(samples, key=lambda s: s["n_files"])
     assert all(main["paths"].index("src/lib.rs") < main["paths"].index(p) for p in tests if p in main["paths"])
+
+
+def test_typescript_package_against_typescripts_own_resolution():
+    """mobx's TypeScript sources as npm publishes them; the truth is TypeScript's module resolution
+    (benchmarks/ts_imports.js with the typescript package): every edge found, every acyclic edge
+    ordered dependency-first."""
+    import shutil
+    import subprocess
+
+    from benchmarks.code_quality import npm_unpacked, score_files, ts_truth
+
+    if not (shutil.which("npm") and shutil.which("node")):
+        pytest.skip("needs node and npm (Debian's nodejs and npm)")
+    try:
+        root = npm_unpacked("mobx@7.1.3")
+        truth = ts_truth(root)
+    except (subprocess.SubprocessError, OSError) as exc:
+        pytest.skip(f"npm registry unavailable: {exc}")
+    row = score_files("mobx", next(read_source(str(root))), truth)
+    assert row["truth"] >= 100
+    assert row["hit"] == row["truth"] and row["found"] == row["truth"]           # recall and precision 1
+    assert row["ordered"] == row["acyclic"] > 0          # mobx is mostly one import cycle: 9 acyclic edges
