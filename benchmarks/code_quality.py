@@ -5,6 +5,10 @@ TypeScript: npm packages that publish their TypeScript sources (``npm pack``; ca
 with the package's tsconfig, else bundler resolution), through benchmarks/ts_imports.js and the
 ``typescript`` package from npm. Edges and the ordered share are counted per file.
 
+Python: sdists from PyPI (``pip download --no-binary :all:``; cached under ~/.cache/curate/pypi)
+and the shared python-requests. The truth is Python's import machinery (benchmarks/py_imports.py:
+each import statement resolved by importlib's PathFinder over the source roots, nothing executed).
+
 Go: Debian's ``golang-github-*-dev`` packages (module sources under /usr/share/gocode/src). The
 truth is ``go list -e -json ./...`` (the Go toolchain's import graph; offline, so imports of other
 modules fail to resolve, which does not matter: only imports inside the module count). Per
@@ -34,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from curate.code._repo import read_folder  # noqa: E402
-from curate.code._samples import SampleSettings, build, dependencies, keep_files, manifests  # noqa: E402
+from curate.code._samples import SampleSettings, build, keep_files, resolve  # noqa: E402
 from tests import debian_docs  # noqa: E402
 
 GO_PACKAGES = ("golang-github-google-go-cmp-dev", "golang-github-stretchr-testify-dev",
@@ -74,7 +78,7 @@ def score_files(name: str, repo, truth: dict[str, set[str]]) -> dict:
     """File-level edges and ordering against a toolchain's truth (files the filters keep only)."""
     samples, _, _ = build(repo, SampleSettings(fim_rate=0))
     files, _ = keep_files(repo)
-    deps = dependencies({**manifests(repo), **files})
+    deps = resolve(repo, files)
     true_edges = {(a, b) for a, targets in truth.items() if a in files for b in targets if b in files and b != a}
     ours = {(a, b) for a, targets in deps.items() if a in truth and a in files for b in targets if b in files}
     position = {p: (i, k) for i, s in enumerate(samples) for k, p in enumerate(s["paths"])}
@@ -84,6 +88,41 @@ def score_files(name: str, repo, truth: dict[str, set[str]]) -> dict:
     return {"repo": name, "files": len(files), "samples": len(samples), "truth": len(true_edges), "found": len(ours),
             "hit": len(ours & true_edges), "acyclic": len(acyclic), "ordered": ordered, "tests_after": 0, "tests": 0,
             "missed": sorted(true_edges - ours)[:5]}
+
+
+PY_PACKAGES = ("click==8.1.7", "attrs==24.2.0", "packaging==24.1", "jinja2==3.1.4", "flask==3.0.3", "rich==13.9.2")
+PYPI = NPM.parent / "pypi"
+
+
+def sdist_unpacked(spec: str) -> Path:
+    """The unpacked sdist of a PyPI release (downloaded once into the cache)."""
+    import tarfile
+
+    name, _, version = spec.partition("==")
+    folder = PYPI / "x" / spec
+    if not folder.is_dir():
+        PYPI.mkdir(parents=True, exist_ok=True)
+        found = sorted(PYPI.glob(f"{name}-{version}.tar.gz")) or sorted(PYPI.glob(f"{name.replace('-', '_')}-{version}.tar.gz"))
+        if not found:
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps", "-qq",
+                            "-d", str(PYPI), spec], check=True, capture_output=True, timeout=300)
+            found = sorted(PYPI.glob(f"{name}-{version}.tar.gz"))
+        folder.mkdir(parents=True)
+        with tarfile.open(found[0]) as tar:
+            tar.extractall(folder, filter="data")
+    return next(folder.iterdir())
+
+
+def py_truth(root: Path) -> dict[str, set[str]]:
+    """Source roots as installed: every project folder (pyproject.toml, setup.py or setup.cfg; the
+    example projects too) or its src/, then the repository itself."""
+    projects = sorted({f.parent for name in ("pyproject.toml", "setup.py", "setup.cfg") for f in root.rglob(name)},
+                      key=lambda f: (len(f.parts), str(f)))
+    roots = [str(f / "src") if (f / "src").is_dir() else str(f) for f in projects if f != root]
+    roots = ([str(root / "src")] if (root / "src").is_dir() else []) + roots
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "py_imports.py"), str(root), *roots, str(root)],
+                         capture_output=True, text=True, check=True, timeout=600).stdout
+    return {k: set(v) for k, v in json.loads(out).items()}
 
 
 def go_module_root(package: str) -> Path | None:
@@ -154,7 +193,7 @@ def score_go(package: str) -> dict | None:
     repo = read_folder(root, 1 << 20)
     samples, _, _ = build(repo, SampleSettings(fim_rate=0))
     files, _ = keep_files(repo)
-    deps = dependencies({**manifests(repo), **files})
+    deps = resolve(repo, files)
     truth_files, truth = go_truth(root)
     # a file the filters refused (generated, too short) is in no sample: not an ordering question
     truth_files = {folder: [f for f in members if f in files] for folder, members in truth_files.items()}
@@ -180,6 +219,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--go", nargs="*", default=list(GO_PACKAGES))
     ap.add_argument("--ts", nargs="*", default=list(TS_PACKAGES))
+    ap.add_argument("--py", nargs="*", default=list(PY_PACKAGES))
+    ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     ap.add_argument("--show", type=int, default=0, help="missed edges listed per repository")
     args = ap.parse_args()
     print(f"{'repository':42s} {'files':>5s} {'samples':>7s} {'truth':>5s} {'found':>5s} {'recall':>7s} "
@@ -192,6 +233,14 @@ def main() -> None:
         _total("TypeScript", rows, args.show)
     else:
         print("TypeScript: skipped (needs node and npm)")
+    if args.py:
+        rows = []
+        requests = Path(args.shared) / "repos" / "python-requests"
+        roots = ([("python-requests (shared)", requests)] if requests.is_dir() else []) + \
+            [(spec, sdist_unpacked(spec)) for spec in args.py]
+        for name, root in roots:
+            rows.append(score_files(name, read_folder(root, 1 << 20), py_truth(root)))
+        _total("Python", rows, args.show)
     if shutil.which("go") and args.go:
         _total("Go", [r for r in (score_go(p) for p in args.go) if r], args.show)
     else:

@@ -29,6 +29,10 @@ def _py_modules(paths: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     (the first ancestor folder without __init__.py: handles src/ layouts) and from the repository root."""
     py = [p for p in paths if p.endswith((".py", ".pyi"))]
     inits = {posixpath.dirname(p) for p in py if posixpath.basename(p) in ("__init__.py", "__init__.pyi")}
+    # a folder without __init__.py inside a package is a namespace subpackage (PEP 420: flask.sansio)
+    for folder in sorted({posixpath.dirname(p) for p in py}, key=lambda f: f.count("/")):
+        if folder and folder not in inits and posixpath.dirname(folder) in inits:
+            inits.add(folder)
     modules: dict[str, str] = {}
     names: dict[str, str] = {}
     for path in sorted(py):
@@ -48,11 +52,15 @@ def _py_modules(paths: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     return modules, names
 
 
+# Triple-quoted strings (docstrings with "import x" examples) blanked before the import regexes.
+_PY_STRING = re.compile(r'"""(?:\\.|[^\\])*?"""|\'\'\'(?:\\.|[^\\])*?\'\'\'', re.S)
+
+
 def python_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
     modules, names = _py_modules(list(files))
     deps: dict[str, set[str]] = defaultdict(set)
     for path, name in names.items():
-        text = files[path]
+        text = _PY_STRING.sub('""', files[path]) if ('"""' in files[path] or "\'\'\'" in files[path]) else files[path]
         is_pkg = posixpath.basename(path).startswith("__init__")
         package = name if is_pkg else name.rpartition(".")[0]
         for m in _PY_IMPORT.finditer(text):

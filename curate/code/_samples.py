@@ -53,6 +53,17 @@ def manifests(repo: Repository) -> dict[str, str]:
     return out
 
 
+def resolve(repo: Repository, files: dict[str, str]) -> dict[str, set[str]]:
+    """Dependencies among the kept ``files``. Every path of the repository takes part in resolution
+    (a refused file is still the module an import names: ``from . import nodes`` must not fall back
+    to the package when nodes.py was refused), and manifests are read; edges end at kept files."""
+    everything = {path: "" for path in repo.files}
+    everything.update(manifests(repo))
+    everything.update(files)
+    return {path: {t for t in targets if t in files and t != path}
+            for path, targets in dependencies(everything).items() if path in files}
+
+
 def keep_files(repo: Repository) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
     """(kept path -> text, refused (path, reason, detail)) after reading checks and the file filters."""
     kept: dict[str, str] = {}
@@ -79,8 +90,7 @@ def keep_files(repo: Repository) -> tuple[dict[str, str], list[tuple[str, str, s
 def build(repo: Repository, settings: SampleSettings) -> tuple[list[dict], list[dict], list[tuple[str, str, str]]]:
     """(code_samples rows, code_files rows, refused files) of one repository."""
     files, refused = keep_files(repo)
-    deps = {path: {t for t in targets if t in files}
-            for path, targets in dependencies({**manifests(repo), **files}).items() if path in files}
+    deps = resolve(repo, files)
     paths = sorted(files)
     groups = components(paths, deps) if settings.per == "component" else ([paths] if paths else [])
     samples, file_rows = [], []
