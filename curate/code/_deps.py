@@ -134,7 +134,16 @@ def c_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
     headers, or (unique) path suffix; ``<x.h>`` only from the root and header folders."""
     exts = (".c", ".h", ".cc", ".cpp", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".inc", ".inl")
     paths = set(files)
-    header_dirs = sorted({posixpath.dirname(p) for p in paths if p.endswith((".h", ".hpp", ".hh", ".hxx"))})
+    # Include directories as a build would pass them (-I): every folder holding headers and its
+    # ancestors (include/ for <lib/x.h> under include/lib/), nearest first.
+    header_dirs: set[str] = set()
+    for p in paths:
+        if p.endswith((".h", ".hpp", ".hh", ".hxx")):
+            folder = posixpath.dirname(p)
+            while folder and folder not in header_dirs:
+                header_dirs.add(folder)
+                folder = posixpath.dirname(folder)
+    header_dirs = sorted(header_dirs, key=lambda d: (-d.count("/"), d))
     by_suffix: dict[str, list[str]] = defaultdict(list)
     for p in paths:
         parts = p.split("/")

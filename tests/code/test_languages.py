@@ -146,3 +146,17 @@ def test_rust_reexports_path_attribute_and_workspace_crates():
     assert d["core/src/parse.rs"] == ["core/src/error.rs"]          # crate::Error is error.rs's, re-exported
     assert d["cli/src/main.rs"] == ["cli/src/args.rs", "core/src/error.rs"]         # the workspace crate by name
     assert "core/src/lib.rs" in d["cli/src/args.rs"] or "core/src/error.rs" in d["cli/src/args.rs"]
+
+
+def test_c_include_directories_inferred_from_the_tree():
+    files = {
+        "include/mylib/api.h": "#include <mylib/types.h>\n",
+        "include/mylib/types.h": "typedef int t;\n",
+        "src/api.c": '#include "mylib/api.h"\n#include "internal.h"\n#include <stdio.h>\n',
+        "src/internal.h": "int helper(void);\n",
+        "tests/test_api.c": "#include <mylib/api.h>\n",
+    }
+    d = deps_of(files)
+    assert d["include/mylib/api.h"] == ["include/mylib/types.h"]
+    assert d["src/api.c"] == ["include/mylib/api.h", "src/internal.h"]
+    assert d["tests/test_api.c"] == ["include/mylib/api.h"]
