@@ -9,6 +9,11 @@ Python: sdists from PyPI (``pip download --no-binary :all:``; cached under ~/.ca
 and the shared python-requests. The truth is Python's import machinery (benchmarks/py_imports.py:
 each import statement resolved by importlib's PathFinder over the source roots, nothing executed).
 
+Java: Debian's ``lib*-java`` packages: the binary jar (apt-get download) gives the truth,
+``jdeps -verbose:class`` (the JDK's class-level dependencies, mapped to the top-level class's
+source file); the sources are the package's upstream tarball from the same archive. Only main
+sources that compiled into the jar count.
+
 Go: Debian's ``golang-github-*-dev`` packages (module sources under /usr/share/gocode/src). The
 truth is ``go list -e -json ./...`` (the Go toolchain's import graph; offline, so imports of other
 modules fail to resolve, which does not matter: only imports inside the module count). Per
@@ -80,7 +85,9 @@ def score_files(name: str, repo, truth: dict[str, set[str]]) -> dict:
     files, _ = keep_files(repo)
     deps = resolve(repo, files)
     true_edges = {(a, b) for a, targets in truth.items() if a in files for b in targets if b in files and b != a}
-    ours = {(a, b) for a, targets in deps.items() if a in truth and a in files for b in targets if b in files}
+    # placement edges (each Java file after its package-info.java) are no imports: not scored
+    ours = {(a, b) for a, targets in deps.items() if a in truth and a in files for b in targets
+            if b in files and not b.endswith("package-info.java")}
     position = {p: (i, k) for i, s in enumerate(samples) for k, p in enumerate(s["paths"])}
     acyclic = [(a, b) for a, b in true_edges if not _reaches(true_edges, b, a)]
     ordered = sum(a in position and b in position and position[a][0] == position[b][0]
@@ -123,6 +130,82 @@ def py_truth(root: Path) -> dict[str, set[str]]:
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "py_imports.py"), str(root), *roots, str(root)],
                          capture_output=True, text=True, check=True, timeout=600).stdout
     return {k: set(v) for k, v in json.loads(out).items()}
+
+
+JAVA_PACKAGES = ("libcommons-lang3-java", "libcommons-io-java", "libjsoup-java", "libcommons-codec-java",
+                 "libcommons-collections4-java", "libcommons-csv-java", "libjcommander-java", "libcommons-compress-java")
+ARCHIVE = "http://deb.debian.org/debian/pool/main"
+
+
+def java_sources(package: str) -> tuple[Path, Path] | None:
+    """(unpacked upstream sources, the binary jar) of a Debian Java library package."""
+    import re
+    import tarfile
+    import urllib.request
+
+    show = subprocess.run(["apt-cache", "show", package], capture_output=True, text=True).stdout
+    fields = dict(re.findall(r"^(Source|Version):\s*(\S+)", show, re.M))
+    if "Version" not in fields:
+        return None
+    source = fields.get("Source", package)
+    upstream = fields["Version"].split(":")[-1].rsplit("-", 1)[0]
+    folder = debian_docs.CACHE / "debian" / f"{source}-src"
+    if not (folder / ".done").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        prefix = source[:4] if source.startswith("lib") else source[0]
+        for ext in ("xz", "gz", "bz2"):
+            url = f"{ARCHIVE}/{prefix}/{source}/{source}_{upstream}.orig.tar.{ext}"
+            try:
+                with urllib.request.urlopen(url, timeout=120) as response:
+                    data = response.read()
+                break
+            except OSError:
+                continue
+        else:
+            return None
+        archive = folder / f"orig.tar.{ext}"
+        archive.write_bytes(data)
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder / "tree", filter="data")
+        (folder / ".done").write_text(url)
+    jars = sorted((debian_docs.unpacked(package) / "usr" / "share" / "java").glob("*.jar"),
+                  key=lambda p: (p.is_symlink(), len(p.name)))
+    return (folder / "tree", jars[0]) if jars else None
+
+
+def java_truth(tree: Path, jar: Path) -> tuple[Path, dict[str, set[str]]] | None:
+    """(the source root holding the jar's classes, file -> files it depends on) from jdeps."""
+    import re
+
+    out = subprocess.run(["jdeps", "-verbose:class", "-filter:none", str(jar)], capture_output=True, text=True,
+                         timeout=600).stdout
+    pairs = re.findall(r"^\s+([\w.$]+)\s+->\s+([\w.$]+)\s", out, re.M)
+    sources = {}
+    for f in tree.rglob("*.java"):
+        rel = f.relative_to(tree).as_posix()
+        if "/src/test/" in rel or "/test/" in rel.split("src/main/")[0]:
+            continue
+        sources.setdefault(rel.rsplit("/", 1)[-1], []).append(rel)
+    def source_of(cls: str) -> str | None:
+        top = cls.split("$")[0]
+        want = top.replace(".", "/") + ".java"
+        return next((r for r in sources.get(want.rsplit("/", 1)[-1], ()) if r.endswith(want)), None)
+    truth: dict[str, set[str]] = {}
+    for a, b in pairs:
+        sa, sb = source_of(a), source_of(b)
+        if sa:
+            truth.setdefault(sa, set())
+            if sb and sb != sa:
+                truth[sa].add(sb)
+    if not truth:
+        return None
+    # the repository is the module folder holding the sources (src/main/java's parent's parent)
+    first = next(iter(truth))
+    cut = first.find("src/main/java/")
+    base = first[:cut] if cut >= 0 else ""
+    root = tree / base if base else tree
+    return root, {k[len(base):]: {v[len(base):] for v in vs if v.startswith(base)} for k, vs in truth.items()
+                  if k.startswith(base)}
 
 
 def go_module_root(package: str) -> Path | None:
@@ -220,6 +303,7 @@ def main() -> None:
     ap.add_argument("--go", nargs="*", default=list(GO_PACKAGES))
     ap.add_argument("--ts", nargs="*", default=list(TS_PACKAGES))
     ap.add_argument("--py", nargs="*", default=list(PY_PACKAGES))
+    ap.add_argument("--java", nargs="*", default=list(JAVA_PACKAGES))
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     ap.add_argument("--show", type=int, default=0, help="missed edges listed per repository")
     args = ap.parse_args()
@@ -241,6 +325,17 @@ def main() -> None:
         for name, root in roots:
             rows.append(score_files(name, read_folder(root, 1 << 20), py_truth(root)))
         _total("Python", rows, args.show)
+    if shutil.which("jdeps") and args.java:
+        rows = []
+        for package in args.java:
+            found = java_sources(package)
+            truth = java_truth(*found) if found else None
+            if truth:
+                root, edges = truth
+                rows.append(score_files(package, read_folder(root, 1 << 20), edges))
+        _total("Java", rows, args.show)
+    else:
+        print("Java: skipped (needs a JDK: jdeps)")
     if shutil.which("go") and args.go:
         _total("Go", [r for r in (score_go(p) for p in args.go) if r], args.show)
     else:

@@ -19,6 +19,7 @@ _COMMENT_C = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _JAVA_PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
 _JAVA_IMPORT = re.compile(r"^\s*import\s+(static\s+)?([\w.]+?)(\.\*)?\s*;", re.M)
 _TYPE_NAME = re.compile(r"\b[A-Z][A-Za-z0-9_]*\b")
+_JAVA_QUALIFIED = re.compile(r"\b[a-z_]\w*(?:\.[a-z_]\w*)+\.[A-Z]\w*")
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
 _CS_NAMESPACE = re.compile(r"^\s*namespace\s+([\w.]+)", re.M)
 _CS_USING = re.compile(r"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?([\w.]+)\s*;", re.M)
@@ -120,7 +121,12 @@ def java_dependencies(files: dict[str, str]) -> dict[str, set[str]]:
                 name = name.rpartition(".")[0]
         # same-package classes are used without imports: match their names in the code
         siblings = {posixpath.splitext(posixpath.basename(p))[0]: p for p in packages[package_of[path]]}
-        used = set(_TYPE_NAME.findall(_COMMENT_C.sub(" ", text)))
+        code = _COMMENT_C.sub(" ", text)
+        used = set(_TYPE_NAME.findall(code))
+        # fully qualified names in code (implements org.example.builder.Builder<T>)
+        for qualified in _JAVA_QUALIFIED.findall(code):
+            if qualified in classes:
+                deps[path].add(classes[qualified])
         deps[path].update(siblings[n] for n in used & siblings.keys())
         # package-info.java declares the package (docs, annotations): it comes first in its package
         if "package-info" in siblings:
