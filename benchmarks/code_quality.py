@@ -208,6 +208,43 @@ def java_truth(tree: Path, jar: Path) -> tuple[Path, dict[str, set[str]]] | None
                   if k.startswith(base)}
 
 
+RUST_PACKAGES = ("librust-anyhow-dev", "librust-regex-syntax-dev", "librust-serde-json-dev", "librust-log-dev",
+                 "librust-itertools-dev", "librust-memchr-dev")
+C_SOURCES = ("l/lua5.4/lua5.4_5.4.4.orig.tar.gz", "j/jansson/jansson_2.14.orig.tar.gz",
+             "liby/libyaml/libyaml_0.2.5.orig.tar.gz", "e/expat/expat_2.5.0.orig.tar.gz",
+             "c/cjson/cjson_1.7.15.orig.tar.gz")
+
+
+def upstream_tree(pool_path: str) -> Path:
+    """An upstream source tarball of Debian's archive, unpacked once into the cache."""
+    import tarfile
+    import urllib.request
+
+    folder = debian_docs.CACHE / "debian" / ("src-" + pool_path.rsplit("/", 1)[-1].split(".orig")[0])
+    if not (folder / ".done").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with urllib.request.urlopen(f"{ARCHIVE}/{pool_path}", timeout=120) as response:
+            (folder / "orig.tar").write_bytes(response.read())
+        with tarfile.open(folder / "orig.tar") as tar:
+            tar.extractall(folder / "tree", filter="data")
+        (folder / ".done").write_text(pool_path)
+    trees = [d for d in (folder / "tree").iterdir() if d.is_dir()]
+    return trees[0] if len(trees) == 1 else folder / "tree"
+
+
+def score_self(name: str, repo) -> dict:
+    """No toolchain graph (Rust, C): the edges curate finds, the share of its acyclic edges ordered
+    dependency-first, and the samples (a file alone in a sample has no edge at all)."""
+    samples, _, _ = build(repo, SampleSettings(fim_rate=0))
+    files, _ = keep_files(repo)
+    deps = resolve(repo, files)
+    edges = {(a, b) for a, targets in deps.items() for b in targets}
+    row = score_files(name, repo, {a: set(t) for a, t in deps.items()} | {f: set() for f in files if f not in deps})
+    row.update(truth=0, hit=0, found=len(edges), missed=[],
+               alone=sum(1 for s in samples if s["n_files"] == 1))
+    return row
+
+
 def go_module_root(package: str) -> Path | None:
     tree = debian_docs.unpacked(package) / "usr" / "share" / "gocode" / "src"
     mods = sorted(tree.rglob("go.mod"), key=lambda p: len(p.parts))
@@ -304,18 +341,20 @@ def main() -> None:
     ap.add_argument("--ts", nargs="*", default=list(TS_PACKAGES))
     ap.add_argument("--py", nargs="*", default=list(PY_PACKAGES))
     ap.add_argument("--java", nargs="*", default=list(JAVA_PACKAGES))
+    ap.add_argument("--rust", nargs="*", default=list(RUST_PACKAGES))
+    ap.add_argument("--c", nargs="*", default=list(C_SOURCES))
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     ap.add_argument("--show", type=int, default=0, help="missed edges listed per repository")
     args = ap.parse_args()
     print(f"{'repository':42s} {'files':>5s} {'samples':>7s} {'truth':>5s} {'found':>5s} {'recall':>7s} "
           f"{'prec':>6s} {'ordered':>9s} {'tests after':>11s}")
-    if shutil.which("node") and args.ts:
+    if args.ts and shutil.which("node"):
         rows = []
         for spec in args.ts:
             root = npm_unpacked(spec)
             rows.append(score_files(spec, read_folder(root, 1 << 20), ts_truth(root)))
         _total("TypeScript", rows, args.show)
-    else:
+    elif args.ts:
         print("TypeScript: skipped (needs node and npm)")
     if args.py:
         rows = []
@@ -325,7 +364,7 @@ def main() -> None:
         for name, root in roots:
             rows.append(score_files(name, read_folder(root, 1 << 20), py_truth(root)))
         _total("Python", rows, args.show)
-    if shutil.which("jdeps") and args.java:
+    if args.java and shutil.which("jdeps"):
         rows = []
         for package in args.java:
             found = java_sources(package)
@@ -334,11 +373,21 @@ def main() -> None:
                 root, edges = truth
                 rows.append(score_files(package, read_folder(root, 1 << 20), edges))
         _total("Java", rows, args.show)
-    else:
+    elif args.java:
         print("Java: skipped (needs a JDK: jdeps)")
-    if shutil.which("go") and args.go:
+    if args.rust:
+        rows = []
+        for package in args.rust:
+            registry = debian_docs.unpacked(package) / "usr" / "share" / "cargo" / "registry"
+            rows += [score_self(package, read_folder(crate, 1 << 20)) for crate in sorted(registry.iterdir())[:1]]
+        _total("Rust (no toolchain graph: our edges)", rows, 0)
+    if args.c:
+        rows = [score_self(path.rsplit("/", 1)[-1].split(".orig")[0], read_folder(upstream_tree(path), 1 << 20))
+                for path in args.c]
+        _total("C (no toolchain graph: our edges)", rows, 0)
+    if args.go and shutil.which("go"):
         _total("Go", [r for r in (score_go(p) for p in args.go) if r], args.show)
-    else:
+    elif args.go:
         print("Go: skipped (needs the Go toolchain: apt-get install golang-go)")
 
 
@@ -354,11 +403,13 @@ def _total(language: str, rows: list[dict], show: int) -> None:
 
 
 def _line(name: str, r: dict) -> None:
-    recall = r["hit"] / r["truth"] if r["truth"] else 1.0
-    precision = r["hit"] / r["found"] if r["found"] else 1.0
     ordered = r["ordered"] / r["acyclic"] if r["acyclic"] else 1.0
-    print(f"{name:42s} {r['files']:5d} {r['samples']:7d} {r['truth']:5d} {r['found']:5d} {recall:7.1%} "
-          f"{precision:6.1%} {ordered:9.1%} {r['tests_after']:5d}/{r['tests']:<5d}")
+    if r["truth"]:
+        recall, precision = f"{r['hit'] / r['truth']:7.1%}", f"{r['hit'] / r['found'] if r['found'] else 1.0:6.1%}"
+    else:
+        recall, precision = f"{'-':>7s}", f"{'-':>6s}"
+    print(f"{name:42s} {r['files']:5d} {r['samples']:7d} {r['truth']:5d} {r['found']:5d} {recall} "
+          f"{precision} {ordered:9.1%} {r['tests_after']:5d}/{r['tests']:<5d}")
 
 
 if __name__ == "__main__":
