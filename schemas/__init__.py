@@ -9,7 +9,7 @@ from schemas.arxiv import ARXIVCAP, FIGURES
 from schemas.code import CODE_FILES, CODE_SAMPLES
 from schemas.dedup import CONTAMINATION, DUPLICATES
 from schemas.math import MATH_DOMAINS, MATH_PREFILTERED, MATH_ROUNDS, MATH_SCORES, MATH_SEED, MATH_SELECTED
-from schemas.mix import MIXTURE
+from schemas.mix import MIXTURE, MIXTURE_TOKENS
 from schemas.pages import PAGES, REJECTED
 
 #: dataset name -> schema; the name is also the folder under an output root.
@@ -21,6 +21,7 @@ DATASETS = {
     "code_samples": CODE_SAMPLES,
     "code_files": CODE_FILES,
     "mixture": MIXTURE,
+    "mixture_tokens": MIXTURE_TOKENS,
     "figures": FIGURES,
     "arxivcap": ARXIVCAP,
     "math_scores": MATH_SCORES,
@@ -31,4 +32,4 @@ DATASETS = {
     "math_prefiltered": MATH_PREFILTERED,
 }
 
-__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_PREFILTERED", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "PAGES", "REJECTED", "field", "describe"]
+__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_PREFILTERED", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "MIXTURE_TOKENS", "PAGES", "REJECTED", "field", "describe"]

@@ -18,8 +18,30 @@ MIXTURE = pa.schema(
         field("source_row", pa.int64(), "Provenance: the row in source_shard."),
         field("url", pa.string(), "URL of the document, when its dataset has one."),
         field("crawl", pa.string(), "Crawl of the document, when its dataset has one."),
+        field("warc_path", pa.string(), "Provenance: the WARC file of the page, when its dataset has one."),
+        field("warc_offset", pa.int64(), "Provenance: the record's byte offset in warc_path."),
     ],
     metadata={"dataset": "mixture", "description": "Rows of a training mixture, shuffled, with provenance."},
+)
+
+MIXTURE_TOKENS = pa.schema(
+    [
+        field("shard", pa.string(), "Token file of the mixture (megatron/<shard>.bin and .idx)."),
+        field("document", pa.int64(), "Document (sequence) index in the token file."),
+        field("token_start", pa.int64(), "First token of the document in the shard (counted from 0)."),
+        field("token_end", pa.int64(), "One past its last token; the last one is the end-of-document token."),
+        field("source", pa.string(), "Mixture source the document was drawn for."),
+        field("id", pa.string(), "Document id in its dataset."),
+        field("epoch", pa.int32(), "Pass over the source this copy belongs to."),
+        field("dataset", pa.string(), "Dataset the document came from."),
+        field("source_shard", pa.string(), "Provenance: the input shard."),
+        field("source_row", pa.int64(), "Provenance: the row in source_shard."),
+        field("url", pa.string(), "URL of the document, when its dataset has one."),
+        field("warc_path", pa.string(), "Provenance: the WARC file of the page, when its dataset has one."),
+        field("warc_offset", pa.int64(), "Provenance: the record's byte offset in warc_path."),
+    ],
+    metadata={"dataset": "mixture_tokens", "description": "Lineage of a tokenized mixture: each document of "
+              "each Megatron token file, its token range, and the row and WARC record it came from."},
 )
 
 TOKEN_COUNTS = pa.schema(

@@ -39,11 +39,20 @@ def cmd_mix(args) -> int:
     if args.rebuild:
         manifest = rebuild(args.rebuild, args.out, progress=not args.quiet, workers=args.workers)
     elif args.spec:
-        manifest = run(load_spec(args.spec), args.out, progress=not args.quiet, workers=args.workers)
+        spec = load_spec(args.spec)
+        if args.format and args.format != spec.format:
+            from dataclasses import replace
+
+            spec = replace(spec, format=args.format)
+        manifest = run(spec, args.out, progress=not args.quiet, workers=args.workers)
     else:
         raise SystemExit("curate mix: give SPEC (or --rebuild MANIFEST) and --out DIR")
     print(format_manifest(manifest))
     print(f"\nmanifest: {Path(args.out) / 'manifest.json'}")
+    if "megatron" in manifest:
+        print(next_steps("Which page did token N of a shard come from?",
+                         f'query "SELECT source, id, url, warc_path, warc_offset FROM mixture_tokens WHERE shard = '
+                         f"'part-00000' AND 1000 >= token_start AND 1000 < token_end\" --root {args.out}"))
     return 0
 
 
@@ -64,6 +73,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", required=True, help="output folder (mixture/ shards and manifest.json)")
     p.add_argument("--rebuild", metavar="MANIFEST", help="rebuild exactly the mixture of this manifest")
     p.add_argument("--workers", type=int, default=1, help="processes for routing and writing shards")
+    p.add_argument("--format", choices=("parquet", "megatron"),
+                   help="megatron: also Megatron-LM token files (.bin/.idx) and their lineage (default: the spec's)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_mix)
 

@@ -18,6 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+# End-of-document tokens of common vocabularies (GPT-2/Llama 3/Qwen, Llama/Mistral, T5, BERT-likes).
+EOD_NAMES = ("<|endoftext|>", "<|end_of_text|>", "</s>", "<eos>", "<|eot_id|>", "[SEP]")
+
+
 class ApproxTokenizer:
     """ceil(UTF-8 bytes / 4), computed by Arrow kernels."""
 
@@ -42,6 +46,29 @@ class HFTokenizer:
         values = [t or "" for t in texts.to_pylist()]
         encodings = self._tok.encode_batch(values, add_special_tokens=False)
         return np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(values))
+
+    def encode(self, texts: pa.Array) -> list[np.ndarray]:
+        """Token ids of each text (the same encoding as :meth:`count`)."""
+        values = [t or "" for t in texts.to_pylist()]
+        return [np.asarray(e.ids, dtype=np.int64) for e in self._tok.encode_batch(values, add_special_tokens=False)]
+
+    def decode(self, ids) -> str:
+        return self._tok.decode([int(i) for i in ids], skip_special_tokens=False)
+
+    @property
+    def vocab_size(self) -> int:
+        return self._tok.get_vocab_size(with_added_tokens=True)
+
+    def eod_id(self, token: str | None = None) -> int:
+        """The end-of-document token appended to every document: ``token``, else the first of the
+        usual names the vocabulary has."""
+        for name in ([token] if token else []) + list(EOD_NAMES):
+            found = self._tok.token_to_id(name)
+            if found is not None:
+                return int(found)
+        from curate.errors import FatalError
+
+        raise FatalError(f"the tokenizer has no end-of-document token ({', '.join(EOD_NAMES)}); name one with eod_token")
 
 
 def get_tokenizer(spec: str | None):

@@ -9,6 +9,8 @@ Steps (each resumable; declared once as ``STEPS``, run here or mapped on Dask by
                      (``curate.mix.select``); every pick gets a seeded shuffle key
 3. ``route``         per input shard: its picked rows into bucket files by key
 4. ``write_bucket``  per output shard: one bucket sorted by key -> ``mixture/part-NNNNN.parquet``
+   ``tokenize``      (format megatron) per output shard: ``megatron/part-NNNNN.bin/.idx`` and the
+                     lineage rows ``mixture_tokens/part-NNNNN.parquet``
 5. ``finish``        the manifest: spec, seed, tokenizer, inputs with sha256, per-source rows,
                      tokens, epochs and shortfalls, outputs with sha256.
 
@@ -36,7 +38,7 @@ from pipelines._steps import Map, Single, Steps, execute
 from pipelines.mix._inputs import _write, candidates, count_tokens, read_text, source_files
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
-from schemas import MIXTURE
+from schemas import MIXTURE, MIXTURE_TOKENS
 
 __all__ = ["count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
            "source_files", "write_bucket"]
@@ -76,7 +78,10 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
     arrays = {k: v[order] for k, v in arrays.items()}
     n = len(order)
     keys = rng_for(spec.seed, "shuffle").integers(0, 2**63, n, dtype=np.uint64)
-    buckets = max(1, -(-n // spec.rows_per_shard))
+    if spec.tokens_per_shard:                              # shards of about tokens_per_shard tokens each
+        buckets = max(1, -(-int(arrays["tokens"].sum()) // spec.tokens_per_shard))
+    else:
+        buckets = max(1, -(-n // spec.rows_per_shard))
     arrays["key"] = keys
     arrays["bucket"] = (keys % np.uint64(buckets)).astype(np.int32)
     items = pa.table(arrays, schema=_ITEMS)
@@ -97,7 +102,7 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
     shard = plan["inputs"][shard_index]
     items = pq.read_table(work / "items" / f"{shard_index:06d}.parquet")
     names = pq.ParquetFile(shard).schema_arrow.names
-    meta_all = pq.read_table(shard, columns=[c for c in ("id", "url", "crawl") if c in names])
+    meta_all = pq.read_table(shard, columns=[c for c in ("id", "url", "crawl", "warc_path", "warc_offset") if c in names])
     texts: dict[tuple, pa.Array] = {}                       # each text column set is read once per shard
     pieces = []
     for s in sorted(set(items.column("src").to_pylist())):
@@ -114,6 +119,8 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
             "dataset": pa.array([src.dataset] * n), "source_shard": pa.array([shard] * n), "source_row": pa.array(rows),
             "url": meta.column("url") if "url" in names else pa.nulls(n, pa.string()),
             "crawl": meta.column("crawl") if "crawl" in names else pa.nulls(n, pa.string()),
+            "warc_path": meta.column("warc_path") if "warc_path" in names else pa.nulls(n, pa.string()),
+            "warc_offset": meta.column("warc_offset") if "warc_offset" in names else pa.nulls(n, pa.int64()),
             "key": mine.column("key"), "bucket": mine.column("bucket")}))
     table = pa.concat_tables(pieces) if pieces else None
     count = 0
@@ -144,6 +151,34 @@ def write_bucket(out: Path, work: Path, bucket: int) -> str:
     return str(path)
 
 
+def tokenize_shard(spec: MixSpec, out: Path, part: str) -> dict:
+    """Step 5 (format megatron): one output shard as Megatron token files, each document's ids
+    plus the end-of-document token, and its lineage rows (``mixture_tokens``)."""
+    from curate.mix import index_sizes, write_indexed
+    from curate.mix._megatron import dtype_for
+
+    name = Path(part).stem
+    prefix = out / "megatron" / name
+    lineage = out / "mixture_tokens" / f"{name}.parquet"
+    tok = get_tokenizer(spec.tokenizer)
+    if not (prefix.with_suffix(".idx").exists() and lineage.exists()):
+        table = pq.read_table(part)
+        eod = tok.eod_id(spec.eod_token)
+        docs = [np.append(ids, eod) for ids in tok.encode(table.column("text"))]
+        write_indexed(prefix, docs, dtype_for(tok.vocab_size))
+        ends = np.cumsum([len(d) for d in docs], dtype=np.int64)
+        starts = ends - np.array([len(d) for d in docs], dtype=np.int64)
+        cols = {c: table.column(c) for c in ("source", "id", "epoch", "dataset", "source_shard", "source_row", "url",
+                                             "warc_path", "warc_offset")}
+        rows = pa.table({"shard": pa.array([name] * table.num_rows, pa.string()),
+                         "document": pa.array(np.arange(table.num_rows, dtype=np.int64)),
+                         "token_start": pa.array(starts), "token_end": pa.array(ends), **cols})
+        _write(rows, lineage, MIXTURE_TOKENS)
+    sizes = index_sizes(prefix)
+    return {"shard": name, "documents": int(len(sizes)), "tokens": int(sizes.sum()),
+            "bin_sha256": _sha256(str(prefix.with_suffix(".bin"))), "idx_sha256": _sha256(str(prefix.with_suffix(".idx")))}
+
+
 def _sha256(path: str) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -152,7 +187,7 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def finish(spec: MixSpec, out: Path, work: Path, plan: dict, outputs: list[str]) -> dict:
+def finish(spec: MixSpec, out: Path, work: Path, plan: dict, outputs: list[str], tokenized: list[dict] | None = None) -> dict:
     """Step 5: the manifest, from which the same mixture can be rebuilt."""
     total = sum(s["tokens"] for s in plan["sources"])
     for s in plan["sources"]:
@@ -163,6 +198,10 @@ def finish(spec: MixSpec, out: Path, work: Path, plan: dict, outputs: list[str])
                             "bytes": Path(p).stat().st_size} for p in plan["inputs"]],
                 "outputs": [{"path": Path(p).name, "rows": pq.ParquetFile(p).metadata.num_rows,
                              "sha256": _sha256(p)} for p in outputs]}
+    if spec.format == "megatron":
+        tok = get_tokenizer(spec.tokenizer)
+        manifest["megatron"] = {"eod_id": tok.eod_id(spec.eod_token), "vocab_size": tok.vocab_size,
+                                "tokens": sum(t["tokens"] for t in tokenized or []), "shards": tokenized or []}
     write_atomic(out / "manifest.json", json.dumps(manifest, indent=1).encode())
     shutil.rmtree(work, ignore_errors=True)
     return manifest
@@ -220,10 +259,14 @@ def _bucket(spec: MixSpec, ctx: dict, bucket: int, tick) -> str:
     return write_bucket(ctx["folder"], ctx["work"], bucket)
 
 
+def _tokenize(spec: MixSpec, ctx: dict, part: str, tick) -> dict:
+    return tokenize_shard(spec, ctx["folder"], part)
+
+
 def _manifest(spec: MixSpec, state: dict) -> dict:
     if state["existing"]:
         return {**state["existing"], "skipped": True}
-    return finish(spec, state["folder"], state["work"], state["plan"], state["bucket"])
+    return finish(spec, state["folder"], state["work"], state["plan"], state["bucket"], state.get("tokenize"))
 
 
 def _result(manifest: dict) -> dict:
@@ -240,7 +283,9 @@ STEPS = Steps(
      Map("route", _route, items=lambda spec, state: list(range(len(state["plan"]["inputs"]))),
          context=("work", "plan"), label=lambda i: f"shard {i}", unit=" shard"),
      Map("bucket", _bucket, items=lambda spec, state: list(range(state["plan"]["buckets"])),
-         context=("folder", "work"), label=lambda b: f"bucket {b}", unit=" bucket")),
+         context=("folder", "work"), label=lambda b: f"bucket {b}", unit=" bucket"),
+     Map("tokenize", _tokenize, items=lambda spec, state: list(state["bucket"]) if spec.format == "megatron" else [],
+         context=("folder",), label=lambda part: Path(part).stem, unit=" shard")),
     _manifest, result=_result, title=lambda spec: f"Mixture {spec.out or ''}".strip(),
     markdown=lambda spec, manifest: f"# Mixture\n\n```\n{format_manifest(manifest)}\n```",
 )

@@ -38,7 +38,7 @@ class SourceSpec:
 @dataclass(frozen=True)
 class MixSpec:
     """A mixture: sources under a root, a token budget, a seed (see ``curate mix``)."""
-    RANGES: ClassVar[dict] = {"total_tokens": (1, None), "rows_per_shard": (1, None)}
+    RANGES: ClassVar[dict] = {"total_tokens": (1, None), "rows_per_shard": (1, None), "tokens_per_shard": (1, None)}
 
     name: str                               # the mixture's name (manifest, shard names)
     root: str                               # output root whose datasets the sources read
@@ -48,6 +48,9 @@ class MixSpec:
     tokenizer: str | None = None              # None/"approx" or a tokenizer.json path
     rows_per_shard: int = 100_000           # rows per output shard
     checksums: bool = True                    # sha256 of every input shard in the manifest
+    format: str = "parquet"                   # parquet (text rows) | megatron (also token files + lineage)
+    tokens_per_shard: int | None = None       # output shards sized by tokens (about this many each)
+    eod_token: str | None = None              # megatron: the end-of-document token (default: the vocabulary's)
     out: str | None = None                    # output folder (flows; the CLI's --out overrides it)
 
     def budget(self, src: SourceSpec) -> int:
@@ -63,6 +66,10 @@ class MixSpec:
 
     def __post_init__(self):
         check_fields(self)
+        if self.format not in ("parquet", "megatron"):
+            raise FatalError(f"format must be parquet or megatron, not {self.format!r}")
+        if self.format == "megatron" and self.tokenizer in (None, "", "approx"):
+            raise FatalError("format megatron needs the exact tokenizer: set tokenizer to a tokenizer.json")
 
 
 def spec_from_mapping(data: dict, base: Path | None = None) -> MixSpec:
