@@ -30,8 +30,19 @@ def layout(shared, tmp_path_factory):
     """The README's folders, made by the README's own commands."""
     from tests.dedup.corpus import real_texts
 
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
     home = tmp_path_factory.mktemp("readme")
     warc = write_demo_warc(home / "demo.warc.gz")
+    tok = Tokenizer(models.BPE())                             # a real tokenizer.json, with an EOD token
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.train_from_iterator(real_texts(shared)[:50], trainers.BpeTrainer(
+        vocab_size=1000, show_progress=False, special_tokens=["<|endoftext|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok.save(str(home / "tokenizer.json"))
+    (home / "mixture.yaml").write_text(f"name: t\nroot: shards\ntotal_tokens: 20000\nseed: 1\n"
+                                       f"tokenizer: {home / 'tokenizer.json'}\n"
+                                       "sources:\n  - {name: web, dataset: pages, share: 1.0, max_epochs: 3}\n")
     commands = [
         ["ingest", str(warc), str(shared / "warc" / "dolma"), str(shared / "warc" / "warcio" / "example.warc.gz"),
          "--out", "shards/"],
@@ -39,6 +50,7 @@ def layout(shared, tmp_path_factory):
         ["decontaminate", "shards/", "--benchmarks", str(shared / "benchmarks"), "--out", "dedup/"],
         ["code", str(shared / "repos" / "python-requests"), "--out", "code/"],
         ["arxiv", *map(str, sorted((shared / "arxiv").iterdir())), "--out", "figs/"],
+        ["mix", "mixture.yaml", "--format", "megatron", "--out", "mix-tok/"],
     ]
     assert real_texts                      # (the shared text corpus is there)
     import os
