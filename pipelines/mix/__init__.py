@@ -3,7 +3,8 @@
 Steps (each resumable; declared once as ``STEPS``, run here or mapped on Dask by flows/mixture.py):
 
 1. ``count_tokens``  per input shard: a token-count file aligned with its rows, cached
-                     under ``<root>/_tokens/<tokenizer>/<dataset>/`` (mixing never re-tokenises)
+                     under ``<root>/_tokens/<tokenizer>/<dataset>/`` (mixing never re-tokenises),
+                     and the rows passing each source's filter (so those queries run in parallel)
 2. ``plan_selection`` per source: candidate rows (SQL filter, removed ids left out), then
                      whole passes plus a seeded partial pass to the token budget
                      (``curate.mix.select``); every pick gets a seeded shuffle key
@@ -35,7 +36,8 @@ from curate.errors import FatalError
 from curate.io import write_atomic
 from curate.mix import get_tokenizer, rng_for, select
 from pipelines._steps import Map, Single, Steps, execute
-from pipelines.mix._inputs import _write, candidates, count_tokens, read_text, source_files
+from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, read_text, save_candidates,
+                                  source_files, write_ipc)
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
 from schemas import MIXTURE, MIXTURE_TOKENS
@@ -56,7 +58,7 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
     for s, src in enumerate(spec.sources):
         files = source_files(spec, src)
         inputs += [f for f in files if f not in inputs]
-        shard_of, rows = candidates(spec, src, files)
+        shard_of, rows = candidates(spec, src, files, work, s)
         per_file = [count_tokens(spec, src, f) for f in files]
         offsets = np.concatenate([[0], np.cumsum([len(t) for t in per_file])]).astype(np.int64)
         tokens = np.concatenate(per_file).astype(np.int64)[offsets[shard_of] + rows] if len(rows) else \
@@ -131,8 +133,8 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
         for lo, hi in zip(edges[:-1], edges[1:]):
             b = int(bucket_col[lo])
             part = table.slice(lo, hi - lo).drop_columns(["bucket"])
-            _write(part, work / "buckets" / f"{b:05d}" / f"{shard_index:06d}.parquet",
-                   MIXTURE.append(pa.field("key", pa.uint64())), "lz4")
+            write_ipc(part, work / "buckets" / f"{b:05d}" / f"{shard_index:06d}.arrow",
+                      MIXTURE.append(pa.field("key", pa.uint64())))
             count += part.num_rows
     done.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(done, str(count).encode())
@@ -143,8 +145,8 @@ def write_bucket(out: Path, work: Path, bucket: int) -> str:
     """Step 4: one output shard: the bucket's rows in shuffle-key order."""
     path = out / "mixture" / f"part-{bucket:05d}.parquet"
     if not path.exists():
-        parts = sorted((work / "buckets" / f"{bucket:05d}").glob("*.parquet"))
-        table = pa.concat_tables([pq.read_table(p) for p in parts]) if parts else MIXTURE.empty_table()
+        parts = sorted((work / "buckets" / f"{bucket:05d}").glob("*.arrow"))
+        table = pa.concat_tables([read_ipc(p) for p in parts]) if parts else MIXTURE.empty_table()
         if parts:
             table = table.sort_by("key").drop_columns(["key"])
         _write(table, path, MIXTURE)
@@ -242,6 +244,7 @@ def _start(spec: MixSpec, state: dict) -> dict:
 
 
 def _count(spec: MixSpec, ctx: dict, job: tuple[int, str], tick) -> int:
+    save_candidates(ctx["work"], spec, job[0], job[1])      # the filter query, in parallel with the others
     return int(count_tokens(spec, spec.sources[job[0]], job[1]).sum())
 
 
@@ -278,7 +281,7 @@ def _result(manifest: dict) -> dict:
 STEPS = Steps(
     "mix", _start,
     (Map("count", _count, items=lambda spec, state: state["jobs"], label=lambda job: Path(job[1]).name,
-         unit=" shard"),
+         unit=" shard", context=("work",)),
      Single("plan", _plan),
      Map("route", _route, items=lambda spec, state: list(range(len(state["plan"]["inputs"]))),
          context=("work", "plan"), label=lambda i: f"shard {i}", unit=" shard"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from pathlib import Path
@@ -32,6 +33,26 @@ def _write(table: pa.Table, path: Path, schema: pa.Schema, compression: str = "z
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_ipc(table: pa.Table, path: Path, schema: pa.Schema) -> None:
+    """A work file in Arrow's IPC format (lz4): written and read back without Parquet's encoding,
+    for the bucket files each output shard is sorted from (atomically, as :func:`_write`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink, \
+                pa.ipc.new_file(sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+            writer.write_table(table.cast(schema))
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def read_ipc(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def source_files(spec: MixSpec, src: SourceSpec) -> list[str]:
@@ -82,12 +103,11 @@ def _removed(root: Path) -> str | None:
     return " UNION ".join(parts) or None
 
 
-def candidates(spec: MixSpec, src: SourceSpec, files: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(file index, row) of the rows passing the source's filter, in file and row order
-    (one query per file: no per-row file names travel through memory)."""
+def file_candidates(spec: MixSpec, src: SourceSpec, file: str) -> np.ndarray:
+    """Rows of one input file passing the source's filter, in row order."""
     conditions = [f"({src.where})"] if src.where else []
     removed = _removed(spec.root_of(src)) if src.exclude_removed else None
-    if removed and "id" in pq.ParquetFile(files[0]).schema_arrow.names:
+    if removed and "id" in pq.ParquetFile(file).schema_arrow.names:
         conditions.append(f"id NOT IN ({removed})")
     if src.only_ids:
         listed = committed(spec.root_of(src), src.only_ids)
@@ -96,16 +116,46 @@ def candidates(spec: MixSpec, src: SourceSpec, files: list[str]) -> tuple[np.nda
         conditions.append(f"id IN (SELECT id FROM read_parquet({files_sql(listed)}))")
     where = " WHERE " + " AND ".join(conditions) if conditions else ""
     # the filter may read the source's files and its root's removals, nothing else
-    con = lock_down(duckdb.connect(), {str(Path(f).parent) for f in files} | {str(spec.root_of(src))})
-    shard_of, rows = [], []
+    con = lock_down(duckdb.connect(), {str(Path(file).parent), str(spec.root_of(src))})
     try:
-        for i, f in enumerate(files):
-            found = con.sql(f"SELECT file_row_number FROM read_parquet({sql_str(f)}, file_row_number=true)"
-                            f"{where} ORDER BY 1").fetchnumpy()["file_row_number"]
-            rows.append(np.asarray(found, dtype=np.int64))
-            shard_of.append(np.full(len(found), i, np.int32))
+        found = con.sql(f"SELECT file_row_number FROM read_parquet({sql_str(file)}, file_row_number=true)"
+                        f"{where} ORDER BY 1").fetchnumpy()["file_row_number"]
     except duckdb.Error as exc:
         raise FatalError(f"source {src.name}: filter {src.where!r} failed: {exc}") from exc
     finally:
         con.close()
+    return np.asarray(found, dtype=np.int64)
+
+
+def candidate_cache(work: Path, source_index: int, file: str) -> Path:
+    """Where the count step leaves a file's candidate rows for the plan (work folder of the run)."""
+    return work / "candidates" / f"{source_index:03d}-{hashlib.sha1(file.encode()).hexdigest()[:16]}.npy"
+
+
+def save_candidates(work: Path, spec: MixSpec, source_index: int, file: str) -> None:
+    """Compute a file's candidate rows in a worker (the filter queries run in parallel, not in the
+    serial plan step) and leave them for the plan."""
+    path = candidate_cache(work, source_index, file)
+    if path.exists():
+        return
+    rows = file_candidates(spec, spec.sources[source_index], file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, rows)
+    os.replace(tmp, path)
+
+
+def candidates(spec: MixSpec, src: SourceSpec, files: list[str], work: Path | None = None,
+               source_index: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(file index, row) of the rows passing the source's filter, in file and row order: from the
+    count step's cache when there is one, else one query per file here."""
+    shard_of, rows = [], []
+    for i, f in enumerate(files):
+        cached = candidate_cache(work, source_index, f) if work is not None and source_index is not None else None
+        found = np.load(cached) if cached is not None and cached.exists() else file_candidates(spec, src, f)
+        rows.append(found)
+        shard_of.append(np.full(len(found), i, np.int32))
+    if not rows:
+        return np.zeros(0, np.int32), np.zeros(0, np.int64)
     return np.concatenate(shard_of), np.concatenate(rows)
