@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus, urlsplit
 
+from lxml.etree import Element
+
 from curate.extract._mathml import mathml_to_latex
 
 # Cheap test on the raw HTML: is it worth looking for formulas at all? Plain substring search,
@@ -173,8 +175,6 @@ class MathCollector:
         a formula in a container is wrapped in a paragraph of its own."""
         if not self.formulas:
             return
-        from lxml.etree import Element
-
         holders = {}                     # the elements whose own text holds a formula, in page order
         for node in root.xpath("//text()[contains(., 'ⓜ')]"):
             el = node.getparent() if node.is_text else node.getparent().getparent()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -21,33 +22,34 @@ from pipelines.mix._spec import MixSpec, SourceSpec
 from schemas.mix import TOKEN_COUNTS
 
 
-def _write(table: pa.Table, path: Path, schema: pa.Schema, compression: str = "zstd") -> None:
-    """Atomically, under a temporary name of its own: two sources over one dataset count the same
-    shard's tokens in two tasks at once, and a shared temporary name made one rename fail."""
+@contextmanager
+def _atomic(path: Path):
+    """A temporary name of its own beside ``path``, renamed onto it when the block succeeds (removed
+    when it fails): two sources over one dataset count the same shard's tokens in two tasks at once,
+    and a shared temporary name made one rename fail. Not mkstemp: the file keeps the usual
+    permissions (mkstemp's are 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # a unique name, not mkstemp: the file keeps the usual permissions (mkstemp's are 0600)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
     try:
-        pq.write_table(table.cast(schema), tmp, compression=compression, row_group_size=50_000)
+        yield tmp
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write(table: pa.Table, path: Path, schema: pa.Schema, compression: str = "zstd") -> None:
+    """A Parquet file, atomically."""
+    with _atomic(path) as tmp:
+        pq.write_table(table.cast(schema), tmp, compression=compression, row_group_size=50_000)
 
 
 def write_ipc(table: pa.Table, path: Path, schema: pa.Schema) -> None:
     """A work file in Arrow's IPC format (lz4): written and read back without Parquet's encoding,
-    for the bucket files each output shard is sorted from (atomically, as :func:`_write`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with pa.OSFile(str(tmp), "wb") as sink, \
-                pa.ipc.new_file(sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
-            writer.write_table(table.cast(schema))
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    for the bucket files each output shard is sorted from (atomically)."""
+    with _atomic(path) as tmp, pa.OSFile(str(tmp), "wb") as sink, \
+            pa.ipc.new_file(sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+        writer.write_table(table.cast(schema))
 
 
 def read_ipc(path: Path) -> pa.Table:
@@ -139,11 +141,8 @@ def save_candidates(work: Path, spec: MixSpec, source_index: int, file: str) -> 
     if path.exists():
         return
     rows = file_candidates(spec, spec.sources[source_index], file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
+    with _atomic(path) as tmp, open(tmp, "wb") as fh:
         np.save(fh, rows)
-    os.replace(tmp, path)
 
 
 def candidates(spec: MixSpec, src: SourceSpec, files: list[str], work: Path | None = None,
