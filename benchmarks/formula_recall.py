@@ -46,7 +46,9 @@ def truth(body: bytes) -> tuple[list[str], Counter]:
     tree = lxml_html.fromstring(body)
     formulas = []
     for el in tree.xpath(_MATH):
-        tex = _DELIMS.sub("", el.text_content()).strip()
+        # Sphinx numbers an equation inside its element (<span class="eqno">(1)¶</span>): not TeX
+        text = "".join(el.xpath('.//text()[not(ancestor::*[contains(@class, "eqno")])]'))
+        tex = _DELIMS.sub("", text).strip()
         if tex:
             formulas.append(tex)
     main = (tree.xpath('//*[@role="main"]') or [tree])[0]
@@ -65,7 +67,8 @@ def score(formulas: list[str], words: Counter, text: str) -> dict:
     missed = []
     for tex in formulas:
         t = _squash(tex)
-        if t in flat:
+        # punctuation after an environment, inside the element (\end{eqnarray*}.), stays outside $$..$$
+        if t in flat or (t[-1:] in ".,;" and t.rstrip(".,;") in flat):
             intact += 1
         elif re.sub(r"([_*\[\]~])", r"\\\1", t) in flat or t.replace("_", "\\_") in flat:
             escaped += 1
