@@ -40,6 +40,9 @@ class HFTokenizer:
 
         data = Path(path).read_bytes()
         self._tok = Tokenizer.from_str(data.decode("utf-8"))
+        # Text is data: a page that contains "<|endoftext|>" must not put a document boundary (or
+        # any other control token) inside a training document, so special tokens are never parsed.
+        self._tok.encode_special_tokens = True
         self.name = f"hf-{hashlib.sha1(data).hexdigest()[:12]}"
 
     def count(self, texts: pa.Array) -> np.ndarray:

@@ -162,14 +162,15 @@ def tokenize_shard(spec: MixSpec, out: Path, part: str) -> dict:
     name = Path(part).stem
     prefix = out / "megatron" / name
     lineage = out / "mixture_tokens" / f"{name}.parquet"
-    tok = get_tokenizer(spec.tokenizer)
     if not (prefix.with_suffix(".idx").exists() and lineage.exists()):
+        tok = get_tokenizer(spec.tokenizer)
         table = pq.read_table(part)
         eod = tok.eod_id(spec.eod_token)
         docs = [np.append(ids, eod) for ids in tok.encode(table.column("text"))]
         write_indexed(prefix, docs, dtype_for(tok.vocab_size))
-        ends = np.cumsum([len(d) for d in docs], dtype=np.int64)
-        starts = ends - np.array([len(d) for d in docs], dtype=np.int64)
+        lengths = np.array([len(d) for d in docs], dtype=np.int64)
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
         cols = {c: table.column(c) for c in ("source", "id", "epoch", "dataset", "source_shard", "source_row", "url",
                                              "warc_path", "warc_offset")}
         rows = pa.table({"shard": pa.array([name] * table.num_rows, pa.string()),

@@ -130,3 +130,14 @@ def test_megatron_core_reader():
     except ImportError:
         pytest.skip("megatron-core is not installed (it needs torch; not in the lock): the reader above, "
                     "written from the format's specification, checks the files instead")
+
+
+def test_a_page_that_spells_the_eod_token_gets_no_boundary_inside_it(tokenized):
+    """Text is data: "<|endoftext|>" written in a page is encoded as characters, so no control
+    token (and no document boundary) appears inside a training document."""
+    _, spec, _ = tokenized
+    tok = HFTokenizer(spec["tokenizer"])
+    ids, = tok.encode(__import__("pyarrow").array(["Forum post: the model printed <|endoftext|> and stopped."]))
+    assert tok.eod_id() not in ids and len(ids) > 10
+    assert tok.decode(ids) == "Forum post: the model printed <|endoftext|> and stopped."
+
