@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from curate.arxiv._tex import expand_macros
+from curate.arxiv._macros import expand_macros
 
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 _REF = re.compile(r"\\(?:eq|auto|c|C|page|name|sub|v|V)?ref\*?\s*\{[^}]*\}")

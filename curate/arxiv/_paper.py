@@ -6,10 +6,11 @@ import time
 from dataclasses import dataclass
 
 from curate.arxiv._caption import clean_caption
-from curate.arxiv._figures import find_figures
+from curate.arxiv._figures import Figure, find_figures
 from curate.arxiv._images import ImageError, resolve, to_png
+from curate.arxiv._macros import expand_figure_macros, macros
 from curate.arxiv._source import Paper
-from curate.arxiv._tex import find_main, flatten, graphicspath, macros
+from curate.arxiv._tex import find_mains, flatten, graphicspath
 
 
 @dataclass(frozen=True)
@@ -29,50 +30,82 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+@dataclass
+class Document:
+    """One top-level document of a source, flattened, with its figures."""
+    main: str
+    figures: list[Figure]
+    defs: dict                     # macros, for captions
+    search: list[str]              # \\graphicspath folders
+    problems: list[str]            # include problems
+
+
+def documents(paper: Paper) -> list[Document]:
+    """Every top-level document of the paper (a paper and its supplement each have one)."""
+    tex = {p: _decode(d) for p, d in paper.files.items() if p.lower().endswith((".tex", ".ltx", ".sty", ".cls"))}
+    out = []
+    for main in find_mains(tex):
+        problems: list[str] = []
+        text, _ = flatten(tex, main, problems)
+        defs = macros(text)
+        figures = find_figures(expand_figure_macros(text))
+        out.append(Document(main, figures, defs, graphicspath(text), problems))
+    return out
+
+
 def extract(paper: Paper, settings: FigureSettings) -> tuple[list[dict], list[tuple[str, str, str]]]:
-    """(figure rows, rejected (what, reason, detail)) of one paper."""
+    """(figure rows, rejected (what, reason, detail)) of one paper: the figures of every
+    top-level document, an image file used by two documents once."""
     t0 = time.monotonic()
     rejected = list(paper.refused)
-    tex = {p: _decode(d) for p, d in paper.files.items() if p.lower().endswith((".tex", ".ltx", ".sty", ".cls"))}
-    main = find_main(tex)
-    if main is None:
+    docs = documents(paper)
+    if not docs:
         return [], rejected + [("", "no_main_tex", "no .tex file with \\documentclass and \\begin{document}")]
-    problems: list[str] = []
-    text, _ = flatten(tex, main, problems)
-    rejected += [("", "include_problem", p) for p in problems]
-    defs = macros(text)
-    search = graphicspath(text)
-    rows = []
-    for fig in find_figures(text):
-        caption = clean_caption(fig.caption, defs)
-        many = len(fig.images) > 1
-        if not fig.images:
-            rejected.append((f"figure {fig.index}", "no_image", "figure without \\includegraphics"))
-        for k, img in enumerate(fig.images):
-            what = f"figure {fig.index} image {k} ({img.path})"
-            if time.monotonic() - t0 > settings.paper_seconds:
-                rejected.append((what, "paper_timeout", f"over {settings.paper_seconds}s"))
-                continue
-            sub = clean_caption(img.sub_caption, defs) or None
-            if len(caption) < settings.min_caption_chars and not sub:
-                reason = "empty_caption" if not caption else "short_caption"
-                rejected.append((what, reason, repr(caption)))
-                continue
-            found = resolve(img.path, fig.tex_file, search, paper.files)
-            if found is None:
-                rejected.append((what, "missing_image", f"{img.path} not in the source"))
-                continue
-            try:
-                png = to_png(paper.files[found], dpi=settings.dpi, max_pixels=settings.max_pixels,
-                             max_bytes=settings.max_image_bytes, timeout=settings.image_seconds)
-            except ImageError as exc:
-                rejected.append((what, exc.reason, exc.detail))
-                continue
-            rows.append({"paper_id": paper.paper_id, "figure_index": fig.index, "subfigure_index": k if many else None,
-                         "label": img.sub_label or fig.label, "caption": caption, "sub_caption": sub,
-                         "image_path": img.path, "image_file": found, "image_format": png.format, "image": png.data,
-                         "width": png.width, "height": png.height, "tex_file": fig.tex_file, "source": paper.source})
+    rows, seen, index = [], {}, 0
+    for doc in docs:
+        rejected += [("", "include_problem", p) for p in doc.problems]
+        for fig in doc.figures:
+            fig_rows = _figure_rows(paper, doc, fig, index, seen, settings, t0, rejected)
+            index += bool(fig_rows)
+            rows += fig_rows
     return rows, rejected
+
+
+def _figure_rows(paper: Paper, doc: Document, fig: Figure, index: int, seen: dict, settings: FigureSettings,
+                 t0: float, rejected: list) -> list[dict]:
+    caption = clean_caption(fig.caption, doc.defs)
+    many = len(fig.images) > 1
+    where = f"{doc.main} figure {fig.index}"
+    if not fig.images:
+        rejected.append((where, "no_image", "figure without \\includegraphics"))
+    rows = []
+    for k, img in enumerate(fig.images):
+        what = f"{where} image {k} ({img.path})"
+        if time.monotonic() - t0 > settings.paper_seconds:
+            rejected.append((what, "paper_timeout", f"over {settings.paper_seconds}s"))
+            continue
+        sub = clean_caption(img.sub_caption, doc.defs) or None
+        if len(caption) < settings.min_caption_chars and not sub:
+            reason = "empty_caption" if not caption else "short_caption"
+            rejected.append((what, reason, repr(caption)))
+            continue
+        found = resolve(img.path, fig.tex_file, doc.search, paper.files)
+        if found is None:
+            rejected.append((what, "missing_image", f"{img.path} not in the source"))
+            continue
+        if seen.setdefault(found, doc.main) != doc.main:      # shared with a document already done
+            continue
+        try:
+            png = to_png(paper.files[found], dpi=settings.dpi, max_pixels=settings.max_pixels,
+                         max_bytes=settings.max_image_bytes, timeout=settings.image_seconds)
+        except ImageError as exc:
+            rejected.append((what, exc.reason, exc.detail))
+            continue
+        rows.append({"paper_id": paper.paper_id, "figure_index": index, "subfigure_index": k if many else None,
+                     "label": img.sub_label or fig.label, "caption": caption, "sub_caption": sub,
+                     "image_path": img.path, "image_file": found, "image_format": png.format, "image": png.data,
+                     "width": png.width, "height": png.height, "tex_file": fig.tex_file, "source": paper.source})
+    return rows
 
 
 def arxivcap_row(paper_id: str, rows: list[dict]) -> dict:

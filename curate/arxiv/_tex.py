@@ -2,8 +2,7 @@
 
 Only what figure extraction needs, written for robustness on real arXiv sources
 rather than for full TeX semantics: includes are followed with loop and depth
-protection, zero- to two-argument ``\\newcommand``/``\\def`` macros are expanded
-where captions use them.
+protection (macros are in :mod:`curate.arxiv._macros`).
 """
 
 from __future__ import annotations
@@ -13,16 +12,24 @@ import re
 
 _COMMENT = re.compile(r"(?<!\\)((?:\\\\)*)%[^\n]*")
 _INCLUDE = re.compile(r"\\(input|include|subfile|import|subimport|includefrom|subincludefrom)\s*(\*?)\s*\{")
-_NEWCOMMAND = re.compile(r"\\(?:re)?newcommand\*?\s*\{?\s*\\([A-Za-z@]+)\s*\}?\s*(?:\[(\d)\])?\s*(?:\[[^\]]*\])?\s*\{")
-_DEF = re.compile(r"\\def\s*\\([A-Za-z@]+)\s*((?:#\d)*)\s*\{")
 MAX_DEPTH = 12
 FILE_MARK = "\x00"
 
 
+_VERBATIM = re.compile(r"\\begin\{(verbatim\*?|Verbatim\*?|BVerbatim|LVerbatim|lstlisting|minted|comment|filecontents\*?)\}"
+                       r".*?\\end\{\1\}", re.S)
+_VERB = re.compile(r"\\(?:verb\*?|lstinline|mintinline\{[^}]*\})([^A-Za-z\s{])(.*?)\1")
+_IFFALSE = re.compile(r"\\iffalse(?![A-Za-z@]).*?\\fi(?![A-Za-z@])", re.S)
+
+
 def strip_comments(text: str) -> str:
-    """Remove ``%`` comments; ``\\%`` is a percent sign, ``\\\\%`` a line break then a comment."""
-    text = re.sub(r"\\begin\{comment\}.*?\\end\{comment\}", "", text, flags=re.S)
-    return _COMMENT.sub(lambda m: m.group(1), text)
+    """What TeX never typesets, removed: ``%`` comments (``\\%`` is a percent sign, ``\\\\%`` a
+    line break then a comment), verbatim-like environments and ``\\verb`` (manuals show figure
+    code there), ``comment`` environments and ``\\iffalse ... \\fi``."""
+    text = _VERBATIM.sub("", text)
+    text = _VERB.sub("", text)
+    text = _COMMENT.sub(lambda m: m.group(1), text)
+    return _IFFALSE.sub("", text)
 
 
 def group(text: str, pos: int, open_: str = "{", close: str = "}") -> tuple[str, int] | None:
@@ -65,13 +72,50 @@ def command_args(text: str, pos: int, optional: int = 1, required: int = 1) -> t
     return opts, reqs, pos
 
 
-def find_main(files: dict[str, str]) -> str | None:
-    """The .tex file with ``\\documentclass`` and ``\\begin{document}`` (the longest, if several)."""
-    mains = [p for p, t in files.items() if p.lower().endswith(".tex")
-             and "\\documentclass" in t and "\\begin{document}" in t]
+_DOCUMENTCLASS = re.compile(r"^[ \t]*\\documentclass\b", re.M)
+
+
+def find_mains(files: dict[str, str]) -> list[str]:
+    """Every top-level document of a source: a .tex file with ``\\documentclass`` and
+    ``\\begin{document}`` that no other file includes (a paper and its supplement, each with
+    its own preamble), the longest first. A file that only has ``\\begin{document}`` counts
+    when there is no other."""
+    tex = {p: t for p, t in files.items() if p.lower().endswith((".tex", ".ltx"))}
+    mains = [p for p, t in tex.items() if "\\begin{document}" in t and _DOCUMENTCLASS.search(strip_comments(t))]
     if not mains:
-        mains = [p for p, t in files.items() if p.lower().endswith(".tex") and "\\begin{document}" in t]
-    return max(mains, key=lambda p: (len(files[p]), p)) if mains else None
+        mains = [p for p, t in tex.items() if "\\begin{document}" in t]
+    included = set()
+    for path, text in tex.items():
+        for target in _included(path, text, tex):
+            if target != path:
+                included.add(target)
+    top = [p for p in mains if p not in included] or mains
+    return sorted(top, key=lambda p: (-len(tex[p]), p))
+
+
+def find_main(files: dict[str, str]) -> str | None:
+    """The first of :func:`find_mains` (the longest top-level document), or None."""
+    mains = find_mains(files)
+    return mains[0] if mains else None
+
+
+def _included(path: str, text: str, files: dict[str, str]):
+    """The files that ``path`` includes directly (resolved as :func:`flatten` does)."""
+    here = posixpath.dirname(path)
+    for m in _INCLUDE.finditer(strip_comments(text)):
+        g1 = group(m.string, m.end() - 1)
+        if g1 is None:
+            continue
+        name, folder = g1[0], here
+        if m.group(1) in ("import", "subimport", "includefrom", "subincludefrom"):
+            g2 = group(m.string, g1[1])
+            if g2 is None:
+                continue
+            folder = posixpath.normpath(posixpath.join(here if m.group(1).startswith("sub") else "", g1[0]))
+            name = g2[0]
+        target = _resolve(name, folder, files)
+        if target is not None:
+            yield target
 
 
 def _resolve(name: str, here: str, files: dict[str, str]) -> str | None:
@@ -145,52 +189,6 @@ def file_at(text: str, pos: int) -> str | None:
         return None
     start = text.rfind(FILE_MARK, 0, end)
     return text[start + 1:end] if start >= 0 else None
-
-
-def macros(text: str) -> dict[str, tuple[int, str]]:
-    """Simple macro definitions: name -> (number of arguments, body)."""
-    found: dict[str, tuple[int, str]] = {}
-    for m in _NEWCOMMAND.finditer(text):
-        g = group(text, m.end() - 1)
-        if g:
-            found.setdefault(m.group(1), (int(m.group(2) or 0), g[0]))
-    for m in _DEF.finditer(text):
-        g = group(text, m.end() - 1)
-        if g:
-            found.setdefault(m.group(1), (len(m.group(2)) // 2, g[0]))
-    return found
-
-
-def expand_macros(text: str, defs: dict[str, tuple[int, str]], rounds: int = 5) -> str:
-    """Expand uses of ``defs`` in ``text`` (a few rounds, for macros using macros)."""
-    if not defs:
-        return text
-    pattern = re.compile(r"\\(" + "|".join(sorted(map(re.escape, defs), key=len, reverse=True)) + r")(?![A-Za-z@])")
-    for _ in range(rounds):
-        out, pos, changed = [], 0, False
-        for m in pattern.finditer(text):
-            if m.start() < pos:
-                continue
-            nargs, body = defs[m.group(1)]
-            end = m.end()
-            args = []
-            for _ in range(nargs):
-                g = group(text, end)
-                if g is None:
-                    break
-                args.append(g[0])
-                end = g[1]
-            if len(args) < nargs:
-                continue
-            for i, a in enumerate(args, 1):
-                body = body.replace(f"#{i}", a)
-            out += [text[pos:m.start()], body]
-            pos, changed = end, True
-        out.append(text[pos:])
-        text = "".join(out)
-        if not changed:
-            break
-    return text
 
 
 def graphicspath(text: str) -> list[str]:

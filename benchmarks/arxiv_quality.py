@@ -1,0 +1,276 @@
+"""arXiv figure extraction against TeX's own list of figures, on real LaTeX sources nobody here wrote.
+
+Sources: the documentation folders of Debian's TeX Live doc packages (package manuals and their
+examples: subcaption, subfig, floatrow, caption, wrapfig ...; journal and conference templates),
+each folder one source with one or more top-level documents, and any extra source folders given
+with ``--extra`` (paper repositories). ``.gz`` files are unpacked as Debian compressed them.
+
+Truth: every top-level document is compiled with ``pdflatex`` (one run; ``\\caption`` writes its
+list-of-figures entry into the ``.aux`` whether or not the document prints the list), with sub-
+captions listed (``list=true`` for subcaption and subfig) and ``lofdepth`` raised. Documents that
+do not compile cleanly (a missing package, any ``!`` error) are left out and counted. Per document,
+curate's figures and sub-figures are matched to TeX's entries of the same kind by caption text:
+
+- recall: TeX's entries matched; precision: curate's entries matched;
+- exact: matched entries whose caption words are equal (case and punctuation aside);
+- similarity: mean difflib ratio of matched captions;
+- images: images curate found in the source, and how many became PNG (the full ``extract``).
+
+Baseline: the figure finder as it was before this work (first ``\\caption`` per environment,
+only the longest main document), read from git when ``--baseline REV`` is given.
+
+    python benchmarks/arxiv_quality.py [--limit N] [--extra DIR ...] [--baseline REV]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from curate.arxiv import FigureSettings, clean_caption, documents, extract  # noqa: E402
+from curate.arxiv._source import from_folder  # noqa: E402
+from curate.arxiv._tex import group  # noqa: E402
+from tests import debian_docs  # noqa: E402
+
+PACKAGES = ("texlive-latex-recommended-doc", "texlive-latex-extra-doc", "texlive-science-doc",
+            "texlive-publishers-doc")
+WORK = debian_docs.CACHE / "arxiv_truth"
+HOOK = r"""\makeatletter
+\AtBeginDocument{%
+  \@ifpackageloaded{subcaption}{\captionsetup[sub]{list=true}}{}%
+  \@ifpackageloaded{subfig}{\captionsetup[subfloat]{list=true}}{}%
+  \@ifundefined{c@lofdepth}{}{\setcounter{lofdepth}{3}}}%
+\makeatother
+"""
+_DOC = re.compile(r"^[ \t]*\\documentclass\b", re.M)
+_FIGURE = re.compile(r"\\begin\{(?:figure|wrapfigure|SCfigure)|\\captionof\s*\{figure")
+_ENTRY = re.compile(r"\\@writefile\{lof\}\{\\contentsline \{(figure|subfigure)\}")
+
+
+def _read(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" and data[:2] == b"\x1f\x8b" else data
+
+
+def prepare(limit: int | None) -> list[Path]:
+    """Source folders (copies with .gz unpacked) of the doc packages' folders that hold a figure."""
+    out = []
+    for package in PACKAGES:
+        try:
+            base = debian_docs.unpacked(package) / "usr" / "share" / "doc" / "texlive-doc"
+        except debian_docs.Unavailable as exc:
+            print(f"skipped {package}: {exc}")
+            continue
+        for folder in sorted({p.parent for p in base.rglob("*.tex*")}):
+            texs = [p for p in folder.iterdir() if p.name.endswith((".tex", ".tex.gz")) and p.is_file()]
+            texts = [_read(p).decode("utf-8", "replace") for p in texs]
+            if not any(_DOC.search(t) and _FIGURE.search(t) for t in texts):
+                continue
+            target = WORK / "src" / package.split("-")[1] / folder.relative_to(base)
+            if not (target / ".done").exists():
+                shutil.rmtree(target, ignore_errors=True)
+                for path in folder.rglob("*"):
+                    if path.is_file() and path.stat().st_size < (20 << 20):
+                        name = path.relative_to(folder)
+                        name = name.with_suffix("") if path.suffix == ".gz" else name
+                        (target / name).parent.mkdir(parents=True, exist_ok=True)
+                        (target / name).write_bytes(_read(path))
+                (target / ".done").write_text("")
+            out.append(target)
+    return out[:limit] if limit else out
+
+
+def _text(entry: str) -> str:
+    """The caption of one ``\\contentsline`` argument: ``\\numberline {1}{\\ignorespaces Text\\relax }``."""
+    m = re.search(r"\\numberline\s*\{", entry)
+    if m:
+        g = group(entry, m.end() - 1)
+        entry = entry[g[1]:] if g else entry
+    entry = re.sub(r"\\ignorespaces|\\relax|\\protect|\\nobreakspace\s*\{\}|\\unhbox\s*\\voidb@x|\\hbox", " ", entry)
+    return entry.strip()
+
+
+def truth(source: Path, doc: str) -> dict:
+    """TeX's entries for one document of ``source`` (cached next to the build)."""
+    data = (source / doc).read_bytes()
+    key = hashlib.sha256(HOOK.encode() + data).hexdigest()[:16]
+    build = WORK / "build" / hashlib.sha256(f"{source}\n{doc}".encode()).hexdigest()[:16]
+    cached = build / f"{key}.json"
+    if cached.exists():
+        return json.loads(cached.read_text())
+    shutil.rmtree(build, ignore_errors=True)
+    shutil.copytree(source, build, ignore=shutil.ignore_patterns(".done"))
+    (build / "_curate_hook.tex").write_text(HOOK)
+    job = Path(doc).stem
+    try:
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", f"-jobname={job}",
+                               f"\\input{{_curate_hook}}\\input{{{doc}}}"], cwd=build, capture_output=True, timeout=120)
+        log = done.stdout.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        log = "! timeout"
+    errors = [line for line in log.splitlines() if line.startswith("! ")]
+    ok = "Output written on" in log and not errors
+    entries = []
+    pending = [build / f"{job}.aux"]
+    while pending:
+        aux = pending.pop(0)
+        if not aux.exists():
+            continue
+        for line in aux.read_text("utf-8", "replace").splitlines():
+            inc = re.match(r"\\@input\{(.+?)\}", line)
+            if inc:
+                pending.append(build / inc.group(1))
+            m = _ENTRY.match(line)
+            if m:
+                g = group(line, m.end())
+                entries.append((m.group(1), _text(g[0]) if g else ""))
+    result = {"ok": ok, "error": (errors or ["no output"])[0] if not ok else "", "entries": entries}
+    cached.write_text(json.dumps(result))
+    return result
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+def _listed(caption: str | None, short: str | None) -> str:
+    """What TeX puts in the list: the short form when given (none for ``[]`` or a starred
+    caption), else the caption; an empty caption is not listed."""
+    text = short if short is not None else caption
+    return (text or "").strip()
+
+
+def ours(source: Path) -> dict[str, list[tuple[str, str]]]:
+    """curate's list entries per top-level document: (kind, caption text)."""
+    out = {}
+    for doc in documents(from_folder(source, 200 << 20)):
+        entries = []
+        for fig in doc.figures:
+            entries += [("subfigure", clean_caption(_listed(p.caption, p.short), doc.defs)) for p in fig.panels
+                        if _listed(p.caption, p.short)]
+            if _listed(fig.caption, fig.short):
+                entries.append(("figure", clean_caption(_listed(fig.caption, fig.short), doc.defs)))
+        out[doc.main] = entries
+    return out
+
+
+def match(tex: list, found: list) -> tuple[int, int, float, list]:
+    """(matched, exact, similarity sum, misses) of TeX's entries against curate's: first the
+    entries with equal caption words, in order, then the rest by similarity (at least 0.5),
+    the nearest in order among equals."""
+    want = [(k, _norm(clean_caption(t))) for k, t in tex]
+    have = [(k, _norm(t)) for k, t in found]
+    pairs: dict[int, tuple[int, float]] = {}
+    used: set[int] = set()
+    for i, (kind, text) in enumerate(want):
+        j = next((j for j, h in enumerate(have) if j not in used and h == (kind, text)), None)
+        if j is not None:
+            pairs[i] = (j, 1.0)
+            used.add(j)
+    for i, (kind, text) in enumerate(want):
+        if i in pairs:
+            continue
+        scored = [(difflib.SequenceMatcher(None, text, t, autojunk=False).ratio(), -abs(i - j), j)
+                  for j, (k, t) in enumerate(have) if j not in used and k == kind]
+        best = max(scored, default=None)
+        if best and best[0] >= 0.5:
+            pairs[i] = (best[2], best[0])
+            used.add(best[2])
+    exact = sum(want[i][1] == have[j][1] for i, (j, _) in pairs.items())
+    misses = [("missed", k, t[:120], "") for i, (k, t) in enumerate(want) if i not in pairs]
+    misses += [("inexact", want[i][0], want[i][1][:90], have[j][1][:90]) for i, (j, _) in pairs.items()
+               if want[i][1] != have[j][1]]
+    misses += [("extra", k, t[:120], "") for j, (k, t) in enumerate(have) if j not in used]
+    return len(pairs), exact, sum(r for _, r in pairs.values()), misses
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, help="at most this many doc-package sources")
+    ap.add_argument("--extra", nargs="*", default=[], help="more source folders (paper repositories)")
+    ap.add_argument("--show", type=int, default=15, help="misses to print")
+    args = ap.parse_args()
+    if not shutil.which("pdflatex"):
+        sys.exit("pdflatex not found: apt-get install texlive-latex-base texlive-latex-recommended "
+                 "texlive-latex-extra texlive-science")
+    sources = prepare(args.limit) + [Path(p).resolve() for p in args.extra]
+    t0 = time.time()
+    jobs, folders = [], set(sources)
+    for src in sources:
+        for path in sorted(src.rglob("*.tex")):
+            if any(parent in folders for parent in path.parents if src in parent.parents):
+                continue                          # a source of its own as well
+            text = path.read_text("utf-8", "replace")
+            if _DOC.search(text) and "\\begin{document}" in text:
+                jobs.append((src, str(path.relative_to(src))))
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        truths = dict(zip(jobs, pool.map(lambda j: truth(*j), jobs)))
+    t_tex = time.time() - t0
+    totals = dict(docs=0, failed=0, tex=0, found=0, matched=0, exact=0, sim=0.0, sources=set())
+    kinds = {k: [0, 0, 0] for k in ("figure", "subfigure")}          # tex, found, matched
+    misses, t_ours, images, converted, reasons = [], 0.0, 0, 0, {}
+    for src in sources:
+        t1 = time.time()
+        found = ours(src)
+        rows, rejected = extract(from_folder(src, 200 << 20), FigureSettings(dpi=50))
+        t_ours += time.time() - t1
+        bad = [r for _, r, _ in rejected if r.startswith("image_") or r == "no_ghostscript"]
+        images += len(rows) + len(bad)
+        converted += len(rows)
+        for r in bad:
+            reasons[r] = reasons.get(r, 0) + 1
+        for (s, doc), t in truths.items():
+            if s != src:
+                continue
+            if not t["ok"]:
+                totals["failed"] += 1
+                continue
+            if doc not in found:                  # an included file TeX can also compile alone
+                continue
+            totals["docs"] += 1
+            totals["sources"].add(src)
+            m, e, sim, miss = match(t["entries"], found[doc])
+            totals["tex"] += len(t["entries"])
+            totals["found"] += len(found[doc])
+            totals["matched"] += m
+            totals["exact"] += e
+            totals["sim"] += sim
+            for k in kinds:
+                kinds[k][0] += sum(x[0] == k for x in t["entries"])
+                kinds[k][1] += sum(x[0] == k for x in found[doc])
+            misses += [(str(src.relative_to(WORK) if WORK in src.parents else src), doc) + x for x in miss]
+            for k in kinds:
+                kinds[k][2] += sum(1 for x in t["entries"] if x[0] == k) - sum(
+                    1 for x in miss if x[0] == "missed" and x[1] == k)
+    tex, fnd, mat = totals["tex"], totals["found"], totals["matched"]
+    print(f"sources: {len(totals['sources'])} with a compiled document, documents compared: {totals['docs']} "
+          f"(not compiling cleanly, left out: {totals['failed']}); TeX {t_tex:.0f}s, curate {t_ours:.1f}s")
+    print(f"{'':12}{'TeX':>7}{'curate':>8}{'recall':>9}{'precision':>11}")
+    for k, (t, f, m) in kinds.items():
+        print(f"{k:12}{t:7}{f:8}{m / max(t, 1):9.2%}{m / max(f, 1):11.2%}")
+    print(f"{'all':12}{tex:7}{fnd:8}{mat / max(tex, 1):9.2%}{mat / max(fnd, 1):11.2%}")
+    print(f"exact caption text: {totals['exact'] / max(tex, 1):.2%} of TeX's entries; "
+          f"mean similarity of matched: {totals['sim'] / max(mat, 1):.3f}")
+    print(f"images found in the sources with a caption: {images}, converted to PNG: {converted} "
+          f"({converted / max(images, 1):.2%}); failures: {reasons or 'none'}")
+    for m in misses[:args.show]:
+        print("  ", " | ".join(map(str, m)))
+    print(f"({len(misses)} misses and inexact matches in all)")
+
+
+if __name__ == "__main__":
+    main()
