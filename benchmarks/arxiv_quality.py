@@ -3,7 +3,7 @@
 Sources: the documentation folders of Debian's TeX Live doc packages (package manuals and their
 examples: subcaption, subfig, floatrow, caption, wrapfig ...; journal and conference templates),
 each folder one source with one or more top-level documents, and any extra source folders given
-with ``--extra`` (paper repositories). ``.gz`` files are unpacked as Debian compressed them.
+with ``--extra`` (paper repositories), and the real arXiv papers of ../shared/data/arxiv. ``.gz`` files are unpacked as Debian compressed them.
 
 Truth: every top-level document is compiled with ``pdflatex`` (one run; ``\\caption`` writes its
 list-of-figures entry into the ``.aux`` whether or not the document prints the list), with sub-
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import gzip
 import hashlib
 import json
@@ -66,6 +67,20 @@ def _read(path: Path) -> bytes:
     return gzip.decompress(data) if path.suffix == ".gz" and data[:2] == b"\x1f\x8b" else data
 
 
+def unpack(folder: Path, target: Path) -> Path:
+    """A copy of ``folder`` at ``target`` with Debian's .gz files unpacked (done once)."""
+    if not (target / ".done").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        for path in folder.rglob("*"):
+            if path.is_file() and path.stat().st_size < (20 << 20):
+                name = path.relative_to(folder)
+                name = name.with_suffix("") if path.suffix == ".gz" else name
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                (target / name).write_bytes(_read(path))
+        (target / ".done").write_text("")
+    return target
+
+
 def prepare(limit: int | None) -> list[Path]:
     """Source folders (copies with .gz unpacked) of the doc packages' folders that hold a figure."""
     out = []
@@ -80,17 +95,7 @@ def prepare(limit: int | None) -> list[Path]:
             texts = [_read(p).decode("utf-8", "replace") for p in texs]
             if not any(_DOC.search(t) and _FIGURE.search(t) for t in texts):
                 continue
-            target = WORK / "src" / package.split("-")[1] / folder.relative_to(base)
-            if not (target / ".done").exists():
-                shutil.rmtree(target, ignore_errors=True)
-                for path in folder.rglob("*"):
-                    if path.is_file() and path.stat().st_size < (20 << 20):
-                        name = path.relative_to(folder)
-                        name = name.with_suffix("") if path.suffix == ".gz" else name
-                        (target / name).parent.mkdir(parents=True, exist_ok=True)
-                        (target / name).write_bytes(_read(path))
-                (target / ".done").write_text("")
-            out.append(target)
+            out.append(unpack(folder, WORK / "src" / package.split("-")[1] / folder.relative_to(base)))
     return out[:limit] if limit else out
 
 
@@ -104,10 +109,33 @@ def _text(entry: str) -> str:
     return entry.strip()
 
 
+_MISSING_IMAGE = re.compile(r"! (?:LaTeX|Package pdftex.def) Error: File `(?:[^']*\.(?:pdf|png|jpe?g|eps|ps|gif)|[^'.]*)'"
+                            r" not found")
+
+
+@functools.lru_cache(maxsize=1)
+def _installed() -> bytes:
+    """What TeX Live has installed (cached results are redone when packages are added)."""
+    tree = Path(subprocess.run(["kpsewhich", "-var-value", "TEXMFDIST"], capture_output=True, text=True).stdout.strip())
+    return "\n".join(sorted(p.name for p in (tree / "tex" / "latex").iterdir())).encode() if tree.is_dir() else b""
+
+
+def engine(text: str) -> str:
+    """The TeX engine a document is written for: DVI (``latex``) when it asks for dvips or
+    PSTricks, LuaLaTeX for fontspec/unicode-math, else pdfLaTeX. A missing image is not an
+    error for the list of figures (the ``_MISSING_IMAGE`` lines are tolerated)."""
+    head = text.split("\\begin{document}", 1)[0]
+    if re.search(r"\\usepackage(\[[^\]]*\])?\{[^}]*(fontspec|unicode-math|luacode)", head):
+        return "lualatex"
+    if re.search(r"\\documentclass\[[^\]]*dvips|\\usepackage\[[^\]]*dvips|\{pstricks", head):
+        return "latex"
+    return "pdflatex"
+
+
 def truth(source: Path, doc: str) -> dict:
     """TeX's entries for one document of ``source`` (cached next to the build)."""
     data = (source / doc).read_bytes()
-    key = hashlib.sha256(HOOK.encode() + data).hexdigest()[:16]
+    key = hashlib.sha256(HOOK.encode() + _installed() + engine(data.decode("utf-8", "replace")).encode() + data).hexdigest()[:16]
     build = WORK / "build" / hashlib.sha256(f"{source}\n{doc}".encode()).hexdigest()[:16]
     cached = build / f"{key}.json"
     if cached.exists():
@@ -117,12 +145,13 @@ def truth(source: Path, doc: str) -> dict:
     (build / "_curate_hook.tex").write_text(HOOK)
     job = Path(doc).stem
     try:
-        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", f"-jobname={job}",
+        done = subprocess.run([engine(data.decode("utf-8", "replace")), "-interaction=nonstopmode",
+                               "-no-shell-escape", f"-jobname={job}",
                                f"\\input{{_curate_hook}}\\input{{{doc}}}"], cwd=build, capture_output=True, timeout=120)
         log = done.stdout.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
         log = "! timeout"
-    errors = [line for line in log.splitlines() if line.startswith("! ")]
+    errors = [line for line in log.splitlines() if line.startswith("! ") and not _MISSING_IMAGE.match(line)]
     ok = "Output written on" in log and not errors
     entries = []
     pending = [build / f"{job}.aux"]
@@ -162,7 +191,7 @@ def ours(source: Path) -> dict[str, list[tuple[str, str]]]:
         for fig in doc.figures:
             entries += [("subfigure", clean_caption(_listed(p.caption, p.short), doc.defs)) for p in fig.panels
                         if _listed(p.caption, p.short)]
-            if _listed(fig.caption, fig.short):
+            if fig.caption is not None and fig.short != "":     # \\caption{} is listed, empty
                 entries.append(("figure", clean_caption(_listed(fig.caption, fig.short), doc.defs)))
         out[doc.main] = entries
     return out
@@ -207,7 +236,9 @@ def main() -> None:
     if not shutil.which("pdflatex"):
         sys.exit("pdflatex not found: apt-get install texlive-latex-base texlive-latex-recommended "
                  "texlive-latex-extra texlive-science")
-    sources = prepare(args.limit) + [Path(p).resolve() for p in args.extra]
+    shared = Path(os.environ.get("CURATE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "arxiv"
+    papers = sorted(p for p in shared.iterdir() if p.is_dir()) if shared.is_dir() else []
+    sources = prepare(args.limit) + papers + [Path(p).resolve() for p in args.extra]
     t0 = time.time()
     jobs, folders = [], set(sources)
     for src in sources:

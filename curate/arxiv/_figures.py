@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 
 from curate.arxiv._tex import command_args, file_at, group
 
-_ENV = re.compile(r"\\begin\{(figure\*?|wrapfigure\*?|SCfigure\*?|wrapfloat)\}")
+_ENV = re.compile(r"\\begin\{(figure\*?|wrapfigure\*?|SCfigure\*?|wrapfloat|sidewaysfigure\*?|marginfigure|"
+                  r"floatingfigure)\}")
 _GRAPHICS = re.compile(r"\\(?:includegraphics\*?|epsfig|psfig|epsfbox|includesvg)(?![A-Za-z@])")
 _SUB_ENV = re.compile(r"\\begin\{(subfigure|subfloat)\}")
 _SUB_CMD = re.compile(r"\\(subcaptionbox|subfloat|subfigure|sidesubfloat)(?![A-Za-z@])\*?")
 _SUBFLOATROW = re.compile(r"\\begin\{subfloatrow\*?\}")
 _FLOATROW_BOX = re.compile(r"\\(?:ffigbox|fcapside)(?![A-Za-z@])\*?")
-_CAPTION = re.compile(r"\\caption\*?(?![A-Za-z@])")
+_CAPTION = re.compile(r"\\(?:caption|captcont)\*?(?![A-Za-z@])")       # captcont: a continued figure
 _ANY_CAPTION = re.compile(r"\\(?:sub)?caption\*?(?![A-Za-z@])")
 _SUBCAPTION = re.compile(r"\\subcaption\*?(?![A-Za-z@])|\\captionof\*?\s*\{subfigure\}")
 _CAPTIONOF = re.compile(r"\\captionof\*?\s*\{figure\*?\}")
@@ -168,14 +169,14 @@ def _subfigures(body: str) -> tuple[list[tuple[int, Panel]], str]:
         caps = _captions(inner, _ANY_CAPTION)
         found.append(_unit(body, m.start(), inner, *(caps[0][2:] if caps else (None, None))))
         spans.append((m.start(), end))
-    for m in _SUBFLOATROW.finditer(body):
+    for m in _SUBFLOATROW.finditer(body):          # floatrow boxes; \subfloat panels are read below
         end = _end(body, "subfloatrow", m.start())
         for box in _FLOATROW_BOX.finditer(body, m.end(), end):
             _, args, box_end = command_args(body, box.end(), optional=3, required=2)
             inner = " ".join(args)
             caps = _captions(inner, _ANY_CAPTION)
             found.append(_unit(body, box.start(), inner, *(caps[0][2:] if caps else (None, None))))
-        spans.append((m.start(), end))
+            spans.append((box.start(), box_end))
     for m in _SUB_CMD.finditer(body):
         if inside(m.start()):
             continue
@@ -253,6 +254,9 @@ def find_figures(text: str) -> list[Figure]:
         if env.startswith("wrapfigure") or env == "wrapfloat":   # skip the placement arguments
             _, _, after = command_args(body, 0, optional=1, required=2)
             body = body[after:]
+        elif env == "floatingfigure":
+            _, _, after = command_args(body, 0, optional=1, required=1)
+            body = body[after:]
         raw.append((m.start(), env.rstrip("*"), body))
         spans.append((m.start(), end))
         pos = end
@@ -265,7 +269,7 @@ def find_figures(text: str) -> list[Figure]:
         if start < 0 or any(a <= start < b for a, b in spans) or close < 0 or close - start > 20_000:
             para = text.find("\n\n", end)            # not in a minipage: its paragraph
             start, close = max(text.rfind("\n\n", 0, m.start()), 0), para if para >= 0 else len(text)
-        short = f"[{opts[0]}]" if opts else ""
+        short = "*" if "*" in m.group(0) else f"[{opts[0]}]" if opts else ""      # starred: not listed
         body = text[start:m.start()] + f"\\caption{short}{{" + (reqs[0] if reqs else "") + "}" + text[end:close]
         raw.append((m.start(), "captionof", body))
     figures = []

@@ -27,6 +27,18 @@ _BUILDS = re.compile(r"\\(?:begin\s*\{(?:figure|wrapfigure|SCfigure|subfigure)|i
                      r"subfloat|subfigure|captionof|subcaptionbox|ffigbox)(?![A-Za-z@])")
 
 
+_ARG = re.compile(r"(\\[A-Za-z@]+)?#([1-9])")
+
+
+def _joined(m: re.Match, args: list[str]) -> str:
+    """Argument ``#n`` substituted; after a command word an argument starting with a letter gets
+    ``{}`` between (TeX read ``\\textbackslash#1`` as two tokens, text must too)."""
+    k = int(m.group(2))
+    arg = args[k - 1] if k <= len(args) else m.group(0)
+    word = m.group(1) or ""
+    return word + ("{}" if word and arg[:1].isalpha() else "") + arg
+
+
 class Macro(NamedTuple):
     nargs: int
     body: str
@@ -79,9 +91,7 @@ def expand_macros(text: str, defs: dict, rounds: int = 5) -> str:
                 end = g[1]
             if len(args) < macro.nargs:
                 continue
-            body = macro.body
-            for i, a in enumerate(args, 1):
-                body = body.replace(f"#{i}", a)
+            body = _ARG.sub(lambda a: _joined(a, args), macro.body)
             out += [text[pos:m.start()], body]
             pos, changed = end, True
         out.append(text[pos:])
@@ -91,14 +101,27 @@ def expand_macros(text: str, defs: dict, rounds: int = 5) -> str:
     return text
 
 
-def expand_figure_macros(text: str) -> str:
+def _used(text: str, name: str, macro: Macro) -> bool:
+    """Whether ``\\name`` appears outside its definition. A figure in a macro the document never
+    calls (a package hook like ``\\renewcommand{\\leftpagecontent}{..figure..}``) stays in place."""
+    pattern = re.compile(r"\\" + re.escape(name) + r"(?![A-Za-z@])")
+    return any(not macro.start <= m.start() < macro.end for m in pattern.finditer(text))
+
+
+def expand_figure_macros(text: str, packages: str = "") -> str:
     """``text`` with user commands that build figures expanded where used and their definitions
-    removed (so the finder sees neither ``#1`` images nor a figure per definition)."""
-    defs = {name: m for name, m in macros(text).items() if name not in KNOWN and _BUILDS.search(m.body)}
+    removed (so the finder sees neither ``#1`` images nor a figure per definition).
+    Argument-less ones that are never called are left as they are (see :func:`_used`).
+    ``packages``: the text of the source's own ``.sty``/``.cls`` files, whose commands count too."""
+    defs = {name: m for name, m in macros(text).items() if name not in KNOWN and _BUILDS.search(m.body)
+            and (m.nargs or _used(text, name, m))}
+    for name, m in macros(packages).items():      # the paper's own .sty/.cls: used, never blanked here
+        if name not in KNOWN and name not in defs and _BUILDS.search(m.body) and m.nargs:
+            defs[name] = m._replace(start=-1, end=-1)
     aliases = {a: b for a, b in _LET.findall(text) if b in KNOWN and a not in KNOWN and b != "relax"}
     if not defs and not aliases:
         return text
-    spans = sorted((m.start, m.end) for name, m in definitions(text) if name in defs)
+    spans = sorted((m.start, m.end) for name, m in definitions(text) if name in defs and defs[name].start >= 0)
     spans += [(m.start(), m.end()) for m in _LET.finditer(text) if m.group(1) in aliases]
     out, pos = [], 0
     for a, b in sorted(spans):

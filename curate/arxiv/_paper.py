@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 import time
 from dataclasses import dataclass
 
@@ -10,7 +12,7 @@ from curate.arxiv._figures import Figure, find_figures
 from curate.arxiv._images import ImageError, resolve, to_png
 from curate.arxiv._macros import expand_figure_macros, macros
 from curate.arxiv._source import Paper
-from curate.arxiv._tex import find_mains, flatten, graphicspath
+from curate.arxiv._tex import find_mains, flatten, graphicspath, strip_comments
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,17 @@ class Document:
     problems: list[str]            # include problems
 
 
+_PACKAGE = re.compile(r"\\(?:usepackage|RequirePackage|documentclass)\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}")
+
+
+def _local_packages(text: str, tex: dict[str, str]) -> str:
+    """The text of the packages and class the document loads that the source itself ships."""
+    names = {n.strip() for m in _PACKAGE.finditer(text) for n in m.group(1).split(",")}
+    by_name = {posixpath.basename(p): p for p in tex if p.endswith((".sty", ".cls"))}
+    found = [by_name[f"{n}{ext}"] for n in sorted(names) for ext in (".sty", ".cls") if f"{n}{ext}" in by_name]
+    return "\n".join(strip_comments(tex[p]) for p in found)
+
+
 def documents(paper: Paper) -> list[Document]:
     """Every top-level document of the paper (a paper and its supplement each have one)."""
     tex = {p: _decode(d) for p, d in paper.files.items() if p.lower().endswith((".tex", ".ltx", ".sty", ".cls"))}
@@ -48,7 +61,7 @@ def documents(paper: Paper) -> list[Document]:
         problems: list[str] = []
         text, _ = flatten(tex, main, problems)
         defs = macros(text)
-        figures = find_figures(expand_figure_macros(text))
+        figures = find_figures(expand_figure_macros(text, _local_packages(text, tex)))
         out.append(Document(main, figures, defs, graphicspath(text), problems))
     return out
 

@@ -12,6 +12,7 @@ import re
 
 _COMMENT = re.compile(r"(?<!\\)((?:\\\\)*)%[^\n]*")
 _INCLUDE = re.compile(r"\\(input|include|subfile|import|subimport|includefrom|subincludefrom)\s*(\*?)\s*\{")
+_BARE_INPUT = re.compile(r"\\input(?![A-Za-z@])[ \t]+(?=[^\s{\\])([^\s{}\\%]+)")   # TeX's \\input file
 MAX_DEPTH = 12
 FILE_MARK = "\x00"
 
@@ -22,12 +23,21 @@ _VERB = re.compile(r"\\(?:verb\*?|lstinline|mintinline\{[^}]*\})([^A-Za-z\s{])(.
 _IFFALSE = re.compile(r"\\iffalse(?![A-Za-z@]).*?\\fi(?![A-Za-z@])", re.S)
 
 
+_ESCAPE = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "%": "\\%", "$": "\\$", "#": "\\#", "&": "\\&",
+           "_": "\\_", "^": "\\^{}", "~": "\\~{}"}
+
+
+def _verb_text(m: re.Match) -> str:
+    """``\\verb|\\captionof|`` as text that reads the same and that no command pattern matches."""
+    return "\\texttt{" + "".join(_ESCAPE.get(c, c) for c in m.group(2)) + "}"
+
+
 def strip_comments(text: str) -> str:
     """What TeX never typesets, removed: ``%`` comments (``\\%`` is a percent sign, ``\\\\%`` a
-    line break then a comment), verbatim-like environments and ``\\verb`` (manuals show figure
-    code there), ``comment`` environments and ``\\iffalse ... \\fi``."""
+    line break then a comment), verbatim-like environments (manuals show figure code there),
+    ``comment`` environments and ``\\iffalse ... \\fi``; ``\\verb|..|`` becomes escaped text."""
     text = _VERBATIM.sub("", text)
-    text = _VERB.sub("", text)
+    text = _VERB.sub(_verb_text, text)
     text = _COMMENT.sub(lambda m: m.group(1), text)
     return _IFFALSE.sub("", text)
 
@@ -99,10 +109,15 @@ def find_main(files: dict[str, str]) -> str | None:
     return mains[0] if mains else None
 
 
+def _braced(text: str) -> str:
+    """Plain TeX's ``\\input name`` written as ``\\input{name}``."""
+    return _BARE_INPUT.sub(lambda m: "\\input{" + m.group(1) + "}", text)
+
+
 def _included(path: str, text: str, files: dict[str, str]):
     """The files that ``path`` includes directly (resolved as :func:`flatten` does)."""
     here = posixpath.dirname(path)
-    for m in _INCLUDE.finditer(strip_comments(text)):
+    for m in _INCLUDE.finditer(_braced(strip_comments(text))):
         g1 = group(m.string, m.end() - 1)
         if g1 is None:
             continue
@@ -151,7 +166,7 @@ def flatten(files: dict[str, str], main: str, problems: list[str] | None = None)
             problems.append(f"include depth above {MAX_DEPTH} at {path}")
             return ""
         used.append(path)
-        text = strip_comments(files[path]).replace(FILE_MARK, "")
+        text = _braced(strip_comments(files[path]).replace(FILE_MARK, ""))
         here = posixpath.dirname(path)
         out, pos = [], 0
         for m in _INCLUDE.finditer(text):

@@ -79,9 +79,23 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_mix)
 
 
+def cmd_arxiv_export(args) -> int:
+    from curate.arxiv import export
+
+    if len(args.sources) != 2 or not args.out:
+        raise SystemExit("curate arxiv export: give one output ROOT of an arXiv run and --out DIR")
+    summary = export(args.sources[1], args.out, limit=args.limit)
+    print(f"exported {summary.images} figure images of {summary.papers} papers to {Path(args.out) / 'images'}")
+    print(f"captions: {summary.jsonl} (image, caption, sub_caption, paper_id per line)")
+    return 0
+
+
 def cmd_arxiv(args) -> int:
     from curate.cli._dedup import config_from
     from pipelines.arxiv import ArxivConfig, run
+
+    if args.sources and args.sources[0] == "export":      # curate arxiv export ROOT --out DIR
+        return cmd_arxiv_export(args)
 
     overrides = {k: getattr(args, k) for k in ("out", "dpi", "min_caption_chars") if getattr(args, k) is not None}
     if args.arxivcap:
@@ -97,7 +111,10 @@ def cmd_arxiv(args) -> int:
 
 
 def add_arxiv_parser(sub) -> None:
-    p = sub.add_parser("arxiv", help="figure-caption pairs from arXiv LaTeX sources, images as PNG")
+    p = sub.add_parser("arxiv", help="figure-caption pairs from arXiv LaTeX sources, images as PNG",
+                       description="curate arxiv SOURCE... --out ROOT extracts figures; curate arxiv export ROOT "
+                                   "--out DIR writes them as PNG files plus figures.jsonl (a source folder named "
+                                   "export: write ./export).")
     p.add_argument("sources", nargs="*", metavar="SOURCE",
                    help="paper folder, arXiv source file (.gz/.tar.gz/.tex), bulk arXiv_src_*.tar, or URL")
     p.add_argument("--out", help="output root (figures/, rejected/, arxivcap/)")
@@ -105,5 +122,6 @@ def add_arxiv_parser(sub) -> None:
     p.add_argument("--dpi", type=int, help="rendering resolution for PDF/EPS figures (default 100)")
     p.add_argument("--min-caption-chars", type=int, help="shorter captions are left out (default 10)")
     p.add_argument("--arxivcap", action="store_true", help="also write ArxivCap's one-row-per-paper layout")
+    p.add_argument("--limit", type=int, help="export: at most this many images")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_arxiv)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 from datetime import datetime, timezone
 
@@ -10,7 +11,9 @@ CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:110
 h1{font-size:22px}h2{font-size:16px;margin:28px 0 6px}table{border-collapse:collapse}
 td,th{padding:3px 12px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:8px 28px}
-.note{color:#777}svg text{font:12px system-ui,sans-serif;fill:#333}"""
+.note{color:#777}.thumbs{display:flex;flex-wrap:wrap;gap:16px}
+figure{margin:0;width:230px}figure img{max-width:220px;border:1px solid #ddd}figcaption{font-size:12px}
+svg text{font:12px system-ui,sans-serif;fill:#333}"""
 
 
 def bar_chart(pairs: list[tuple], width: int = 520) -> str:
@@ -37,6 +40,20 @@ def bar_chart(pairs: list[tuple], width: int = 520) -> str:
     return "".join(parts)
 
 
+def thumbnails(items: list[dict]) -> str:
+    """Figure thumbnails with their captions (cut at 200 characters), images inline as data URIs."""
+    if not items:
+        return ""
+    cells = []
+    for item in items:
+        text = item["caption"] + (f" ({item['sub_caption']})" if item.get("sub_caption") else "")
+        text = text if len(text) <= 200 else text[:199] + "…"
+        src = "data:image/png;base64," + base64.b64encode(item["png"]).decode()
+        cells.append(f'<figure><img src="{src}" alt="{html.escape(item["paper_id"])}">'
+                     f'<figcaption><b>{html.escape(item["paper_id"])}</b>: {html.escape(text)}</figcaption></figure>')
+    return f"<h2>Figures (a few of them)</h2><div class='thumbs'>{''.join(cells)}</div>"
+
+
 def render(stats: dict, title: str = "curate corpus report") -> str:
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{d['rows']:,}</td>"
                    f"<td>{'' if d['tokens'] is None else format(d['tokens'], ',')}</td></tr>"
@@ -51,4 +68,5 @@ def render(stats: dict, title: str = "curate corpus report") -> str:
             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
             f"<p class='note'>{html.escape(stats['root'])} &middot; {stamp}</p>"
             f"<h2>Datasets</h2><table><tr><th>dataset</th><th>rows</th><th>tokens (approx.)</th></tr>{rows}</table>"
-            f"<div class='grid'>{charts}</div>{''.join(missing)}</body></html>")
+            f"<div class='grid'>{charts}</div>{thumbnails(stats.get('thumbnails', []))}{''.join(missing)}"
+            f"</body></html>")

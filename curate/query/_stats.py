@@ -21,6 +21,29 @@ def _pairs(con, sql: str) -> list[tuple]:
     return [tuple(r) for r in con.execute(sql).fetchall()]
 
 
+def _thumbnails(con, count: int = 6, size: int = 220) -> list[dict]:
+    """A few figures (the first image of the first figures, one per paper first) as small PNGs."""
+    import io
+
+    from PIL import Image
+
+    rows = con.execute(f"""
+        SELECT paper_id, caption, sub_caption, image FROM (
+            SELECT *, row_number() OVER (PARTITION BY paper_id ORDER BY figure_index, subfigure_index NULLS FIRST) AS k
+            FROM figures) ORDER BY k, paper_id LIMIT {count}""").fetchall()
+    out = []
+    for paper_id, caption, sub_caption, image in rows:
+        try:
+            with Image.open(io.BytesIO(image)) as img:
+                img.thumbnail((size, size))
+                buf = io.BytesIO()
+                img.save(buf, format="PNG")
+        except Exception:                          # an unreadable image is left out of the report only
+            continue
+        out.append({"paper_id": paper_id, "caption": caption, "sub_caption": sub_caption, "png": buf.getvalue()})
+    return out
+
+
 def collect(root: str | Path, top: int = 12) -> dict:
     """Counts, approximate tokens (characters / 4 where no token column exists), and the
     breakdowns a report shows: domains, languages, lengths, removals, duplicates,
@@ -76,6 +99,7 @@ def collect(root: str | Path, top: int = 12) -> dict:
     if "figures" in views:
         charts["Figure images by original format"] = _pairs(con, "SELECT image_format, count(*) FROM figures "
                                                                   "GROUP BY 1 ORDER BY 2 DESC, 1")
+        out["thumbnails"] = _thumbnails(con)
     if "mixture" in views:
         charts["Mixture tokens by source"] = _pairs(con, "SELECT source, sum(tokens) FROM mixture "
                                                          "GROUP BY 1 ORDER BY 2 DESC")
