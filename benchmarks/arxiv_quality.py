@@ -16,10 +16,12 @@ curate's figures and sub-figures are matched to TeX's entries of the same kind b
 - similarity: mean difflib ratio of matched captions;
 - images: images curate found in the source, and how many became PNG (the full ``extract``).
 
-Baseline: the figure finder as it was before this work (first ``\\caption`` per environment,
-only the longest main document), read from git when ``--baseline REV`` is given.
+Baseline: curate's figure finder as it was before this work (``--baseline REV``, default
+9dfc7b8: the first ``\\caption`` of each environment, panels only with images; it read only the
+longest main document, here it is given every compared document so that finding is measured),
+unpacked from git into a temporary folder and run in a subprocess on the same documents.
 
-    python benchmarks/arxiv_quality.py [--limit N] [--extra DIR ...] [--baseline REV]
+    python benchmarks/arxiv_quality.py [--limit N] [--extra DIR ...] [--baseline REV|none]
 """
 
 from __future__ import annotations
@@ -183,10 +185,10 @@ def _listed(caption: str | None, short: str | None) -> str:
     return (text or "").strip()
 
 
-def ours(source: Path) -> dict[str, list[tuple[str, str]]]:
-    """curate's list entries per top-level document: (kind, caption text)."""
+def ours(source: Path, mains: list[str] | None = None) -> dict[str, list[tuple[str, str]]]:
+    """curate's list entries per top-level document (or per document of ``mains``): (kind, caption)."""
     out = {}
-    for doc in documents(from_folder(source, 200 << 20)):
+    for doc in documents(from_folder(source, 200 << 20), mains):
         entries = []
         for fig in doc.figures:
             entries += [("subfigure", clean_caption(_listed(p.caption, p.short), doc.defs)) for p in fig.panels
@@ -227,10 +229,56 @@ def match(tex: list, found: list) -> tuple[int, int, float, list]:
     return len(pairs), exact, sum(r for _, r in pairs.values()), misses
 
 
+_BASELINE = r"""
+import json, sys
+from pathlib import Path
+from curate.arxiv import clean_caption
+from curate.arxiv._figures import find_figures
+from curate.arxiv._source import from_folder
+from curate.arxiv._tex import flatten, macros
+out = {}
+for src, docs in json.load(sys.stdin).items():
+    paper = from_folder(Path(src), 200 << 20)
+    tex = {p: d.decode("utf-8", "replace") for p, d in paper.files.items() if p.endswith((".tex", ".sty", ".cls"))}
+    out[src] = {}
+    for main in docs:
+        text, _ = flatten(tex, main, [])
+        defs, entries = macros(text), []
+        for fig in find_figures(text):
+            seen = []
+            for img in fig.images:
+                if img.sub_caption is not None and img.sub_caption not in seen:
+                    seen.append(img.sub_caption)
+                    entries.append(["subfigure", clean_caption(img.sub_caption, defs)])
+            if fig.caption is not None:
+                entries.append(["figure", clean_caption(fig.caption, defs)])
+        out[src][main] = entries
+print(json.dumps(out))
+"""
+
+
+def baseline(rev: str, docs: dict[str, list[str]]) -> dict[str, dict[str, list]]:
+    """The entries of curate's figure finder at git revision ``rev`` for the given documents of
+    each source (every one, though that finder took only the longest: its finding is measured)."""
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "archive", rev, "curate", "schemas"], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        done = subprocess.run([sys.executable, "-c", _BASELINE], input=json.dumps(docs), capture_output=True,
+                              text=True, env=dict(os.environ, PYTHONPATH=tmp), cwd=tmp, check=True)
+    return {src: {doc: [tuple(e) for e in entries] for doc, entries in docs.items()}
+            for src, docs in json.loads(done.stdout).items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, help="at most this many doc-package sources")
     ap.add_argument("--extra", nargs="*", default=[], help="more source folders (paper repositories)")
+    ap.add_argument("--baseline", default="9dfc7b8", help="git revision of the baseline finder, or none")
     ap.add_argument("--show", type=int, default=15, help="misses to print")
     args = ap.parse_args()
     if not shutil.which("pdflatex"):
@@ -253,12 +301,24 @@ def main() -> None:
     t_tex = time.time() - t0
     totals = dict(docs=0, failed=0, tex=0, found=0, matched=0, exact=0, sim=0.0, sources=set())
     kinds = {k: [0, 0, 0] for k in ("figure", "subfigure")}          # tex, found, matched
-    misses, t_ours, images, converted, reasons = [], 0.0, 0, 0, {}
+    misses, t_ours, t_find, images, converted, reasons, unreadable = [], 0.0, 0.0, 0, 0, {}, []
+    t1 = time.time()
+    compared: dict[str, list[str]] = {}
+    for (src, doc), t in truths.items():
+        if t["ok"]:
+            compared.setdefault(str(src), []).append(doc)
+    base = baseline(args.baseline, compared) if args.baseline != "none" else None
+    t_base = time.time() - t1
+    base_tally = [0, 0, 0, 0]                          # found, matched, exact, TeX entries
     for src in sources:
-        t1 = time.time()
         found = ours(src)
+        t1 = time.time()
+        ours(src, compared.get(str(src), []))       # timed on the documents the baseline is given
+        t_find += time.time() - t1
+        t1 = time.time()
         rows, rejected = extract(from_folder(src, 200 << 20), FigureSettings(dpi=50))
         t_ours += time.time() - t1
+        unreadable += [(src.name, d) for _, r, d in rejected if r == "image_unreadable"]
         bad = [r for _, r, _ in rejected if r.startswith("image_") or r == "no_ghostscript"]
         images += len(rows) + len(bad)
         converted += len(rows)
@@ -275,6 +335,11 @@ def main() -> None:
             totals["docs"] += 1
             totals["sources"].add(src)
             m, e, sim, miss = match(t["entries"], found[doc])
+            if base is not None:
+                got = base.get(str(src), {}).get(doc, [])
+                bm, be, _, _ = match(t["entries"], got)
+                base_tally = [base_tally[0] + len(got), base_tally[1] + bm, base_tally[2] + be,
+                              base_tally[3] + len(t["entries"])]
             totals["tex"] += len(t["entries"])
             totals["found"] += len(found[doc])
             totals["matched"] += m
@@ -296,8 +361,16 @@ def main() -> None:
     print(f"{'all':12}{tex:7}{fnd:8}{mat / max(tex, 1):9.2%}{mat / max(fnd, 1):11.2%}")
     print(f"exact caption text: {totals['exact'] / max(tex, 1):.2%} of TeX's entries; "
           f"mean similarity of matched: {totals['sim'] / max(mat, 1):.3f}")
+    if base is not None:
+        bf, bm, be, bt = base_tally
+        print(f"baseline ({args.baseline}, {t_base:.1f}s): recall {bm / max(bt, 1):.2%}, precision "
+              f"{bm / max(bf, 1):.2%}, exact caption text {be / max(bt, 1):.2%}; speed: curate "
+              f"{t_find:.1f}s vs baseline {t_base:.1f}s finding figures in the same sources, "
+              f"ratio {t_base / max(t_find, 1e-9):.2f}x")
     print(f"images found in the sources with a caption: {images}, converted to PNG: {converted} "
           f"({converted / max(images, 1):.2%}); failures: {reasons or 'none'}")
+    for name, detail in unreadable[:5]:
+        print(f"  unreadable image in {name}: {detail[:150]}")
     for m in misses[:args.show]:
         print("  ", " | ".join(map(str, m)))
     print(f"({len(misses)} misses and inexact matches in all)")

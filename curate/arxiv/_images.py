@@ -113,15 +113,20 @@ def to_png(data: bytes, *, dpi: int = 100, max_pixels: int = 25_000_000, max_byt
         gs = shutil.which("gs")
         if not gs:
             raise ImageError("no_ghostscript", "EPS/PS needs Ghostscript (gs) installed")
+        if data[:4] == b"%!PS" and b"EPSF" not in data[:40] and b"%%BoundingBox:" in data[:2000]:
+            # a PostScript file with a bounding box, included as a figure: cropped like an EPS
+            data = b"%!PS-Adobe-3.0 EPSF-3.0" + data[data.find(b"\n"):]
         try:
             done = subprocess.run([gs, "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dQUIET", "-dEPSCrop", "-sDEVICE=png16m",
-                                   f"-r{dpi}", "-sOutputFile=-", "-"], input=data, capture_output=True,
+                                   f"-r{dpi}", "-sOutputFile=-", "-"], input=data + b"\nshowpage\n", capture_output=True,
                                   timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             raise ImageError("image_timeout", f"ghostscript took over {timeout}s") from exc
         if done.returncode != 0 or not done.stdout.startswith(b"\x89PNG"):
             raise ImageError("image_unreadable", f"ghostscript: {done.stderr.decode(errors='replace')[:200]}")
-        data = done.stdout.split(b"IEND\xaeB`\x82", 1)[0] + b"IEND\xaeB`\x82"   # first page only
+        # an EPS need not end with showpage (the including program prints it): one is added, and
+        # only the first page is kept (the second is blank when the file had its own)
+        data = done.stdout.split(b"IEND\xaeB`\x82", 1)[0] + b"IEND\xaeB`\x82"
         kind = "eps"
     elif kind in ("unknown", "svg"):
         raise ImageError("image_format", f"unsupported image format ({kind})")

@@ -53,11 +53,12 @@ def _local_packages(text: str, tex: dict[str, str]) -> str:
     return "\n".join(strip_comments(tex[p]) for p in found)
 
 
-def documents(paper: Paper) -> list[Document]:
-    """Every top-level document of the paper (a paper and its supplement each have one)."""
+def documents(paper: Paper, mains: list[str] | None = None) -> list[Document]:
+    """Every top-level document of the paper (a paper and its supplement each have one), or
+    the documents ``mains`` names."""
     tex = {p: _decode(d) for p, d in paper.files.items() if p.lower().endswith((".tex", ".ltx", ".sty", ".cls"))}
     out = []
-    for main in find_mains(tex):
+    for main in find_mains(tex) if mains is None else [m for m in mains if m in tex]:
         problems: list[str] = []
         text, _ = flatten(tex, main, problems)
         defs = macros(text)

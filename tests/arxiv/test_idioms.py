@@ -163,3 +163,18 @@ def test_figure_commands_of_the_papers_own_package():
     (doc,) = documents(Paper("p", "test", {"main.tex": main, "sty/mymacros.sty": sty}))
     assert [(f.caption, [i.path for i in f.images]) for f in doc.figures] == [
         ("Defined in the paper's own style file.", ["plot"])]
+
+
+def test_postscript_figure_without_showpage_or_epsf_header_is_cropped_to_its_box():
+    import shutil
+
+    import pytest
+
+    from curate.arxiv import to_png
+
+    if not shutil.which("gs"):
+        pytest.skip("Ghostscript not installed")
+    # as in REVTeX's samples: a PS header without EPSF, a bounding box, and no showpage
+    ps = b"%!PS-Adobe-3.0\n%%BoundingBox: 0 0 100 100\n0 0 moveto 100 100 lineto stroke\n%%EOF\n"
+    png = to_png(ps, dpi=72)
+    assert (png.width, png.height, png.format) == (100, 100, "eps")
