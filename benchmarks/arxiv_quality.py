@@ -178,6 +178,9 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text).strip().lower()
 
 
+_CAPTION_PKG = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\])?\s*\{[^}]*\b(?:sub)?(?:caption|fig|floatrow)\b")
+
+
 def _listed(caption: str | None, short: str | None) -> str:
     """What TeX puts in the list: the short form when given (none for ``[]`` or a starred
     caption), else the caption; an empty caption is not listed."""
@@ -190,10 +193,13 @@ def ours(source: Path, mains: list[str] | None = None) -> dict[str, list[tuple[s
     out = {}
     for doc in documents(from_folder(source, 200 << 20), mains):
         entries = []
+        # LaTeX lists \\caption[]{..} with an empty entry; the caption package (which subcaption,
+        # subfig and floatrow load) lists nothing for it
+        caption_pkg = _CAPTION_PKG.search((source / doc.main).read_text("utf-8", "replace"))
         for fig in doc.figures:
             entries += [("subfigure", clean_caption(_listed(p.caption, p.short), doc.defs)) for p in fig.panels
                         if _listed(p.caption, p.short)]
-            if fig.caption is not None and fig.short != "":     # \\caption{} is listed, empty
+            if fig.caption is not None and (fig.short != "" or not caption_pkg):   # \\caption{} is listed, empty
                 entries.append(("figure", clean_caption(_listed(fig.caption, fig.short), doc.defs)))
         out[doc.main] = entries
     return out

@@ -101,11 +101,13 @@ def expand_macros(text: str, defs: dict, rounds: int = 5) -> str:
     return text
 
 
-def _used(text: str, name: str, macro: Macro) -> bool:
-    """Whether ``\\name`` appears outside its definition. A figure in a macro the document never
-    calls (a package hook like ``\\renewcommand{\\leftpagecontent}{..figure..}``) stays in place."""
+def _used(text: str, name: str) -> bool:
+    """Whether ``\\name`` appears outside every definition of it. A figure in a macro the
+    document never calls (a package hook like ``\\renewcommand{\\leftpagecontent}{..figure..}``,
+    set again before each page) stays in place."""
+    spans = [(m.start, m.end) for n, m in definitions(text) if n == name]
     pattern = re.compile(r"\\" + re.escape(name) + r"(?![A-Za-z@])")
-    return any(not macro.start <= m.start() < macro.end for m in pattern.finditer(text))
+    return any(not any(a <= m.start() < b for a, b in spans) for m in pattern.finditer(text))
 
 
 def expand_figure_macros(text: str, packages: str = "") -> str:
@@ -114,7 +116,7 @@ def expand_figure_macros(text: str, packages: str = "") -> str:
     Argument-less ones that are never called are left as they are (see :func:`_used`).
     ``packages``: the text of the source's own ``.sty``/``.cls`` files, whose commands count too."""
     defs = {name: m for name, m in macros(text).items() if name not in KNOWN and _BUILDS.search(m.body)
-            and (m.nargs or _used(text, name, m))}
+            and (m.nargs or _used(text, name))}
     for name, m in macros(packages).items():      # the paper's own .sty/.cls: used, never blanked here
         if name not in KNOWN and name not in defs and _BUILDS.search(m.body) and m.nargs:
             defs[name] = m._replace(start=-1, end=-1)
