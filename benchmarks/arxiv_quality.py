@@ -182,10 +182,10 @@ _CAPTION_PKG = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\])?\s*
 
 
 def _listed(caption: str | None, short: str | None) -> str:
-    """What TeX puts in the list: the short form when given (none for ``[]`` or a starred
-    caption), else the caption; an empty caption is not listed."""
-    text = short if short is not None else caption
-    return (text or "").strip()
+    """The text TeX lists: the short form when given, else the caption. What is listed at all:
+    a caption with an optional argument that is not ``[]`` (subfig lists ``\\subfloat[]{..}``
+    with an empty entry and ``\\subfloat[][x]{..}`` not at all; ``\\caption*`` is not listed)."""
+    return (short if short is not None else caption or "").strip()
 
 
 def ours(source: Path, mains: list[str] | None = None) -> dict[str, list[tuple[str, str]]]:
@@ -198,7 +198,7 @@ def ours(source: Path, mains: list[str] | None = None) -> dict[str, list[tuple[s
         caption_pkg = _CAPTION_PKG.search((source / doc.main).read_text("utf-8", "replace"))
         for fig in doc.figures:
             entries += [("subfigure", clean_caption(_listed(p.caption, p.short), doc.defs)) for p in fig.panels
-                        if _listed(p.caption, p.short)]
+                        if p.caption is not None and p.short != ""]
             if fig.caption is not None and (fig.short != "" or not caption_pkg):   # \\caption{} is listed, empty
                 entries.append(("figure", clean_caption(_listed(fig.caption, fig.short), doc.defs)))
         out[doc.main] = entries

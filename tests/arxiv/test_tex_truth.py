@@ -13,7 +13,7 @@ from benchmarks import arxiv_quality as aq
 from tests import debian_docs
 
 #: document -> (TeX's entries, curate's entries, matched, exact caption text), measured with TeX Live 2022
-PINNED = {"test1.tex": (72, 70, 70, 66), "test2.tex": (18, 18, 18, 18), "test3.tex": (5, 4, 4, 4),
+PINNED = {"test1.tex": (72, 70, 70, 66), "test2.tex": (18, 18, 18, 18), "test3.tex": (5, 5, 5, 5),
           "test4.tex": (3, 3, 3, 3), "test5.tex": (20, 20, 20, 20), "test7.tex": (9, 9, 9, 9)}
 
 
