@@ -280,6 +280,44 @@ def baseline(rev: str, docs: dict[str, list[str]]) -> dict[str, dict[str, list]]
             for src, docs in json.loads(done.stdout).items()}
 
 
+class Tally:
+    """Counts of one group of sources (TeX's entries, curate's, matched, exact) and the baseline's."""
+
+    def __init__(self, name: str):
+        self.name, self.docs, self.sources, self.sim = name, 0, set(), 0.0
+        self.kinds = {k: [0, 0, 0] for k in ("figure", "subfigure")}      # TeX, curate, matched
+        self.exact, self.base = 0, [0, 0, 0]                               # baseline: found, matched, exact
+
+    def add(self, src: Path, tex: list, found: list, got: list | None) -> list:
+        m, e, sim, miss = match(tex, found)
+        self.docs += 1
+        self.sources.add(src)
+        self.exact += e
+        self.sim += sim
+        for k, row in self.kinds.items():
+            row[0] += sum(x[0] == k for x in tex)
+            row[1] += sum(x[0] == k for x in found)
+            row[2] += sum(x[0] == k for x in tex) - sum(x[0] == "missed" and x[1] == k for x in miss)
+        if got is not None:
+            bm, be, _, _ = match(tex, got)
+            self.base = [self.base[0] + len(got), self.base[1] + bm, self.base[2] + be]
+        return miss
+
+    def report(self, baseline_rev: str | None) -> None:
+        tex, fnd, mat = (sum(row[i] for row in self.kinds.values()) for i in range(3))
+        print(f"\n{self.name}: {len(self.sources)} sources, {self.docs} documents")
+        print(f"{'':12}{'TeX':>7}{'curate':>8}{'recall':>9}{'precision':>11}")
+        for k, (t, f, m) in self.kinds.items():
+            print(f"{k:12}{t:7}{f:8}{m / max(t, 1):9.2%}{m / max(f, 1):11.2%}")
+        print(f"{'all':12}{tex:7}{fnd:8}{mat / max(tex, 1):9.2%}{mat / max(fnd, 1):11.2%}")
+        print(f"exact caption text: {self.exact / max(tex, 1):.2%} of TeX's entries; "
+              f"mean similarity of matched: {self.sim / max(mat, 1):.3f}")
+        if baseline_rev:
+            bf, bm, be = self.base
+            print(f"baseline ({baseline_rev}): recall {bm / max(tex, 1):.2%}, precision {bm / max(bf, 1):.2%}, "
+                  f"exact caption text {be / max(tex, 1):.2%}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, help="at most this many doc-package sources")
@@ -292,7 +330,8 @@ def main() -> None:
                  "texlive-latex-extra texlive-science")
     shared = Path(os.environ.get("CURATE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "arxiv"
     papers = sorted(p for p in shared.iterdir() if p.is_dir()) if shared.is_dir() else []
-    sources = prepare(args.limit) + papers + [Path(p).resolve() for p in args.extra]
+    papers += [Path(p).resolve() for p in args.extra]
+    sources = prepare(args.limit) + papers
     t0 = time.time()
     jobs, folders = [], set(sources)
     for src in sources:
@@ -305,17 +344,16 @@ def main() -> None:
     with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
         truths = dict(zip(jobs, pool.map(lambda j: truth(*j), jobs)))
     t_tex = time.time() - t0
-    totals = dict(docs=0, failed=0, tex=0, found=0, matched=0, exact=0, sim=0.0, sources=set())
-    kinds = {k: [0, 0, 0] for k in ("figure", "subfigure")}          # tex, found, matched
-    misses, t_ours, t_find, images, converted, reasons, unreadable = [], 0.0, 0.0, 0, 0, {}, []
-    t1 = time.time()
     compared: dict[str, list[str]] = {}
     for (src, doc), t in truths.items():
         if t["ok"]:
             compared.setdefault(str(src), []).append(doc)
+    t1 = time.time()
     base = baseline(args.baseline, compared) if args.baseline != "none" else None
     t_base = time.time() - t1
-    base_tally = [0, 0, 0, 0]                          # found, matched, exact, TeX entries
+    groups = {False: Tally("TeX Live documentation folders"), True: Tally("paper repositories")}
+    total = Tally("all")
+    misses, t_ours, t_find, images, converted, reasons, unreadable, failed = [], 0.0, 0.0, 0, 0, {}, [], 0
     for src in sources:
         found = ours(src)
         t1 = time.time()
@@ -326,52 +364,25 @@ def main() -> None:
         t_ours += time.time() - t1
         unreadable += [(src.name, d) for _, r, d in rejected if r == "image_unreadable"]
         bad = [r for _, r, _ in rejected if r.startswith("image_") or r == "no_ghostscript"]
-        images += len(rows) + len(bad)
-        converted += len(rows)
+        images, converted = images + len(rows) + len(bad), converted + len(rows)
         for r in bad:
             reasons[r] = reasons.get(r, 0) + 1
         for (s, doc), t in truths.items():
-            if s != src:
+            if s != src or doc not in found:      # (an included file TeX can also compile alone)
                 continue
             if not t["ok"]:
-                totals["failed"] += 1
+                failed += 1
                 continue
-            if doc not in found:                  # an included file TeX can also compile alone
-                continue
-            totals["docs"] += 1
-            totals["sources"].add(src)
-            m, e, sim, miss = match(t["entries"], found[doc])
-            if base is not None:
-                got = base.get(str(src), {}).get(doc, [])
-                bm, be, _, _ = match(t["entries"], got)
-                base_tally = [base_tally[0] + len(got), base_tally[1] + bm, base_tally[2] + be,
-                              base_tally[3] + len(t["entries"])]
-            totals["tex"] += len(t["entries"])
-            totals["found"] += len(found[doc])
-            totals["matched"] += m
-            totals["exact"] += e
-            totals["sim"] += sim
-            for k in kinds:
-                kinds[k][0] += sum(x[0] == k for x in t["entries"])
-                kinds[k][1] += sum(x[0] == k for x in found[doc])
+            got = base.get(str(src), {}).get(doc, []) if base is not None else None
+            miss = groups[src in papers].add(src, t["entries"], found[doc], got)
+            total.add(src, t["entries"], found[doc], got)
             misses += [(str(src.relative_to(WORK) if WORK in src.parents else src), doc) + x for x in miss]
-            for k in kinds:
-                kinds[k][2] += sum(1 for x in t["entries"] if x[0] == k) - sum(
-                    1 for x in miss if x[0] == "missed" and x[1] == k)
-    tex, fnd, mat = totals["tex"], totals["found"], totals["matched"]
-    print(f"sources: {len(totals['sources'])} with a compiled document, documents compared: {totals['docs']} "
-          f"(not compiling cleanly, left out: {totals['failed']}); TeX {t_tex:.0f}s, curate {t_ours:.1f}s")
-    print(f"{'':12}{'TeX':>7}{'curate':>8}{'recall':>9}{'precision':>11}")
-    for k, (t, f, m) in kinds.items():
-        print(f"{k:12}{t:7}{f:8}{m / max(t, 1):9.2%}{m / max(f, 1):11.2%}")
-    print(f"{'all':12}{tex:7}{fnd:8}{mat / max(tex, 1):9.2%}{mat / max(fnd, 1):11.2%}")
-    print(f"exact caption text: {totals['exact'] / max(tex, 1):.2%} of TeX's entries; "
-          f"mean similarity of matched: {totals['sim'] / max(mat, 1):.3f}")
+    print(f"documents that do not compile cleanly, left out: {failed}; TeX {t_tex:.0f}s, curate {t_ours:.1f}s "
+          f"(finding and rendering)")
+    for tally in (*groups.values(), total):
+        tally.report(args.baseline if base is not None else None)
     if base is not None:
-        bf, bm, be, bt = base_tally
-        print(f"baseline ({args.baseline}, {t_base:.1f}s): recall {bm / max(bt, 1):.2%}, precision "
-              f"{bm / max(bf, 1):.2%}, exact caption text {be / max(bt, 1):.2%}; speed: curate "
-              f"{t_find:.1f}s vs baseline {t_base:.1f}s finding figures in the same sources, "
+        print(f"\nspeed: curate {t_find:.1f}s vs baseline {t_base:.1f}s finding figures in the same documents, "
               f"ratio {t_base / max(t_find, 1e-9):.2f}x")
     print(f"images found in the sources with a caption: {images}, converted to PNG: {converted} "
           f"({converted / max(images, 1):.2%}); failures: {reasons or 'none'}")

@@ -61,6 +61,8 @@ def documents(paper: Paper, mains: list[str] | None = None) -> list[Document]:
     for main in find_mains(tex) if mains is None else [m for m in mains if m in tex]:
         problems: list[str] = []
         text, _ = flatten(tex, main, problems)
+        # TeX stops reading at \end{document}; the last one (listings in manuals show others)
+        text = text.rsplit("\\end{document}", 1)[0] if "\\end{document}" in text else text
         defs = macros(text)
         figures = find_figures(expand_figure_macros(text, _local_packages(text, tex)))
         out.append(Document(main, figures, defs, graphicspath(text), problems))

@@ -178,3 +178,10 @@ def test_postscript_figure_without_showpage_or_epsf_header_is_cropped_to_its_box
     ps = b"%!PS-Adobe-3.0\n%%BoundingBox: 0 0 100 100\n0 0 moveto 100 100 lineto stroke\n%%EOF\n"
     png = to_png(ps, dpi=72)
     assert (png.width, png.height, png.format) == (100, 100, "eps")
+
+
+def test_nothing_after_end_document_is_read():
+    main = (rb"\documentclass{article}\begin{document}\begin{figure}\includegraphics{a}\caption{Kept.}\end{figure}"
+            rb"\end{document}\begin{figure}\includegraphics{b}\caption{An old draft after the end.}\end{figure}")
+    (doc,) = documents(Paper("p", "test", {"main.tex": main}))
+    assert [f.caption for f in doc.figures] == ["Kept."]
