@@ -22,6 +22,13 @@ longest main document, here it is given every compared document so that finding 
 unpacked from git into a temporary folder and run in a subprocess on the same documents.
 
     python benchmarks/arxiv_quality.py [--limit N] [--extra DIR ...] [--baseline REV|none]
+
+The README's paper repositories (git clone each, pass the folders with ``--extra``; 7 of them
+compile here): URI-ABD/cakes-paper, URI-ABD/chaoda-paper, VatsalSy/DropImpact_PRL_arXiv,
+apragsdale/african-structure-paper, benedictpaten/Progressive-Alignment-with-Cactus,
+bocchs/kaleidoscope_cvpr, canismarko/operando-secondary-particle-kinetics,
+comphy-lab/holeySheets_paper_arxiv, dcjones/isolator-paper, dkoes/GNINA-1.0,
+eas342/kic1255paper02, ComparativeGenomicsToolkit/CAT_paper.
 """
 
 from __future__ import annotations
