@@ -58,3 +58,13 @@ def math_model(shared, tmp_path_factory) -> Path:
     from tests.pipelines.math_corpus import html_records, train_model
 
     return train_model(shared, tmp_path_factory.mktemp("math-model") / "math.bin", html_records(shared))
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """moto's S3 server on 127.0.0.1 (see tests/s3_server.py); AWS clients everywhere point at it."""
+    from tests.s3_server import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()

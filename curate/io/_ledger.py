@@ -57,15 +57,21 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 class Ledger:
-    """Completion records of one output root."""
+    """Completion records of one output root (a folder, or an fsspec URL: see ``_remote.py``)."""
 
     def __init__(self, root: str | os.PathLike):
-        self.folder = Path(root) / LEDGER
+        from curate.io._remote import RemoteRoot, is_url
+
+        self.remote = RemoteRoot(str(root)) if is_url(root) else None
+        self.folder = Path(root) / LEDGER if self.remote is None else None
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.json"
 
     def get(self, key: str) -> Completion | None:
+        if self.remote is not None:
+            data = self.remote.read_bytes(f"{LEDGER}/{key}.json")
+            return None if data is None else Completion(**json.loads(data))
         try:
             data = json.loads(self.path(key).read_text())
         except FileNotFoundError:
@@ -78,7 +84,15 @@ class Ledger:
         return done is not None and done.status in FINISHED
 
     def record(self, completion: Completion) -> None:
-        write_atomic(self.path(completion.key), json.dumps(asdict(completion), indent=1, sort_keys=True).encode())
+        data = json.dumps(asdict(completion), indent=1, sort_keys=True).encode()
+        if self.remote is not None:
+            self.remote.write_bytes(f"{LEDGER}/{completion.key}.json", data)   # one PUT: whole or absent
+        else:
+            write_atomic(self.path(completion.key), data)
 
     def all(self) -> list[Completion]:
+        if self.remote is not None:
+            self.remote.invalidate()
+            found = (self.remote.read_bytes(name) for name in self.remote.list(LEDGER, "*.json"))
+            return [Completion(**json.loads(data)) for data in found if data is not None]
         return [Completion(**json.loads(p.read_text())) for p in sorted(self.folder.glob("*.json"))]

@@ -9,7 +9,8 @@ only says who held it last.
 
 The lock is re-entrant within a process: a job that runs another job on the same
 root (the code job's dedup, crawl's ingest) takes it once. Tasks that a run sends to
-Dask workers do not take it; the run that sent them holds it.
+Dask workers do not take it; the run that sent them holds it. On object storage
+(``s3://``) there is no lock (see :data:`REMOTE_JOBS`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Callable
 from curate.errors import FatalError
 
 LOCK_FILE = "_lock"
+#: jobs that may write to an fsspec URL (``s3://``): their outputs are shards and completion records
+REMOTE_JOBS = frozenset({"ingest", "arxiv"})
 _held: dict[str, list] = {}          # resolved root -> [fd, depth]
 _guard = threading.Lock()
 
@@ -34,9 +37,20 @@ class RootLock:
     """``with RootLock(root, "ingest"):`` — the run's exclusive hold on ``root``."""
 
     def __init__(self, root: str | os.PathLike, job: str):
+        from curate.io._remote import is_url
+
+        self.url = str(root) if is_url(root) else None
         self.root, self.job = Path(root), job
 
     def __enter__(self) -> "RootLock":
+        if self.url is not None:
+            # object storage has no flock: one run per root is the scheduler's promise there
+            # (a deployment runs one flow per root). Only jobs whose every output goes through
+            # ShardStore and Ledger may write there; the others say so in one line.
+            if self.job not in REMOTE_JOBS:
+                raise FatalError(f"{self.job} cannot write to {self.url} yet: object-storage outputs work for "
+                                 f"{', '.join(sorted(REMOTE_JOBS))}; give {self.job} a local output folder")
+            return self
         if self.root.exists() and not self.root.is_dir():
             raise FatalError(f"output root {self.root} is a file, not a folder")
         try:
@@ -64,6 +78,8 @@ class RootLock:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.url is not None:
+            return
         with _guard:
             entry = _held[self.key]
             entry[1] -= 1

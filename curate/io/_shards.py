@@ -48,6 +48,13 @@ def committed(root: str | os.PathLike, name: str, listed: set[str] | None = None
     :func:`listed_shards` of ``root`` when the caller has it (the ledger is read once, not once
     per dataset).
     """
+    from curate.io._remote import RemoteRoot, is_url
+
+    if is_url(root):                              # object storage: always the listed shards only
+        remote = RemoteRoot(str(root))
+        remote.invalidate()
+        listed = listed_shards(root) if listed is None else listed
+        return [remote.uri(rel) for rel in remote.list(name, "*.parquet") if rel in listed]
     folder = Path(root) / name
     files = sorted(folder.glob("*.parquet"))
     if not files or not (folder / LEDGER_MARK).exists():
@@ -63,10 +70,14 @@ class ShardWriter:
     ``target_bytes`` bytes (estimated from the Arrow buffers before compression).
     """
 
-    def __init__(self, folder: Path, prefix: str, schema: pa.Schema, *,
+    def __init__(self, folder: Path | str, prefix: str, schema: pa.Schema, *,
                  target_rows: int = 100_000, target_bytes: int = 256 << 20,
-                 batch_rows: int = 1_000):
-        self.folder, self.prefix, self.schema = Path(folder), prefix, schema
+                 batch_rows: int = 1_000, remote=None):
+        # remote: a RemoteRoot; ``folder`` is then the dataset's name under it and each shard is
+        # an object uploaded when the shard closes (paths are then root-relative strings)
+        self.remote, self._sink = remote, None
+        self.folder = folder if remote is not None else Path(folder)
+        self.prefix, self.schema = prefix, schema
         self.target_rows, self.target_bytes, self.batch_rows = target_rows, target_bytes, batch_rows
         self._buffer: list[dict[str, Any]] = []
         self._writer: pq.ParquetWriter | None = None
@@ -99,9 +110,15 @@ class ShardWriter:
 
     def _write_batch(self, batch: pa.RecordBatch) -> None:
         if self._writer is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / f"{self.prefix}-{len(self.paths):05d}.parquet"
-            self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+            name = f"{self.prefix}-{len(self.paths):05d}.parquet"
+            if self.remote is not None:
+                path = f"{self.folder}/{name}"
+                self._sink = self.remote.open_write(path)
+                self._writer = pq.ParquetWriter(self._sink, self.schema, compression="zstd")
+            else:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                path = self.folder / name
+                self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
             self.paths.append(path)
         self._writer.write_batch(batch)
         self.rows += batch.num_rows
@@ -115,6 +132,9 @@ class ShardWriter:
             self._writer.close()
             self._writer = None
             self._shard_rows = self._shard_bytes = 0
+            if self._sink is not None:
+                self._sink.close()            # the object appears now, whole
+                self._sink = None
 
     def close(self) -> list[Path]:
         """Flush and close; returns the shard paths written (possibly none)."""
@@ -128,9 +148,14 @@ class ShardStore:
 
     def __init__(self, root: str | os.PathLike, schemas: dict[str, pa.Schema], *,
                  target_rows: int = 100_000, target_bytes: int = 256 << 20):
-        self.root = Path(root)
+        from curate.io._remote import RemoteRoot, is_url
+
+        self.remote = RemoteRoot(str(root)) if is_url(root) else None
+        self.root = Path(root) if self.remote is None else str(root)
         self.schemas = schemas
         self.target_rows, self.target_bytes = target_rows, target_bytes
+        if self.remote is not None:
+            return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -141,6 +166,12 @@ class ShardStore:
 
     def begin(self, key: str) -> dict[str, ShardWriter]:
         """Forget any partial output of ``key`` and return one writer per dataset."""
+        if self.remote is not None:                # no rename there: shards go to their final names
+            self.remote.invalidate()
+            self.remote.remove([rel for name in self.schemas for rel in self.remote.list(name, f"{key}-*.parquet")])
+            return {name: ShardWriter(name, key, schema, target_rows=self.target_rows,
+                                      target_bytes=self.target_bytes, remote=self.remote)
+                    for name, schema in self.schemas.items()}
         self.discard(key)
         for name in self.schemas:
             (self.root / name).mkdir(exist_ok=True)
@@ -160,6 +191,8 @@ class ShardStore:
         taken back before the error is raised.
         """
         closed = {name: writer.close() for name, writer in writers.items()}
+        if self.remote is not None:               # already in place; the record makes them visible
+            return {name: [str(p) for p in paths] for name, paths in closed.items()}
         final: dict[str, list[str]] = {}
         try:
             for name, paths in closed.items():
@@ -178,6 +211,9 @@ class ShardStore:
 
     def retract(self, shards: dict[str, list[str]]) -> None:
         """Remove committed shards (their completion record could not be written)."""
+        if self.remote is not None:
+            self.remote.remove([p for paths in shards.values() for p in paths])
+            return
         for paths in shards.values():
             for path in paths:
                 (self.root / path).unlink(missing_ok=True)
@@ -185,6 +221,8 @@ class ShardStore:
     def discard(self, key: str) -> None:
         """Remove the staging folder of ``key`` (after a crash or an abort), and ``_staging``
         itself once nothing else is staged there."""
+        if self.remote is not None:
+            return
         shutil.rmtree(self.staging(key), ignore_errors=True)
         try:
             (self.root / STAGING).rmdir()
@@ -197,4 +235,7 @@ class ShardStore:
                 writer.close()
             except Exception:  # closing a half-written file may fail; it is deleted anyway
                 pass
+        if self.remote is not None:               # objects of an input that did not finish
+            self.remote.remove([str(p) for w in writers.values() for p in w.paths
+                                if self.remote.exists(str(p))])
         self.discard(key)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from curate.io._remote import RemoteRoot, is_url
 from curate.io._shards import committed, listed_shards
 from schemas import DATASETS, describe
 
@@ -18,6 +19,8 @@ def dataset_files(root: str | Path, name: str, listed: set[str] | None = None) -
     """The committed shards of ``name``: under ``root/name/`` or, for per-round datasets, every
     ``root/round=*/name/`` (see :func:`curate.io.committed`: un-recorded shards are not shown;
     ``listed``: the root's :func:`curate.io._shards.listed_shards`, when the caller has it)."""
+    if is_url(root):                                # object storage (per-round datasets stay local)
+        return committed(str(root), name, listed)
     root = Path(root)
     files = committed(root, name, listed)
     if files or (root / name).is_dir():
@@ -35,9 +38,11 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def roots_of(root) -> list[Path]:
-    """One output root or several (``curate query --root A --root B``) as a list of paths."""
-    return [Path(r) for r in root] if isinstance(root, (list, tuple)) else [Path(root)]
+def roots_of(root) -> list:
+    """One output root or several (``curate query --root A --root B``) as a list of paths
+    (an object-storage URL stays a string)."""
+    roots = root if isinstance(root, (list, tuple)) else [root]
+    return [str(r).rstrip("/") if is_url(r) else Path(r) for r in roots]
 
 
 def _holds_datasets(path: Path) -> bool:
@@ -51,8 +56,13 @@ def find_roots(paths) -> list[Path]:
     A one-line error when a path does not exist or holds none: never an empty answer."""
     from curate.errors import FatalError
 
-    out: list[Path] = []
+    out: list = []
     for path in roots_of(paths):
+        if is_url(path):                            # an object-storage root: it has a ledger
+            if not RemoteRoot(path).list("_ledger", "*.json"):
+                raise FatalError(f"--root {path}: no completion records under it (nothing written there yet?)")
+            out.append(path)
+            continue
         if not path.is_dir():
             raise FatalError(f"--root {path}: no such folder")
         if _holds_datasets(path):
@@ -76,6 +86,10 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     roots = roots_of(root)
     listings = {r: listed_shards(r) for r in roots}     # each root's ledger read once, not per dataset
     con = duckdb.connect(database)
+    for protocol in sorted({r.split("://", 1)[0] for r in roots if is_url(r)}):
+        # DuckDB reads object storage through the fsspec filesystem (its httpfs extension is a
+        # download at run time); the same filesystem, with the same credentials, curate writes with
+        con.register_filesystem(RemoteRoot(f"{protocol}://_").fs)
     for name, schema in DATASETS.items():
         files = [f for r in roots for f in dataset_files(r, name, listings[r])]
         if files:
@@ -84,7 +98,7 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
             # round=N folders must not add a second ``round`` column.
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
                         f"read_parquet({files_sql(files)}, hive_partitioning=false, union_by_name=true)")
-        elif any((r / name).is_dir() for r in roots):
+        elif any(not is_url(r) and (r / name).is_dir() for r in roots):
             # the job ran and found nothing (no contamination, say): an empty table, not "no such table"
             con.register("_empty", schema.empty_table())
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _empty")
@@ -94,7 +108,8 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
         for column, text in describe(schema).items():
             if text:
                 con.execute(f"COMMENT ON COLUMN {name}.{column} IS {sql_str(text)}")
-    ledgers = [str(r / "_ledger" / "*.json") for r in roots if any((r / "_ledger").glob("*.json"))]
+    ledgers = [str(r / "_ledger" / "*.json") for r in roots if not is_url(r) and any((r / "_ledger").glob("*.json"))]
+    ledgers += [RemoteRoot(r).uri(n) for r in roots if is_url(r) for n in RemoteRoot(r).list("_ledger", "*.json")]
     if ledgers:
         con.execute(f"CREATE OR REPLACE VIEW ledger AS SELECT * FROM read_json_auto({files_sql(ledgers)}, "
                     "union_by_name=true)")

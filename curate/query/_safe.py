@@ -20,7 +20,7 @@ __all__ = ["check_filter", "lock_down", "require_select"]
 
 def lock_down(con: duckdb.DuckDBPyConnection, readable) -> duckdb.DuckDBPyConnection:
     """Confine ``con``'s file access to the folders ``readable`` (and below), for good."""
-    dirs = sorted({str(Path(p).resolve()).rstrip("/") + "/" for p in readable})
+    dirs = sorted({(str(p) if "://" in str(p) else str(Path(p).resolve())).rstrip("/") + "/" for p in readable})
     listed = ", ".join("'" + d.replace("'", "''") + "'" for d in dirs)
     con.execute(f"SET allowed_directories = [{listed}]")
     con.execute("SET enable_external_access = false")

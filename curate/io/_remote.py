@@ -1,0 +1,92 @@
+"""Output roots on object storage: ``s3://bucket/prefix``, ``gs://``, ``memory://`` (any fsspec URL).
+
+Object stores have no rename, so an input's shards are written straight to their final names
+(``<dataset>/<input_key>-NNNNN.parquet``, one object each: a PUT is all or nothing) and then its
+completion record (``_ledger/<input_key>.json``). Readers see only the shards a record lists,
+so a worker killed mid-input leaves objects nobody reads; the rerun of that input deletes them
+before writing (its names are the same, so nothing is duplicated). Local paths never come here.
+
+Credentials and endpoints come from the environment as for any AWS client (``AWS_ACCESS_KEY_ID``,
+``AWS_SECRET_ACCESS_KEY``, ``AWS_ENDPOINT_URL`` for a non-AWS store such as MinIO or moto).
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+
+from curate.errors import FatalError
+
+_LOCAL = ("file", "local")
+
+
+def is_url(root) -> bool:
+    """True for an fsspec URL other than a local file (``s3://b/p``, ``memory://x``)."""
+    text = str(root)
+    return "://" in text and text.split("://", 1)[0] not in _LOCAL
+
+
+@functools.lru_cache(maxsize=16)
+def _filesystem(protocol: str):
+    import fsspec
+
+    try:
+        if protocol == "s3":
+            import os
+
+            # botocore reads AWS_ENDPOINT_URL itself; s3fs is given it too, for older set-ups
+            endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+            return fsspec.filesystem("s3", endpoint_url=endpoint) if endpoint else fsspec.filesystem("s3")
+        return fsspec.filesystem(protocol)
+    except ImportError as exc:
+        raise FatalError(f"{protocol}:// output: install the extra for it (pip install 'curate[s3]')") from exc
+
+
+class RemoteRoot:
+    """An output root at an fsspec URL; paths below it are ``/``-separated and relative."""
+
+    def __init__(self, url: str):
+        self.url = str(url).rstrip("/")
+        self.protocol, self.path = self.url.split("://", 1)
+        self.fs = _filesystem(self.protocol)
+
+    def full(self, rel: str) -> str:
+        """The store path of ``rel`` (without the protocol), as the filesystem wants it."""
+        return posixpath.join(self.path, rel) if rel else self.path
+
+    def uri(self, rel: str) -> str:
+        return f"{self.protocol}://{self.full(rel)}"
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        """One object, written whole (a single PUT): readers see all of it or none."""
+        self.fs.pipe_file(self.full(rel), data)
+
+    def read_bytes(self, rel: str) -> bytes | None:
+        try:
+            return self.fs.cat_file(self.full(rel))
+        except FileNotFoundError:
+            return None
+
+    def list(self, rel: str, pattern: str = "*") -> list[str]:
+        """Names (relative to the root) of the objects ``rel/pattern``, sorted; none for no folder."""
+        try:
+            found = self.fs.glob(self.full(posixpath.join(rel, pattern)))
+        except FileNotFoundError:
+            return []
+        prefix = self.path + "/"
+        return sorted(p[len(prefix):] if p.startswith(prefix) else p for p in found)
+
+    def exists(self, rel: str) -> bool:
+        return self.fs.exists(self.full(rel))
+
+    def remove(self, rels: list[str]) -> None:
+        if rels:
+            self.fs.rm([self.full(r) for r in rels])
+
+    def open_write(self, rel: str):
+        """A file object whose content becomes the object when it is closed."""
+        return self.fs.open(self.full(rel), "wb")
+
+    def invalidate(self) -> None:
+        """Forget cached listings (another process may have written since)."""
+        self.fs.invalidate_cache()

@@ -1,0 +1,126 @@
+"""Outputs on object storage: a real S3 server (moto) and a real HTTP server on 127.0.0.1.
+
+Ingest reads Common Crawl's layout over HTTP and writes to ``s3://``; DuckDB (``curate query``)
+reads the shards back through fsspec, confined to the root; a rerun skips finished inputs; an
+input's objects left by a killed worker are never visible and are replaced on the rerun.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from curate.io import Ledger
+from curate.query import connect
+from pipelines.ingest import IngestConfig, run
+from tests.http_server import CCServer
+
+CRAWL = "CC-MAIN-2099-02"
+FILES = ["dolma/sample-0000.warc.gz", "dolma/sample-0001.warc.gz", "resiliparse/warcfile.warc.gz"]
+ROWS = "SELECT * EXCLUDE (warc_path, crawl) FROM pages ORDER BY id"
+
+
+def _curate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "curate", *args], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ))
+
+
+@pytest.fixture(scope="module")
+def local_rows(shared, tmp_path_factory):
+    out = tmp_path_factory.mktemp("local")
+    run(IngestConfig(sources=tuple(str(shared / "warc" / f) for f in FILES), out=str(out)))
+    return connect(str(out)).sql(ROWS).fetchall()
+
+
+def test_ingest_from_http_to_s3_equals_the_local_run_and_reruns_skip(shared, s3, local_rows):
+    bucket = s3.bucket()
+    out = f"s3://{bucket}/crawl/shards"
+    with CCServer(CRAWL, [shared / "warc" / f for f in FILES]) as server:
+        config = IngestConfig(sources=(CRAWL,), out=out, cc_base_url=server.url)
+        first = run(config)
+        fetched = len(server.requests)
+        again = run(config)
+        assert (first.inputs, again.inputs, again.skipped) == (3, 0, 3)
+        assert len(server.requests) == fetched + 1          # only the paths listing again: no WARC re-read
+    assert connect(out).sql(ROWS).fetchall() == local_rows
+    keys = s3.keys(bucket)
+    listed = {f"crawl/shards/{p}" for done in Ledger(out).all() for paths in done.shards.values() for p in paths}
+    shards = {k for k in keys if k.endswith(".parquet")}
+    assert shards == listed and not any("_staging" in k or "_lock" in k for k in keys)
+    assert len([k for k in keys if k.startswith("crawl/shards/_ledger/")]) == 3
+
+
+def test_curate_query_reads_s3_and_nothing_else(shared, s3):
+    bucket = s3.bucket()
+    out = f"s3://{bucket}/shards"
+    run(IngestConfig(sources=(str(shared / "warc" / FILES[0]),), out=out))
+    import fsspec
+
+    # an object beside the root that queries must not reach
+    fsspec.filesystem("s3").pipe_file(f"{bucket}/private/secret.parquet", _parquet({"secret": ["x"]}))
+    done = _curate("query", "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM pages", "--root", out,
+                   "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    n, ids = map(int, done.stdout.splitlines()[1].split(","))
+    assert n == ids > 0
+    for sql in (f"SELECT * FROM read_parquet('s3://{bucket}/private/secret.parquet')",
+                "SELECT * FROM read_text('/etc/passwd')"):
+        denied = _curate("query", sql, "--root", out)
+        assert denied.returncode == 2 and len(denied.stderr.strip().splitlines()) == 1, denied.stderr
+
+
+def _parquet(columns: dict) -> bytes:
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf)
+    return buf.getvalue()
+
+
+def test_objects_of_a_killed_input_are_invisible_and_replaced(shared, s3, tmp_path):
+    """A worker killed after uploading a shard and before the completion record leaves an object
+    under the final name: readers never see it, and the rerun of that input replaces it."""
+    import fsspec
+
+    bucket = s3.bucket()
+    out = f"s3://{bucket}/shards"
+    sources = [str(shared / "warc" / f) for f in FILES[:2]]
+    run(IngestConfig(sources=(sources[0],), out=out))
+    key = Ledger(out).all()[0].key
+    local = tmp_path / "local"
+    run(IngestConfig(sources=tuple(sources), out=str(local)))
+    (other,) = {done.key for done in Ledger(local).all()} - {key}     # the second input's key
+    fs = fsspec.filesystem("s3")
+    # what a killed worker leaves for the second input: a shard (with rows of the first) and no record
+    stale = connect(out).sql("SELECT * FROM pages").fetch_arrow_table()
+    buf = io.BytesIO()
+    pq.write_table(stale, buf)
+    fs.pipe_file(f"{bucket}/shards/pages/{other}-00000.parquet", buf.getvalue())
+    fs.pipe_file(f"{bucket}/shards/pages/{other}-00007.parquet", buf.getvalue())
+    before = connect(out).sql("SELECT count(*) FROM pages").fetchall()[0][0]
+    assert before == stale.num_rows                           # the leftovers are not read
+    summary = run(IngestConfig(sources=tuple(sources), out=out))
+    assert (summary.inputs, summary.skipped) == (1, 1)
+    assert connect(out).sql(ROWS).fetchall() == connect(str(local)).sql(ROWS).fetchall()
+    assert not fs.exists(f"{bucket}/shards/pages/{other}-00007.parquet")    # removed, not just hidden
+    n, ids = connect(out).sql("SELECT count(*), count(DISTINCT id) FROM pages").fetchall()[0]
+    assert n == ids
+
+
+def test_jobs_that_cannot_write_there_yet_say_so_in_one_line(s3, tmp_path):
+    done = _curate("dedup", str(tmp_path), "--out", f"s3://{s3.bucket()}/dedup", "--run", "r")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "cannot write to s3://" in done.stderr and "local output folder" in done.stderr
+
+
+def test_arxiv_figures_to_s3_and_exported_from_there(shared, s3, tmp_path):
+    out = f"s3://{s3.bucket()}/figs"
+    done = _curate("arxiv", str(shared / "arxiv" / "plasma-partition"), "--out", out, "-q")
+    assert done.returncode == 0, done.stderr
+    exported = _curate("arxiv", "export", out, "--out", str(tmp_path / "png"))
+    assert exported.returncode == 0, exported.stderr
+    assert len((tmp_path / "png" / "figures.jsonl").read_text().splitlines()) == 8
