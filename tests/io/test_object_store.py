@@ -96,7 +96,7 @@ def test_objects_of_a_killed_input_are_invisible_and_replaced(shared, s3, tmp_pa
     (other,) = {done.key for done in Ledger(local).all()} - {key}     # the second input's key
     fs = fsspec.filesystem("s3")
     # what a killed worker leaves for the second input: a shard (with rows of the first) and no record
-    stale = connect(out).sql("SELECT * FROM pages").fetch_arrow_table()
+    stale = connect(out).sql("SELECT * FROM pages").to_arrow_table()
     buf = io.BytesIO()
     pq.write_table(stale, buf)
     fs.pipe_file(f"{bucket}/shards/pages/{other}-00000.parquet", buf.getvalue())

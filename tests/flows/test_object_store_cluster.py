@@ -1,0 +1,119 @@
+"""Ingest on a multi-process Dask cluster whose workers share no folder, into a real S3 server.
+
+`dask scheduler` and two `dask worker` processes, each started in its own empty working
+directory, run `curate run ingest --dask-address` from Common Crawl's layout on a loopback HTTP
+server into ``s3://`` on moto's server. Then a worker is killed with SIGKILL in the middle of a
+run; the rerun gives the same rows as a local run, no duplicates, and every shard object listed
+by a completion record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from curate.io import Ledger
+from curate.query import connect
+from pipelines.ingest import IngestConfig, run
+from tests.http_server import CCServer
+
+CRAWL = "CC-MAIN-2099-03"
+FILES = ["dolma/sample-0000.warc.gz", "dolma/sample-0001.warc.gz", "resiliparse/warcfile.warc.gz",
+         "resiliparse/clueweb-quirk.warc.gz", "resiliparse/clipped.warc.gz", "commoncrawl-whirlwind/whirlwind.warc.gz"]
+ROWS = "SELECT * EXCLUDE (warc_path, crawl) FROM pages ORDER BY id"
+BIN = Path(sys.executable).parent
+
+
+class Cluster:
+    """A scheduler and worker processes, each worker in its own new empty folder."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.workers = folder, []
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+        info = folder / "scheduler.json"
+        self.scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                           "--no-dashboard", "--scheduler-file", str(info)], env=self.env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.address = json.loads(info.read_text())["address"]
+
+    def add_worker(self) -> Path:
+        home = self.folder / f"worker-{len(self.workers)}"
+        home.mkdir()
+        self.workers.append(subprocess.Popen(
+            [str(BIN / "dask"), "worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+            cwd=home, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        return home
+
+    def wait(self, n: int) -> None:
+        from distributed import Client
+
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(n, timeout=120)
+
+    def kill(self, i: int) -> None:
+        os.killpg(self.workers[i].pid, signal.SIGKILL)        # the nanny and its worker process
+        self.workers[i].wait(timeout=30)
+
+    def stop(self) -> None:
+        for proc in [*self.workers, self.scheduler]:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+@pytest.fixture()
+def cluster(tmp_path, s3, prefect_api):
+    found = Cluster(tmp_path)
+    homes = [found.add_worker(), found.add_worker()]
+    found.wait(2)
+    yield found
+    found.stop()
+    for home in homes:   # the workers wrote nothing where they run: every output went to S3
+        assert not [p for p in home.rglob("*") if "dask-scratch-space" not in p.parts], list(home.rglob("*"))
+
+
+def _run(cluster, config: Path, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "curate", "run", "ingest", "--config", str(config),
+                             "--dask-address", cluster.address], env=dict(os.environ), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_killed_worker_then_rerun_on_s3_equals_the_local_run(shared, s3, cluster, tmp_path):
+    warcs = [shared / "warc" / f for f in FILES]
+    local = tmp_path / "local"
+    run(IngestConfig(sources=tuple(map(str, warcs)), out=str(local)))
+    bucket = s3.bucket()
+    out = f"s3://{bucket}/crawl/shards"
+    with CCServer(CRAWL, warcs) as server:
+        for path in server.paths:                  # each input waits a second: time to kill mid-run
+            server.statuses[path] = [503]
+        config = tmp_path / "ingest.yaml"          # JSON is YAML
+        config.write_text(json.dumps({"sources": [CRAWL], "out": out, "cc_base_url": server.url,
+                                      "http_backoff": 1.0}))
+        first = _run(cluster, config)
+        deadline = time.monotonic() + 120
+        while not Ledger(out).all() and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.2)
+        assert Ledger(out).all(), first.communicate()[1][-2000:]
+        cluster.kill(0)                            # mid-run: some inputs done, others in flight
+        assert len(Ledger(out).all()) < len(FILES)
+        first.communicate(timeout=300)             # it may finish on the other worker, or fail
+        done = _run(cluster, config)
+        _, err = done.communicate(timeout=300)
+        assert done.returncode == 0, err[-3000:]
+    assert connect(out).sql(ROWS).fetchall() == connect(str(local)).sql(ROWS).fetchall()
+    n, ids = connect(out).sql("SELECT count(*), count(DISTINCT id) FROM pages").fetchall()[0]
+    assert n == ids > 0
+    listed = {f"crawl/shards/{p}" for d in Ledger(out).all() for paths in d.shards.values() for p in paths}
+    assert {k for k in s3.keys(bucket) if k.endswith(".parquet")} == listed
+    assert len(Ledger(out).all()) == len(FILES)
