@@ -90,3 +90,13 @@ class RemoteRoot:
     def invalidate(self) -> None:
         """Forget cached listings (another process may have written since)."""
         self.fs.invalidate_cache()
+
+
+def parquet_file(path: str):
+    """A ``pyarrow.parquet.ParquetFile`` of a local path or an fsspec URL (read in ranges)."""
+    import pyarrow.parquet as pq
+
+    if not is_url(path):
+        return pq.ParquetFile(path)
+    protocol, rest = path.split("://", 1)
+    return pq.ParquetFile(_filesystem(protocol).open(rest, "rb"))

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
+from curate.io._remote import is_url
 from curate.io import Ledger, committed
 from pipelines._config import build, load_mapping, check_fields
 
@@ -131,6 +132,14 @@ def input_shards(inputs) -> list[str]:
     """Expand files, globs and folders into a sorted, de-duplicated list of Parquet files."""
     found: set[str] = set()
     for item in inputs:
+        if is_url(item):                           # an output root on object storage (s3://...)
+            root = str(item).rstrip("/")
+            root = root[: -len("/pages")] if root.endswith("/pages") else root
+            hits = committed(root, "pages")
+            if not hits:
+                raise FatalError(f"no committed page shards under {item}")
+            found.update(hits)
+            continue
         path = Path(item)
         if path.is_dir():
             folder = path / "pages" if (path / "pages").is_dir() else path

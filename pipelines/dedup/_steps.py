@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from curate.dedup import DedupIndex, Sketcher, url_hash
 from curate.errors import FatalError
+from curate.io._remote import parquet_file
 from curate.query import sql_str, write_query
 from pipelines.dedup._plan import ORDER, READ_COLUMNS, DedupConfig, Plan
 from schemas.dedup import EDGES, NODES, SKETCH_DOCS, SKETCH_KEYS
@@ -88,7 +89,7 @@ def sketch_shard(config: DedupConfig, plan: Plan, i: int) -> int:
 def read_batches(path: str, wanted: list[str], batch_rows: int, error: type):
     """(batch, columns) of a pages shard; unreadable files raise ``error`` naming the file."""
     try:
-        pf = pq.ParquetFile(path)
+        pf = parquet_file(path)                    # a local file or an object (s3://)
         columns = [c for c in wanted if c in pf.schema_arrow.names]
         if "text" not in columns:
             raise error(f"{path}: no text column (is it a pages shard?)")

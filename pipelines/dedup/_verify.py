@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from curate.dedup import candidate_probability, ngrams, words
 from curate.io import committed, write_atomic
+from curate.io._remote import parquet_file
 from curate.query import files_sql
 
 
@@ -39,7 +40,7 @@ def shingle_sets(locations: list[tuple[str, int]], ngram: int, batch: int = 2_00
     out = {}
     for shard in sorted(by_shard):
         rows = np.array(sorted(by_shard[shard]), np.int64)
-        pf = pq.ParquetFile(shard)
+        pf = parquet_file(shard)                   # local or s3://
         bounds = np.cumsum([0] + [pf.metadata.row_group(g).num_rows for g in range(pf.metadata.num_row_groups)])
         group_of = np.searchsorted(bounds, rows, side="right") - 1
         # one row group at a time, each read once, only those holding wanted rows: memory stays

@@ -124,3 +124,20 @@ def test_arxiv_figures_to_s3_and_exported_from_there(shared, s3, tmp_path):
     exported = _curate("arxiv", "export", out, "--out", str(tmp_path / "png"))
     assert exported.returncode == 0, exported.stderr
     assert len((tmp_path / "png" / "figures.jsonl").read_text().splitlines()) == 8
+
+
+def test_dedup_reads_page_shards_from_s3(shared, s3, tmp_path):
+    from pipelines import dedup as dd
+
+    sources = tuple(str(shared / "warc" / f) for f in FILES)
+    out = f"s3://{s3.bucket()}/shards"
+    run(IngestConfig(sources=sources, out=out))
+    run(IngestConfig(sources=sources, out=str(tmp_path / "shards")))
+    remote = dd.run(dd.DedupConfig(inputs=(out,), out=str(tmp_path / "dedup-s3"), run="r"))
+    local = dd.run(dd.DedupConfig(inputs=(str(tmp_path / "shards"),), out=str(tmp_path / "dedup-local"), run="r"))
+    assert remote.documents == local.documents > 0
+    sql = "SELECT id, keep, duplicate_of, reason, cluster_size FROM duplicates ORDER BY id"
+    assert connect(str(tmp_path / "dedup-s3")).sql(sql).fetchall() == \
+        connect(str(tmp_path / "dedup-local")).sql(sql).fetchall()
+    shards = connect(str(tmp_path / "dedup-s3")).sql("SELECT DISTINCT source_shard FROM duplicates").fetchall()
+    assert shards and all(s.startswith("s3://") for (s,) in shards)
