@@ -26,8 +26,9 @@ def readme_commands() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def layout(shared, tmp_path_factory):
-    """The README's folders, made by the README's own commands."""
+def layout(shared, tmp_path_factory, s3):
+    """The README's folders, made by the README's own commands (the cluster section's bucket on
+    the tests' S3 server)."""
     from tests.dedup.corpus import real_texts
 
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
@@ -51,7 +52,11 @@ def layout(shared, tmp_path_factory):
         ["code", str(shared / "repos" / "python-requests"), "--out", "code/"],
         ["arxiv", *map(str, sorted((shared / "arxiv").iterdir())), "--out", "figs/"],
         ["mix", "mixture.yaml", "--format", "megatron", "--out", "mix-tok/"],
+        ["ingest", str(warc), "--out", "s3://corpus/cc/2024-10/shards"],
     ]
+    import boto3
+
+    boto3.client("s3", endpoint_url=s3.endpoint).create_bucket(Bucket="corpus")
     assert real_texts                      # (the shared text corpus is there)
     import os
 
