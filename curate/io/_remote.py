@@ -100,3 +100,29 @@ def parquet_file(path: str):
         return pq.ParquetFile(path)
     protocol, rest = path.split("://", 1)
     return pq.ParquetFile(_filesystem(protocol).open(rest, "rb"))
+
+
+def write_file(root, rel: str, data: bytes) -> None:
+    """``data`` at ``rel`` under an output root: an atomic local write, or one object."""
+    if is_url(root):
+        RemoteRoot(str(root)).write_bytes(rel, data)
+    else:
+        from pathlib import Path
+
+        from curate.io._ledger import write_atomic
+
+        write_atomic(Path(root) / rel, data)
+
+
+def local_work(root, *parts: str):
+    """A job's work folder for ``root``: under the root itself when it is a folder; on this
+    machine's cache (``$CURATE_CACHE``, default ~/.cache/curate) when the root is on object
+    storage, so the work files of a run (not its outputs) stay with the machine that runs it."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    if not is_url(root):
+        return Path(root).joinpath(*parts)
+    cache = Path(os.environ.get("CURATE_CACHE", Path.home() / ".cache" / "curate"))
+    return cache.joinpath("work", hashlib.sha256(str(root).rstrip("/").encode()).hexdigest()[:16], *parts)

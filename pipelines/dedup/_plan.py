@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
-from curate.io._remote import is_url
+from curate.io._remote import is_url, local_work
 from curate.io import Ledger, committed
 from pipelines._config import build, load_mapping, check_fields
 
@@ -153,9 +153,12 @@ def input_shards(inputs) -> list[str]:
 
 
 def plan(config: DedupConfig) -> Plan:
+    if config.index and is_url(config.index):
+        raise FatalError(f"dedup index {config.index}: the cross-run index must be a local folder for now "
+                         "(outputs and inputs may be on object storage)")
     shards = input_shards(config.inputs)
     run = config.run or "run-" + hashlib.sha1("\n".join(shards).encode()).hexdigest()[:12]
-    work = Path(config.out) / "_dedup" / run
+    work = local_work(config.out, "_dedup", run)    # on object storage: this machine's cache
     base = DedupIndex(config.index, config.params).base_for(run) if config.index else 0
     return Plan(run, shards, work, base)
 

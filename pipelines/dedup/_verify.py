@@ -19,16 +19,14 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from curate.dedup import candidate_probability, ngrams, words
-from curate.io import committed, write_atomic
-from curate.io._remote import parquet_file
+from curate.io import committed
+from curate.io._remote import parquet_file, write_file
 from curate.query import files_sql
 
 
@@ -110,7 +108,7 @@ def quality_report(out: str, run: str, *, bands: int, rows: int, ngram: int, thr
                               for lo in np.round(np.arange(0.0, 1.0, 0.1), 1)},
         "mean_jaccard": float(js.mean()) if len(js) else None,
     }
-    write_atomic(Path(out) / "_reports" / f"dedup-{run}.json", json.dumps(report, indent=1).encode())
+    write_file(out, f"_reports/dedup-{run}.json", json.dumps(report, indent=1).encode())
     return report
 
 

@@ -111,9 +111,10 @@ def test_objects_of_a_killed_input_are_invisible_and_replaced(shared, s3, tmp_pa
     assert n == ids
 
 
-def test_jobs_that_cannot_write_there_yet_say_so_in_one_line(s3, tmp_path):
-    done = _curate("dedup", str(tmp_path), "--out", f"s3://{s3.bucket()}/dedup", "--run", "r")
-    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+def test_jobs_that_cannot_write_there_yet_say_so_in_one_line(shared, s3, tmp_path):
+    done = _curate("decontaminate", str(tmp_path), "--benchmarks", str(shared / "benchmarks"),
+                   "--out", f"s3://{s3.bucket()}/decontam")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "cannot write to s3://" in done.stderr and "local output folder" in done.stderr
 
 
@@ -126,7 +127,7 @@ def test_arxiv_figures_to_s3_and_exported_from_there(shared, s3, tmp_path):
     assert len((tmp_path / "png" / "figures.jsonl").read_text().splitlines()) == 8
 
 
-def test_dedup_reads_page_shards_from_s3(shared, s3, tmp_path):
+def test_dedup_reads_page_shards_from_s3_and_writes_its_decisions_there(shared, s3, tmp_path):
     from pipelines import dedup as dd
 
     sources = tuple(str(shared / "warc" / f) for f in FILES)
@@ -134,10 +135,15 @@ def test_dedup_reads_page_shards_from_s3(shared, s3, tmp_path):
     run(IngestConfig(sources=sources, out=out))
     run(IngestConfig(sources=sources, out=str(tmp_path / "shards")))
     remote = dd.run(dd.DedupConfig(inputs=(out,), out=str(tmp_path / "dedup-s3"), run="r"))
+    on_s3 = f"s3://{s3.bucket()}/dedup"                   # and the decisions themselves on S3
+    dd.run(dd.DedupConfig(inputs=(out,), out=on_s3, run="r"))
+    again = dd.run(dd.DedupConfig(inputs=(out,), out=on_s3, run="r"))
+    assert again.skipped
     local = dd.run(dd.DedupConfig(inputs=(str(tmp_path / "shards"),), out=str(tmp_path / "dedup-local"), run="r"))
     assert remote.documents == local.documents > 0
     sql = "SELECT id, keep, duplicate_of, reason, cluster_size FROM duplicates ORDER BY id"
     assert connect(str(tmp_path / "dedup-s3")).sql(sql).fetchall() == \
         connect(str(tmp_path / "dedup-local")).sql(sql).fetchall()
+    assert connect(on_s3).sql(sql).fetchall() == connect(str(tmp_path / "dedup-local")).sql(sql).fetchall()
     shards = connect(str(tmp_path / "dedup-s3")).sql("SELECT DISTINCT source_shard FROM duplicates").fetchall()
     assert shards and all(s.startswith("s3://") for (s,) in shards)
