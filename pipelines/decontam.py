@@ -103,8 +103,8 @@ def select_benchmarks(config: DecontamConfig) -> list[Benchmark]:
 def covered(ledger: Ledger, key: str, rule: str) -> set[str]:
     """Benchmark versions shard ``key`` was already scanned against under ``rule``."""
     done: set[str] = set()
-    for path in sorted(ledger.folder.glob(f"decontam-{key}-*.json")):
-        record = ledger.get(path.stem)
+    for name in ledger.keys(f"decontam-{key}-"):
+        record = ledger.get(name)
         if record and record.status == DONE and record.config.get("rule", "deepseek") == rule:
             done.update(record.config.get("benchmarks", []))
     return done
@@ -113,11 +113,11 @@ def covered(ledger: Ledger, key: str, rule: str) -> set[str]:
 def retract_other_rules(config: DecontamConfig, key: str) -> None:
     """A scan under another rule is replaced, not added to: its rows and records go."""
     ledger, store = Ledger(config.out), ShardStore(config.out, {"contamination": CONTAMINATION})
-    for path in sorted(ledger.folder.glob(f"decontam-{key}-*.json")):
-        record = ledger.get(path.stem)
+    for name in ledger.keys(f"decontam-{key}-"):
+        record = ledger.get(name)
         if record and record.config.get("rule", "deepseek") != config.rule:
             store.retract(record.shards)
-            path.unlink()
+            ledger.remove(name)
 
 
 def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], index: NgramIndex) -> Completion:

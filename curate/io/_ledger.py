@@ -90,6 +90,21 @@ class Ledger:
         else:
             write_atomic(self.path(completion.key), data)
 
+    def keys(self, prefix: str = "") -> list[str]:
+        """The keys of the records whose key starts with ``prefix``, sorted."""
+        if self.remote is not None:
+            self.remote.invalidate()
+            return [n.rsplit("/", 1)[-1][:-5] for n in self.remote.list(LEDGER, f"{prefix}*.json")]
+        return [p.stem for p in sorted(self.folder.glob(f"{prefix}*.json"))]
+
+    def remove(self, key: str) -> None:
+        """Delete a record (its shards must be retracted first: they become invisible with it)."""
+        if self.remote is not None:
+            if self.remote.exists(f"{LEDGER}/{key}.json"):
+                self.remote.remove([f"{LEDGER}/{key}.json"])
+        else:
+            self.path(key).unlink(missing_ok=True)
+
     def all(self) -> list[Completion]:
         if self.remote is not None:
             self.remote.invalidate()

@@ -28,7 +28,7 @@ from curate.errors import FatalError
 
 LOCK_FILE = "_lock"
 #: jobs that may write to an fsspec URL (``s3://``): their outputs are shards and completion records
-REMOTE_JOBS = frozenset({"ingest", "arxiv", "dedup"})
+REMOTE_JOBS = frozenset({"ingest", "arxiv", "dedup", "decontaminate"})
 _held: dict[str, list] = {}          # resolved root -> [fd, depth]
 _guard = threading.Lock()
 

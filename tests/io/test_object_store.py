@@ -112,10 +112,32 @@ def test_objects_of_a_killed_input_are_invisible_and_replaced(shared, s3, tmp_pa
 
 
 def test_jobs_that_cannot_write_there_yet_say_so_in_one_line(shared, s3, tmp_path):
-    done = _curate("decontaminate", str(tmp_path), "--benchmarks", str(shared / "benchmarks"),
-                   "--out", f"s3://{s3.bucket()}/decontam")
+    done = _curate("code", str(shared / "repos" / "python-requests"), "--out", f"s3://{s3.bucket()}/code")
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "cannot write to s3://" in done.stderr and "local output folder" in done.stderr
+
+
+def test_decontamination_of_s3_shards_into_s3_equals_the_local_run(shared, s3, tmp_path):
+    from pipelines import decontam as dc
+
+    sources = tuple(str(shared / "warc" / f) for f in FILES)
+    pages = f"s3://{s3.bucket()}/shards"
+    run(IngestConfig(sources=sources, out=pages))
+    run(IngestConfig(sources=sources, out=str(tmp_path / "shards")))
+    out = f"s3://{s3.bucket()}/decontam"
+    # a benchmark item that is really on one of the pages: the scan has something to find
+    text = connect(pages).sql("SELECT text FROM pages ORDER BY length(text) DESC LIMIT 1").fetchall()[0][0]
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    (bench / "planted.jsonl").write_text(__import__("json").dumps({"question": " ".join(text.split()[:60])}) + "\n")
+    first = dc.run(dc.DecontamConfig(inputs=(pages,), benchmarks=(str(bench),), out=out))
+    local = dc.run(dc.DecontamConfig(inputs=(str(tmp_path / "shards"),), benchmarks=(str(bench),),
+                                     out=str(tmp_path / "decontam")))
+    again = dc.run(dc.DecontamConfig(inputs=(pages,), benchmarks=(str(bench),), out=out))
+    assert (first.skipped, again.skipped) == (0, len(FILES)) and local.skipped == 0
+    sql = "SELECT id, benchmark, item, part, ngram FROM contamination ORDER BY ALL"
+    rows = connect(out).sql(sql).fetchall()
+    assert rows and rows == connect(str(tmp_path / "decontam")).sql(sql).fetchall()
 
 
 def test_arxiv_figures_to_s3_and_exported_from_there(shared, s3, tmp_path):
