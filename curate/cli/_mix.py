@@ -48,7 +48,7 @@ def cmd_mix(args) -> int:
     else:
         raise SystemExit("curate mix: give SPEC (or --rebuild MANIFEST) and --out DIR")
     print(format_manifest(manifest))
-    print(f"\nmanifest: {Path(args.out) / 'manifest.json'}")
+    print(f"\nmanifest: {str(args.out).rstrip('/')}/manifest.json")
     if "megatron" in manifest:
         print(next_steps("Which page did token N of a shard come from?",
                          f'query "SELECT source, id, url, warc_path, warc_offset FROM mixture_tokens WHERE shard = '

@@ -126,3 +126,28 @@ def local_work(root, *parts: str):
         return Path(root).joinpath(*parts)
     cache = Path(os.environ.get("CURATE_CACHE", Path.home() / ".cache" / "curate"))
     return cache.joinpath("work", hashlib.sha256(str(root).rstrip("/").encode()).hexdigest()[:16], *parts)
+
+
+def publish(local, url: str, *, record_key: str, datasets: tuple[str, ...], last: str,
+            skip: tuple[str, ...] = ("_work", "_lock", "_staging", "_ledger")) -> list[str]:
+    """Upload a finished local build to ``url`` in commit order: every file but ``last``, then a
+    completion record listing the Parquet files of ``datasets`` (readers see them only then),
+    then ``last`` (the manifest that says the build is complete). Returns the uploaded names."""
+    from dataclasses import asdict
+    import json
+    from pathlib import Path
+
+    from curate.io._ledger import DONE, LEDGER, Completion
+
+    local, remote = Path(local), RemoteRoot(url)
+    files = sorted(p for p in local.rglob("*") if p.is_file() and p.relative_to(local).parts[0] not in skip)
+    names = [p.relative_to(local).as_posix() for p in files]
+    for path, name in zip(files, names):
+        if name != last:
+            remote.fs.put_file(str(path), remote.full(name))
+    shards = {d: [n for n in names if n.startswith(f"{d}/") and n.endswith(".parquet")] for d in datasets}
+    record = Completion(key=record_key, source=str(local), status=DONE, shards={d: v for d, v in shards.items() if v})
+    remote.write_bytes(f"{LEDGER}/{record_key}.json", json.dumps(asdict(record), indent=1, sort_keys=True).encode())
+    if last in names:
+        remote.fs.put_file(str(local / last), remote.full(last))
+    return names

@@ -40,6 +40,7 @@ from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, r
                                   source_files, write_ipc)
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
+from curate.io._remote import RemoteRoot, is_url, local_work, publish
 from schemas import MIXTURE, MIXTURE_TOKENS
 
 __all__ = ["count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
@@ -296,11 +297,35 @@ STEPS = Steps(
 
 
 @holds_root("mix", lambda spec, out=None, **kw: output_folder(spec, out))
+def _run_here(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
+    return execute(STEPS, spec, progress=progress, workers=workers, out=out)
+
+
 def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
     """Build the mixture under ``out`` (or ``spec.out``); ``workers`` processes share the
     per-shard and per-bucket steps (flows/mixture.py maps the same steps on Dask instead).
-    A finished build is returned as is."""
-    return execute(STEPS, spec, progress=progress, workers=workers, out=out)
+    A finished build is returned as is.
+
+    On object storage (``s3://``) the mixture is built in this machine's cache, then uploaded:
+    the files, a completion record listing the shards (queries see them from then on), and
+    ``manifest.json`` last, which marks the build finished (a rerun finds it and stops)."""
+    target = out if out is not None else spec.out
+    if target is None or not is_url(target):
+        return _run_here(spec, out, progress=progress, workers=workers)
+    remote = RemoteRoot(str(target))
+    found = remote.read_bytes("manifest.json")
+    if found is not None:
+        manifest = json.loads(found)
+        mine = json.loads(json.dumps(spec.to_dict()))
+        if {**manifest["spec"], "out": None} != {**mine, "out": None}:
+            raise FatalError(f"{target} holds a different mixture; choose another --out")
+        return {**manifest, "skipped": True}
+    local = local_work(str(target), "_mix")
+    manifest = _run_here(spec, local, progress=progress, workers=workers)
+    key = hashlib.sha256(json.dumps(manifest["spec"], sort_keys=True).encode()).hexdigest()[:12]
+    publish(local, str(target), record_key=f"mix-{key}", datasets=("mixture", "mixture_tokens"),
+            last="manifest.json")
+    return manifest
 
 
 def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = False, workers: int = 1) -> dict:

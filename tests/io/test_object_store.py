@@ -169,3 +169,33 @@ def test_dedup_reads_page_shards_from_s3_and_writes_its_decisions_there(shared, 
     assert connect(on_s3).sql(sql).fetchall() == connect(str(tmp_path / "dedup-local")).sql(sql).fetchall()
     shards = connect(str(tmp_path / "dedup-s3")).sql("SELECT DISTINCT source_shard FROM duplicates").fetchall()
     assert shards and all(s.startswith("s3://") for (s,) in shards)
+
+
+def test_a_tokenized_mixture_published_to_s3_equals_the_local_build(shared, s3, tmp_path):
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    from pipelines.mix import run as mix
+    from pipelines.mix._spec import spec_from_mapping
+    from tests.dedup.corpus import real_texts
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.train_from_iterator(real_texts(shared)[:50], trainers.BpeTrainer(
+        vocab_size=800, show_progress=False, special_tokens=["<|endoftext|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok.save(str(tmp_path / "tokenizer.json"))
+    run(IngestConfig(sources=tuple(str(shared / "warc" / f) for f in FILES), out=str(tmp_path / "root")))
+    spec = spec_from_mapping({"name": "t", "root": str(tmp_path / "root"), "total_tokens": 30_000, "seed": 5,
+                              "format": "megatron", "tokenizer": str(tmp_path / "tokenizer.json"),
+                              "sources": [{"name": "web", "dataset": "pages", "share": 1.0, "max_epochs": 3}]})
+    bucket = s3.bucket()
+    out = f"s3://{bucket}/mix"
+    built = mix(spec, out)
+    local = mix(spec, tmp_path / "local")
+    assert mix(spec, out)["skipped"] is True                   # the manifest on S3 marks it finished
+    assert built["total_tokens"] == local["total_tokens"] > 0
+    sql = "SELECT source, id, tokens FROM mixture ORDER BY ALL"
+    assert connect(out).sql(sql).fetchall() == connect(str(tmp_path / "local")).sql(sql).fetchall()
+    keys = s3.keys(bucket, "mix/")
+    assert "mix/manifest.json" in keys and any(k.endswith(".bin") for k in keys)
+    assert not any("/_work/" in k for k in keys)
