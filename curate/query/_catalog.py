@@ -66,6 +66,13 @@ def write_catalog(root, path: str | Path | None = None) -> tuple[Path, list[str]
     Returns (database path, view names). Rewriting replaces the file atomically, so a
     catalog open elsewhere keeps working until it is reopened.
     """
+    from curate.errors import FatalError
+    from curate.io._remote import is_url
+
+    if any(is_url(r) for r in roots_of(root)):
+        # its views would name s3:// files, which other DuckDB clients read only with httpfs
+        raise FatalError("a catalog file is for local roots: query object storage with "
+                         "curate query --root s3://... (or curate stats --root s3://...)")
     roots = [r.resolve() for r in roots_of(root)]
     path = Path(path) if path else roots[0] / "catalog.duckdb"
     tmp = path.with_name(f".{path.name}.tmp")

@@ -199,3 +199,14 @@ def test_a_tokenized_mixture_published_to_s3_equals_the_local_build(shared, s3, 
     keys = s3.keys(bucket, "mix/")
     assert "mix/manifest.json" in keys and any(k.endswith(".bin") for k in keys)
     assert not any("/_work/" in k for k in keys)
+
+
+def test_stats_over_s3_and_no_catalog_file_for_it(shared, s3, tmp_path):
+    out = f"s3://{s3.bucket()}/shards"
+    run(IngestConfig(sources=(str(shared / "warc" / FILES[0]),), out=out))
+    stats = _curate("stats", "--root", out, "--html", str(tmp_path / "report.html"))
+    assert stats.returncode == 0, stats.stderr
+    assert "pages" in stats.stdout and (tmp_path / "report.html").read_text().count("<svg") >= 3
+    catalog = _curate("catalog", "--root", out, "--db", str(tmp_path / "c.duckdb"))
+    assert catalog.returncode == 2 and "curate query --root s3://" in catalog.stderr
+    assert len(catalog.stderr.strip().splitlines()) == 1
