@@ -128,11 +128,12 @@ def local_work(root, *parts: str):
     return cache.joinpath("work", hashlib.sha256(str(root).rstrip("/").encode()).hexdigest()[:16], *parts)
 
 
-def publish(local, url: str, *, record_key: str, datasets: tuple[str, ...], last: str,
+def publish(local, url: str, *, record_key: str, last: str | None = None,
             skip: tuple[str, ...] = ("_work", "_lock", "_staging", "_ledger")) -> list[str]:
     """Upload a finished local build to ``url`` in commit order: every file but ``last``, then a
-    completion record listing the Parquet files of ``datasets`` (readers see them only then),
-    then ``last`` (the manifest that says the build is complete). Returns the uploaded names."""
+    completion record listing every Parquet file by its dataset (the folder holding it, at any
+    depth: ``round=2/math_scores/x.parquet`` is of ``math_scores``; readers see them only then),
+    then ``last`` (a manifest that says the build is complete). Returns the uploaded names."""
     from dataclasses import asdict
     import json
     from pathlib import Path
@@ -145,9 +146,12 @@ def publish(local, url: str, *, record_key: str, datasets: tuple[str, ...], last
     for path, name in zip(files, names):
         if name != last:
             remote.fs.put_file(str(path), remote.full(name))
-    shards = {d: [n for n in names if n.startswith(f"{d}/") and n.endswith(".parquet")] for d in datasets}
-    record = Completion(key=record_key, source=str(local), status=DONE, shards={d: v for d, v in shards.items() if v})
+    shards: dict[str, list[str]] = {}
+    for name in names:
+        if name.endswith(".parquet") and "/" in name:
+            shards.setdefault(name.split("/")[-2], []).append(name)
+    record = Completion(key=record_key, source=str(local), status=DONE, shards=shards)
     remote.write_bytes(f"{LEDGER}/{record_key}.json", json.dumps(asdict(record), indent=1, sort_keys=True).encode())
-    if last in names:
+    if last is not None and last in names:
         remote.fs.put_file(str(local / last), remote.full(last))
     return names

@@ -19,8 +19,11 @@ def dataset_files(root: str | Path, name: str, listed: set[str] | None = None) -
     """The committed shards of ``name``: under ``root/name/`` or, for per-round datasets, every
     ``root/round=*/name/`` (see :func:`curate.io.committed`: un-recorded shards are not shown;
     ``listed``: the root's :func:`curate.io._shards.listed_shards`, when the caller has it)."""
-    if is_url(root):                                # object storage (per-round datasets stay local)
-        return committed(str(root), name, listed)
+    if is_url(root):           # object storage: what the records list, by dataset folder (any round)
+        listed = listed_shards(root) if listed is None else listed
+        remote = RemoteRoot(str(root))
+        found = [p for p in listed if p.split("/")[-2:-1] == [name]]
+        return [remote.uri(p) for p in sorted(found, key=lambda p: (p.count("/"), len(p), p))]
     root = Path(root)
     files = committed(root, name, listed)
     if files or (root / name).is_dir():

@@ -323,8 +323,7 @@ def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False,
     local = local_work(str(target), "_mix")
     manifest = _run_here(spec, local, progress=progress, workers=workers)
     key = hashlib.sha256(json.dumps(manifest["spec"], sort_keys=True).encode()).hexdigest()[:12]
-    publish(local, str(target), record_key=f"mix-{key}", datasets=("mixture", "mixture_tokens"),
-            last="manifest.json")
+    publish(local, str(target), record_key=f"mix-{key}", last="manifest.json")
     return manifest
 
 

@@ -210,3 +210,32 @@ def test_stats_over_s3_and_no_catalog_file_for_it(shared, s3, tmp_path):
     catalog = _curate("catalog", "--root", out, "--db", str(tmp_path / "c.duckdb"))
     assert catalog.returncode == 2 and "curate query --root s3://" in catalog.stderr
     assert len(catalog.stderr.strip().splitlines()) == 1
+
+
+def test_math_recall_rounds_published_to_s3_equal_the_build_they_came_from(shared, s3, math_model, tmp_path):
+    """Recall rounds run in this machine's cache and are published; the S3 root then answers
+    the same queries as the build (the recall itself is compared run against run elsewhere)."""
+    from curate.io._remote import local_work
+    from pipelines.math_recall import RecallConfig
+    from pipelines.math_recall import run as recall
+    from tests.conftest import warc_bytes
+    from tests.pipelines.math_corpus import html_records, seed_files
+
+    warc = tmp_path / "mix.warc.gz"
+    warc.write_bytes(warc_bytes(html_records(shared, n_math=6, n_gsm=6, n_users=10)))
+    pages = tmp_path / "pages"
+    run(IngestConfig(sources=(str(warc),), out=str(pages), math_prefilter=str(math_model),
+                     math_prefilter_threshold=0.1))
+    out = f"s3://{s3.bucket()}/recall"
+    summary = recall(RecallConfig(out=out, inputs=(str(pages),), prefiltered=(str(pages),),
+                                  seed_files=tuple(seed_files(shared)), chunk_words=150, negatives=300, epoch=40,
+                                  lr=0.5, min_count=1, bucket=20_000, threshold=0.5, policy="auto", max_rounds=1,
+                                  allow_weak_model=True))
+    assert summary.out == out
+    build = str(local_work(out, "_math_recall"))
+    for sql in ("SELECT level, prefix, pages, collected FROM math_domains ORDER BY ALL",
+                "SELECT round, selected FROM math_rounds ORDER BY ALL",
+                "SELECT count(*), count(DISTINCT id) FROM math_scores"):
+        rows = connect(out).sql(sql).fetchall()
+        assert rows and rows == connect(build).sql(sql).fetchall(), sql
+    assert connect(out).sql("SELECT selected FROM math_rounds").fetchall() == [(summary.rounds[-1]["selected"],)]
