@@ -29,6 +29,8 @@ from curate.errors import FatalError
 LOCK_FILE = "_lock"
 #: jobs that may write to an fsspec URL (``s3://``): their outputs are shards and completion records
 REMOTE_JOBS = frozenset({"ingest", "arxiv", "dedup", "decontaminate"})
+#: jobs that run on a local mirror of an fsspec URL and publish it when they finish
+MIRRORED_JOBS = frozenset({"code", "math-score", "math-corpus", "crawl"})
 _held: dict[str, list] = {}          # resolved root -> [fd, depth]
 _guard = threading.Lock()
 
@@ -48,8 +50,9 @@ class RootLock:
             # (a deployment runs one flow per root). Only jobs whose every output goes through
             # ShardStore and Ledger may write there; the others say so in one line.
             if self.job not in REMOTE_JOBS:
-                raise FatalError(f"{self.job} cannot write to {self.url} yet: object-storage outputs work for "
-                                 f"{', '.join(sorted(REMOTE_JOBS))}; give {self.job} a local output folder")
+                raise FatalError(f"{self.job} cannot write to {self.url}: object-storage outputs work for "
+                                 f"{', '.join(sorted(REMOTE_JOBS | MIRRORED_JOBS))}; give {self.job} a local "
+                                 "output folder")
             return self
         if self.root.exists() and not self.root.is_dir():
             raise FatalError(f"output root {self.root} is a file, not a folder")
@@ -90,14 +93,39 @@ class RootLock:
 
 
 def holds_root(job: str, root_of: Callable[..., str | os.PathLike]):
-    """Decorator: the function runs holding the lock on ``root_of(*args, **kwargs)``."""
+    """Decorator: the function runs holding the lock on ``root_of(*args, **kwargs)``.
+
+    A job of :data:`MIRRORED_JOBS` given an object-storage root runs on a local mirror instead
+    (see :func:`_mirrored`)."""
     def wrap(fn):
         @functools.wraps(fn)
         def locked(*args, **kwargs):
-            with RootLock(root_of(*args, **kwargs), job):
+            from curate.io._remote import is_url
+
+            root = root_of(*args, **kwargs)
+            if job in MIRRORED_JOBS and is_url(root):
+                return _mirrored(locked, job, str(root), args, kwargs)
+            with RootLock(root, job):
                 return fn(*args, **kwargs)
         return locked
     return wrap
+
+
+def _mirrored(run: Callable, job: str, url: str, args: tuple, kwargs: dict):
+    """``run`` on this machine's mirror of ``url`` (its config's ``out`` replaced), then the
+    mirror published to ``url``: files, then one completion record listing every shard, so
+    readers of ``url`` see the new outputs all at once. A rerun on this machine finds its
+    finished work in the mirror (a rerun elsewhere redoes it, and its record replaces this one)."""
+    from dataclasses import replace
+
+    from curate.io._remote import local_work, publish
+
+    local = local_work(url, f"_{job}")
+    result = run(replace(args[0], out=str(local)), *args[1:], **kwargs)
+    publish(local, url, record_key=job)
+    if hasattr(result, "out"):
+        result.out = url
+    return result
 
 
 def config_out(config, *args, **kwargs) -> str:

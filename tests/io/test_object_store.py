@@ -111,10 +111,17 @@ def test_objects_of_a_killed_input_are_invisible_and_replaced(shared, s3, tmp_pa
     assert n == ids
 
 
-def test_jobs_that_cannot_write_there_yet_say_so_in_one_line(shared, s3, tmp_path):
-    done = _curate("code", str(shared / "repos" / "python-requests"), "--out", f"s3://{s3.bucket()}/code")
-    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert "cannot write to s3://" in done.stderr and "local output folder" in done.stderr
+def test_code_samples_built_on_a_mirror_and_published_to_s3(shared, s3, tmp_path):
+    out = f"s3://{s3.bucket()}/code"
+    repo = str(shared / "repos" / "python-requests")
+    done = _curate("code", repo, "--out", out, "-q")
+    assert done.returncode == 0, done.stderr
+    local = _curate("code", repo, "--out", str(tmp_path / "code"), "-q")
+    assert local.returncode == 0, local.stderr
+    sql = "SELECT repo, sample_id, path FROM code_files ORDER BY ALL"
+    rows = connect(out).sql(sql).fetchall()
+    assert rows and rows == connect(str(tmp_path / "code")).sql(sql).fetchall()
+    assert _curate("code", repo, "--out", out, "-q").returncode == 0       # a rerun: finished work found
 
 
 def test_decontamination_of_s3_shards_into_s3_equals_the_local_run(shared, s3, tmp_path):
