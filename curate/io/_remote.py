@@ -155,3 +155,29 @@ def publish(local, url: str, *, record_key: str, last: str | None = None,
     if last is not None and last in names:
         remote.fs.put_file(str(local / last), remote.full(last))
     return names
+
+
+def pull(url: str, local) -> None:
+    """Copy every object under ``url`` into the folder ``local`` (replacing what is there)."""
+    import shutil
+    from pathlib import Path
+
+    local, remote = Path(local), RemoteRoot(url)
+    shutil.rmtree(local, ignore_errors=True)
+    local.mkdir(parents=True)
+    remote.invalidate()
+    for name in remote.fs.find(remote.path):
+        rel = name[len(remote.path) + 1:]
+        if rel:
+            (local / rel).parent.mkdir(parents=True, exist_ok=True)
+            remote.fs.get_file(name, str(local / rel))
+
+
+def push(local, url: str, *, last: str) -> None:
+    """Upload every file of ``local`` to ``url``, ``last`` (the manifest that names the rest) last."""
+    from pathlib import Path
+
+    local, remote = Path(local), RemoteRoot(url)
+    files = sorted(p for p in local.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for path in sorted(files, key=lambda p: p.relative_to(local).as_posix() == last):
+        remote.fs.put_file(str(path), remote.full(path.relative_to(local).as_posix()))

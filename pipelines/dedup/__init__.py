@@ -100,7 +100,31 @@ def execute(config: DedupConfig, *, progress: bool = False, workers: int = 1) ->
     return execute_steps(STEPS, config, progress=progress, workers=workers)
 
 
-run = holds_root("dedup", config_out)(execute)
+_run_here = holds_root("dedup", config_out)(execute)
+
+
+def run(config: DedupConfig, *, progress: bool = False, workers: int = 1) -> DedupSummary:
+    """:func:`execute` holding the output root. A cross-run index on object storage
+    (``index = "s3://..."``) is copied to this machine's cache, used there, and its new
+    generation uploaded after the run, ``manifest.json`` last (the manifest names the
+    generations: a half-uploaded one is never read)."""
+    return with_index(lambda c: _run_here(c, progress=progress, workers=workers), config)
+
+
+def with_index(body, config: DedupConfig):
+    """``body(config)`` with a cross-run index on object storage copied to this machine's cache
+    first and its new generation uploaded after (see :func:`run`); else ``body(config)``."""
+    from dataclasses import replace
+
+    from curate.io._remote import is_url, local_work, pull, push
+
+    if not (config.index and is_url(config.index)):
+        return body(config)
+    local = local_work(config.index, "_index")
+    pull(config.index, local)
+    result = body(replace(config, index=str(local)))
+    push(local, config.index, last="manifest.json")
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -153,9 +153,6 @@ def input_shards(inputs) -> list[str]:
 
 
 def plan(config: DedupConfig) -> Plan:
-    if config.index and is_url(config.index):
-        raise FatalError(f"dedup index {config.index}: the cross-run index must be a local folder for now "
-                         "(outputs and inputs may be on object storage)")
     shards = input_shards(config.inputs)
     run = config.run or "run-" + hashlib.sha1("\n".join(shards).encode()).hexdigest()[:12]
     work = local_work(config.out, "_dedup", run)    # on object storage: this machine's cache

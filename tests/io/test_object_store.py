@@ -246,3 +246,29 @@ def test_math_recall_rounds_published_to_s3_equal_the_build_they_came_from(share
         rows = connect(out).sql(sql).fetchall()
         assert rows and rows == connect(build).sql(sql).fetchall(), sql
     assert connect(out).sql("SELECT selected FROM math_rounds").fetchall() == [(summary.rounds[-1]["selected"],)]
+
+
+def test_a_cross_crawl_dedup_index_on_s3(shared, s3, tmp_path):
+    """Crawl B (the same pages again) against the index crawl A left on S3: every page of B is a
+    duplicate of one of A, as with a local index; the index on S3 names both generations."""
+    from pipelines import dedup as dd
+
+    bucket = s3.bucket()
+    warc = str(shared / "warc" / FILES[0])
+    for crawl in ("a", "b"):
+        run(IngestConfig(sources=(warc,), out=f"s3://{bucket}/{crawl}"))
+    for where in ("s3", "local"):
+        index = f"s3://{bucket}/index" if where == "s3" else str(tmp_path / "index")
+        out = f"s3://{bucket}/dedup" if where == "s3" else str(tmp_path / "dedup")
+        for crawl in ("a", "b"):
+            dd.run(dd.DedupConfig(inputs=(f"s3://{bucket}/{crawl}",), out=out, index=index, run=f"crawl-{crawl}"))
+    sql = "SELECT run, keep, reason, duplicate_of FROM duplicates ORDER BY ALL"
+    rows = connect(f"s3://{bucket}/dedup").sql(sql).fetchall()
+    assert rows == connect(str(tmp_path / "dedup")).sql(sql).fetchall()
+    b = [r for r in rows if r[0] == "crawl-b"]
+    a_ids = {i for (i,) in connect(f"s3://{bucket}/a").sql("SELECT id FROM pages").fetchall()}
+    assert b and all(not keep and reason == "exact_duplicate" and dup in a_ids for _, keep, reason, dup in b)
+    import fsspec
+
+    manifest = fsspec.filesystem("s3").cat_file(f"{bucket}/index/manifest.json").decode()
+    assert '"crawl-a"' in manifest and '"crawl-b"' in manifest
