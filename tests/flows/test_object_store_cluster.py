@@ -49,9 +49,12 @@ class Cluster:
     def add_worker(self) -> Path:
         home = self.folder / f"worker-{len(self.workers)}"
         home.mkdir()
+        # its own cache too (where curate keeps local work for a root on object storage): as on
+        # another machine, nothing it writes locally is seen by the others
+        env = {**self.env, "CURATE_CACHE": str(home / "cache")}
         self.workers.append(subprocess.Popen(
             [str(BIN / "dask"), "worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
-            cwd=home, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         return home
 
     def wait(self, n: int) -> None:
@@ -117,3 +120,30 @@ def test_killed_worker_then_rerun_on_s3_equals_the_local_run(shared, s3, cluster
     listed = {f"crawl/shards/{p}" for d in Ledger(out).all() for paths in d.shards.values() for p in paths}
     assert {k for k in s3.keys(bucket) if k.endswith(".parquet")} == listed
     assert len(Ledger(out).all()) == len(FILES)
+
+
+def test_decontamination_of_s3_shards_on_the_cluster(shared, s3, cluster, tmp_path):
+    """Each worker scans shards from S3 and writes its rows and records to S3 (no work files)."""
+    import fsspec
+
+    from pipelines import decontam as dc
+
+    bucket = s3.bucket()
+    pages = f"s3://{bucket}/shards"
+    run(IngestConfig(sources=tuple(str(shared / "warc" / f) for f in FILES), out=pages))
+    text = connect(pages).sql("SELECT text FROM pages ORDER BY length(text) DESC LIMIT 1").fetchall()[0][0]
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    (bench / "planted.jsonl").write_text(json.dumps({"question": " ".join(text.split()[:60])}) + "\n")
+    local = dc.run(dc.DecontamConfig(inputs=(pages,), benchmarks=(str(bench),), out=str(tmp_path / "local")))
+    config = tmp_path / "decontam.yaml"
+    out = f"s3://{bucket}/decontam"
+    config.write_text(json.dumps({"inputs": [pages], "benchmarks": [str(bench)], "out": out}))
+    done = subprocess.run([sys.executable, "-m", "curate", "run", "decontaminate", "--config", str(config),
+                           "--dask-address", cluster.address], env=dict(os.environ), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    sql = "SELECT id, benchmark, item, part, ngram, source_shard FROM contamination ORDER BY ALL"
+    rows = connect(out).sql(sql).fetchall()
+    assert rows and rows == connect(str(tmp_path / "local")).sql(sql).fetchall() and local.contaminated == 1
+    assert fsspec.filesystem("s3").exists(f"{bucket}/decontam/_ledger")
