@@ -34,7 +34,7 @@ class ArxivConfig:
     RANGES: ClassVar[dict] = {"dpi": (1, None), "max_pixels": (1, None), "max_image_bytes": (1, None), "max_paper_bytes": (1, None), "paper_seconds": (0.001, None)}
 
     sources: tuple[str, ...]                # arXiv source archives (.tar.gz, .gz) or unpacked folders (globs allowed)
-    out: str                                # output root: figures/, figure_images/, _ledger/
+    out: str                                # output root: figures/, figure_images/, _ledger/ (a folder or an s3:// URL)
     dpi: int = 100                          # PDF/EPS figures rendered at this resolution
     max_pixels: int = 25_000_000            # larger images are rejected (decompression bombs)
     max_image_bytes: int = 50 << 20         # larger image files are rejected

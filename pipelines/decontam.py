@@ -41,7 +41,7 @@ class DecontamConfig:
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, folders
     benchmarks: tuple[str, ...]             # benchmark files or folders (see curate.decontam)
-    out: str                                # output root: contamination/, _ledger/
+    out: str                                # output root: contamination/, _ledger/ (a folder or an s3:// URL)
     n: int = 10                             # DeepSeek: 10-gram match
     min_words: int = 3                      # shorter benchmark texts are ignored; 3..n-1 words must match whole
     only: tuple[str, ...] = ()              # benchmark names to use (default: all found)

@@ -28,7 +28,7 @@ class DedupConfig:
     RANGES: ClassVar[dict] = {"num_perm": (1, None), "bands": (1, None), "rows": (1, None), "ngram": (1, None), "jaccard_threshold": (0, 1), "batch_rows": (1, None), "threads": (1, None)}
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, or folders (root/pages/*.parquet)
-    out: str                                # output root: duplicates/, dedup_clusters/, _ledger/
+    out: str                                # output root: duplicates/, dedup_clusters/, _ledger/ (a folder or an s3:// URL)
     run: str | None = None                  # run name; default: derived from the input list
     index: str | None = None                # persistent cross-run index folder (None: this run only)
     num_perm: int = 112                     # MinHash permutations (bands x rows)

@@ -18,7 +18,7 @@ class IngestConfig:
     RANGES: ClassVar[dict] = {"limit": (1, None), "timeout": (0.001, None), "max_body_bytes": (1, None), "target_rows": (1, None), "target_bytes": (1, None), "math_prefilter_threshold": (0, 1)}
 
     sources: tuple[str, ...]                # WARC/WET files, folders of them or of .html files, http(s)/s3 URLs, globs, crawl ids
-    out: str                                # output root: pages/, rejected/, _ledger/
+    out: str                                # output root: pages/, rejected/, _ledger/ (a folder or an s3:// URL)
     limit: int | None = None               # at most this many inputs (after expansion)
     cc_base_url: str | None = None         # where crawl ids are resolved; default data.commoncrawl.org
     cc_kind: str = "warc"                  # warc or wet paths of a crawl id
