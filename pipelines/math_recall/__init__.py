@@ -269,30 +269,13 @@ STEPS = Steps(
 
 
 @holds_root("math-recall", config_out)
-def _run_here(config: RecallConfig, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
-              log: Callable | None = None) -> RecallSummary:
-    say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
-    return execute(STEPS, config, progress=progress, workers=workers, ask=ask, _say=say)
-
-
 def run(config: RecallConfig, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
         log: Callable | None = None) -> RecallSummary:
     """Run rounds until the overlap rule or ``max_rounds`` stops the loop; finished rounds are reused.
-
-    With ``out`` on object storage (``s3://``) the rounds run in this machine's cache (where a
-    rerun here finds its finished rounds), then every round's files are uploaded and one
-    completion record lists their shards: queries of the ``s3://`` root see the rounds from then on."""
-    from dataclasses import replace
-
-    from curate.io._remote import is_url, local_work, publish
-
-    if not is_url(config.out):
-        return _run_here(config, progress=progress, workers=workers, ask=ask, log=log)
-    local = local_work(config.out, "_math_recall")
-    summary = _run_here(replace(config, out=str(local)), progress=progress, workers=workers, ask=ask, log=log)
-    publish(local, config.out, record_key="math-recall")
-    summary.out = config.out
-    return summary
+    With ``out`` on object storage the rounds run on a local mirror that is then published
+    (see ``curate.io._lock.MIRRORED_JOBS``)."""
+    say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
+    return execute(STEPS, config, progress=progress, workers=workers, ask=ask, _say=say)
 
 
 def pending_prefixes(config: RecallConfig, n: int) -> list[dict]:

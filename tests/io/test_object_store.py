@@ -239,7 +239,7 @@ def test_math_recall_rounds_published_to_s3_equal_the_build_they_came_from(share
                                   lr=0.5, min_count=1, bucket=20_000, threshold=0.5, policy="auto", max_rounds=1,
                                   allow_weak_model=True))
     assert summary.out == out
-    build = str(local_work(out, "_math_recall"))
+    build = str(local_work(out, "_math-recall"))
     for sql in ("SELECT level, prefix, pages, collected FROM math_domains ORDER BY ALL",
                 "SELECT round, selected FROM math_rounds ORDER BY ALL",
                 "SELECT count(*), count(DISTINCT id) FROM math_scores"):
