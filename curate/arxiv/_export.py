@@ -14,7 +14,6 @@ is written atomically; a rerun rewrites the same bytes, and images no row names 
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,14 +57,12 @@ def export(root, out: str | Path, *, limit: int | None = None) -> ExportSummary:
         if name in seen:                           # two papers whose ids differ only in unsafe characters
             name = name[:-4] + f"-{len(seen)}.png"
         seen.add(name)
-        write_atomic(out / name, image)
-        os.chmod(out / name, 0o644)                # for others to look at (temp files start private)
+        write_atomic(out / name, image, mode=0o644)      # for others to look at
         papers.add(pid)
         lines.append(json.dumps({"image": name, "caption": caption, "sub_caption": sub_caption, "paper_id": pid,
                                  "figure_index": fig, "subfigure_index": sub, "label": label,
                                  "width": width, "height": height}, ensure_ascii=False))
     con.close()
     jsonl = out / "figures.jsonl"
-    write_atomic(jsonl, ("\n".join(lines) + "\n" if lines else "").encode())
-    os.chmod(jsonl, 0o644)
+    write_atomic(jsonl, ("\n".join(lines) + "\n" if lines else "").encode(), mode=0o644)
     return ExportSummary(len(lines), len(papers), jsonl)

@@ -114,21 +114,31 @@ def _braced(text: str) -> str:
     return _BARE_INPUT.sub(lambda m: "\\input{" + m.group(1) + "}", text)
 
 
-def _included(path: str, text: str, files: dict[str, str]):
-    """The files that ``path`` includes directly (resolved as :func:`flatten` does)."""
-    here = posixpath.dirname(path)
-    for m in _INCLUDE.finditer(_braced(strip_comments(text))):
-        g1 = group(m.string, m.end() - 1)
+def _includes(text: str, here: str, files: dict[str, str]):
+    """Each include command of ``text`` (comments stripped, a file in folder ``here``):
+    (start, end, kind, name as written, resolved file or None), in order."""
+    pos = 0
+    for m in _INCLUDE.finditer(text):
+        if m.start() < pos:                        # inside the arguments of the previous one
+            continue
+        kind = m.group(1)
+        g1 = group(text, m.end() - 1)
         if g1 is None:
             continue
-        name, folder = g1[0], here
-        if m.group(1) in ("import", "subimport", "includefrom", "subincludefrom"):
-            g2 = group(m.string, g1[1])
+        end, folder, name = g1[1], here, g1[0]
+        if kind in ("import", "subimport", "includefrom", "subincludefrom"):
+            g2 = group(text, end)
             if g2 is None:
                 continue
-            folder = posixpath.normpath(posixpath.join(here if m.group(1).startswith("sub") else "", g1[0]))
-            name = g2[0]
-        target = _resolve(name, folder, files)
+            folder = posixpath.normpath(posixpath.join(here if kind.startswith("sub") else "", g1[0]))
+            name, end = g2[0], g2[1]
+        yield m.start(), end, kind, name, _resolve(name, folder, files)
+        pos = end
+
+
+def _included(path: str, text: str, files: dict[str, str]):
+    """The files that ``path`` includes directly (resolved as :func:`flatten` does)."""
+    for *_, target in _includes(_braced(strip_comments(text)), posixpath.dirname(path), files):
         if target is not None:
             yield target
 
@@ -169,22 +179,8 @@ def flatten(files: dict[str, str], main: str, problems: list[str] | None = None)
         text = _braced(strip_comments(files[path]).replace(FILE_MARK, ""))
         here = posixpath.dirname(path)
         out, pos = [], 0
-        for m in _INCLUDE.finditer(text):
-            if m.start() < pos:
-                continue
-            kind = m.group(1)
-            g1 = group(text, m.end() - 1)
-            if g1 is None:
-                continue
-            end, folder, name = g1[1], here, g1[0]
-            if kind in ("import", "subimport", "includefrom", "subincludefrom"):
-                g2 = group(text, end)
-                if g2 is None:
-                    continue
-                folder = posixpath.normpath(posixpath.join(here if kind.startswith("sub") else "", g1[0]))
-                name, end = g2[0], g2[1]
-            target = _resolve(name, folder, files)
-            out.append(text[pos:m.start()])
+        for start, end, kind, name, target in _includes(text, here, files):
+            out.append(text[pos:start])
             if target is None:
                 problems.append(f"unresolved \\{kind}{{{name}}} in {path}")
             else:   # markers say which file the text that follows comes from

@@ -20,15 +20,12 @@ def cmd_catalog(args) -> int:
 
 def cmd_stats(args) -> int:
     from curate.io import write_atomic
-    import os
-
     from curate.query import collect_stats, find_roots, format_stats, render_report
 
     stats = collect_stats(find_roots(args.root))
     print(format_stats(stats))
     if args.html:
-        write_atomic(Path(args.html), render_report(stats).encode())
-        os.chmod(args.html, 0o644)        # a report is for others to read (temp files start private)
+        write_atomic(Path(args.html), render_report(stats).encode(), mode=0o644)   # a report is for others
         print(f"\nHTML report: {args.html}")
     return 0
 

@@ -128,30 +128,31 @@ def local_work(root, *parts: str):
     return cache.joinpath("work", hashlib.sha256(str(root).rstrip("/").encode()).hexdigest()[:16], *parts)
 
 
-def publish(local, url: str, *, record_key: str, last: str | None = None,
+def publish(local, url: str, *, record_key: str | None = None, last: str | None = None,
             skip: tuple[str, ...] = ("_work", "_lock", "_staging", "_ledger")) -> list[str]:
-    """Upload a finished local build to ``url`` in commit order: every file but ``last``, then a
-    completion record listing every Parquet file by its dataset (the folder holding it, at any
-    depth: ``round=2/math_scores/x.parquet`` is of ``math_scores``; readers see them only then),
-    then ``last`` (a manifest that says the build is complete). Returns the uploaded names."""
-    from dataclasses import asdict
-    import json
+    """Upload a finished local build to ``url`` in commit order: every file but ``last``, then
+    (with ``record_key``) a completion record listing every Parquet file by its dataset (the
+    folder holding it, at any depth: ``round=2/math_scores/x.parquet`` is of ``math_scores``;
+    readers see them only then), then ``last`` (a manifest that says the build is complete).
+    Top-level folders in ``skip`` and dot-named temporary files or folders stay local.
+    Returns the uploaded names."""
     from pathlib import Path
 
-    from curate.io._ledger import DONE, LEDGER, Completion
+    from curate.io._ledger import DONE, Completion, Ledger
 
     local, remote = Path(local), RemoteRoot(url)
-    files = sorted(p for p in local.rglob("*") if p.is_file() and p.relative_to(local).parts[0] not in skip)
+    files = sorted(p for p in local.rglob("*") if p.is_file() and p.relative_to(local).parts[0] not in skip
+                   and not any(part.startswith(".") for part in p.relative_to(local).parts))
     names = [p.relative_to(local).as_posix() for p in files]
     for path, name in zip(files, names):
         if name != last:
             remote.fs.put_file(str(path), remote.full(name))
-    shards: dict[str, list[str]] = {}
-    for name in names:
-        if name.endswith(".parquet") and "/" in name:
-            shards.setdefault(name.split("/")[-2], []).append(name)
-    record = Completion(key=record_key, source=str(local), status=DONE, shards=shards)
-    remote.write_bytes(f"{LEDGER}/{record_key}.json", json.dumps(asdict(record), indent=1, sort_keys=True).encode())
+    if record_key is not None:
+        shards: dict[str, list[str]] = {}
+        for name in names:
+            if name.endswith(".parquet") and "/" in name:
+                shards.setdefault(name.split("/")[-2], []).append(name)
+        Ledger(url).record(Completion(key=record_key, source=str(local), status=DONE, shards=shards))
     if last is not None and last in names:
         remote.fs.put_file(str(local / last), remote.full(last))
     return names
@@ -171,13 +172,3 @@ def pull(url: str, local) -> None:
         if rel:
             (local / rel).parent.mkdir(parents=True, exist_ok=True)
             remote.fs.get_file(name, str(local / rel))
-
-
-def push(local, url: str, *, last: str) -> None:
-    """Upload every file of ``local`` to ``url``, ``last`` (the manifest that names the rest) last."""
-    from pathlib import Path
-
-    local, remote = Path(local), RemoteRoot(url)
-    files = sorted(p for p in local.rglob("*") if p.is_file() and not p.name.startswith("."))
-    for path in sorted(files, key=lambda p: p.relative_to(local).as_posix() == last):
-        remote.fs.put_file(str(path), remote.full(path.relative_to(local).as_posix()))

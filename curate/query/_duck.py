@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from curate.io._ledger import Ledger
 from curate.io._remote import RemoteRoot, is_url
 from curate.io._shards import committed, listed_shards
 from schemas import DATASETS, describe
@@ -62,7 +63,7 @@ def find_roots(paths) -> list[Path]:
     out: list = []
     for path in roots_of(paths):
         if is_url(path):                            # an object-storage root: it has a ledger
-            if not RemoteRoot(path).list("_ledger", "*.json"):
+            if not Ledger(path).keys():
                 raise FatalError(f"--root {path}: no completion records under it (nothing written there yet?)")
             out.append(path)
             continue
@@ -112,7 +113,7 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
             if text:
                 con.execute(f"COMMENT ON COLUMN {name}.{column} IS {sql_str(text)}")
     ledgers = [str(r / "_ledger" / "*.json") for r in roots if not is_url(r) and any((r / "_ledger").glob("*.json"))]
-    ledgers += [RemoteRoot(r).uri(n) for r in roots if is_url(r) for n in RemoteRoot(r).list("_ledger", "*.json")]
+    ledgers += [RemoteRoot(r).uri(f"_ledger/{key}.json") for r in roots if is_url(r) for key in Ledger(r).keys()]
     if ledgers:
         con.execute(f"CREATE OR REPLACE VIEW ledger AS SELECT * FROM read_json_auto({files_sql(ledgers)}, "
                     "union_by_name=true)")

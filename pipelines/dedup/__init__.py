@@ -116,14 +116,14 @@ def with_index(body, config: DedupConfig):
     first and its new generation uploaded after (see :func:`run`); else ``body(config)``."""
     from dataclasses import replace
 
-    from curate.io._remote import is_url, local_work, pull, push
+    from curate.io._remote import is_url, local_work, publish, pull
 
     if not (config.index and is_url(config.index)):
         return body(config)
     local = local_work(config.index, "_index")
     pull(config.index, local)
     result = body(replace(config, index=str(local)))
-    push(local, config.index, last="manifest.json")
+    publish(local, config.index, last="manifest.json")      # the manifest names the generations
     return result
 
 

@@ -215,7 +215,11 @@ def existing(spec: MixSpec, out: Path) -> dict | None:
     """The manifest of a finished build of ``spec`` in ``out`` (None if not built yet)."""
     if not (out / "manifest.json").exists():
         return None
-    manifest = json.loads((out / "manifest.json").read_text())
+    return _same_mixture(spec, json.loads((out / "manifest.json").read_text()), out)
+
+
+def _same_mixture(spec: MixSpec, manifest: dict, out) -> dict:
+    """``manifest`` if it was built from ``spec`` (wherever it was written), else a one-line error."""
     mine = json.loads(json.dumps(spec.to_dict()))          # tuples and lists compare alike after JSON
     if {**manifest["spec"], "out": None} == {**mine, "out": None}:
         return manifest
@@ -312,14 +316,9 @@ def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False,
     target = out if out is not None else spec.out
     if target is None or not is_url(target):
         return _run_here(spec, out, progress=progress, workers=workers)
-    remote = RemoteRoot(str(target))
-    found = remote.read_bytes("manifest.json")
+    found = RemoteRoot(str(target)).read_bytes("manifest.json")
     if found is not None:
-        manifest = json.loads(found)
-        mine = json.loads(json.dumps(spec.to_dict()))
-        if {**manifest["spec"], "out": None} != {**mine, "out": None}:
-            raise FatalError(f"{target} holds a different mixture; choose another --out")
-        return {**manifest, "skipped": True}
+        return {**_same_mixture(spec, json.loads(found), target), "skipped": True}
     local = local_work(str(target), "_mix")
     manifest = _run_here(spec, local, progress=progress, workers=workers)
     key = hashlib.sha256(json.dumps(manifest["spec"], sort_keys=True).encode()).hexdigest()[:12]

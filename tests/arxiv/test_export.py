@@ -31,6 +31,7 @@ def test_export_writes_pngs_and_jsonl_and_rewrites_identically(figs):
     chem = next(line for line in lines if line["label"] == "fig:chemicalpotential")
     with Image.open(out / chem["image"]) as img:             # the PNG named in the line, at the recorded size
         assert (img.format, img.width, img.height) == ("PNG", chem["width"], chem["height"])
+    assert {p.stat().st_mode & 0o777 for p in out.rglob("*") if p.is_file()} == {0o644}   # for others to read
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     subprocess.run(cli + ["arxiv", "export", str(root / "figs"), "--out", str(out)], check=True, capture_output=True)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
