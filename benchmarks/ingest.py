@@ -22,11 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
-from trafilatura.utils import load_html  # noqa: E402
 
 from curate.extract._lang import identify  # noqa: E402
 from curate.extract._math import MathCollector  # noqa: E402
-from curate.extract._page import decode_html, extract_html  # noqa: E402
+from curate.extract._page import decode_html, extract_html, parse_html  # noqa: E402
 from curate.io import Source, input_key, iter_records  # noqa: E402
 from pipelines.ingest import IngestConfig, ingest_one  # noqa: E402
 from tests.conftest import warc_bytes  # noqa: E402
@@ -70,7 +69,7 @@ def stages(pages: list[bytes], warc: Path) -> dict[str, float]:
     assert n == len(pages)
     for body in pages:
         a = time.perf_counter(); html = decode_html(body, None)
-        b = time.perf_counter(); tree = load_html(html)
+        b = time.perf_counter(); tree = parse_html(html)
         c = time.perf_counter(); math = MathCollector(); math.rewrite(tree, html)
         d = time.perf_counter(); text = trafilatura.extract(tree, output_format="markdown", include_tables=True,
                                                              include_comments=True, deduplicate=False) or ""

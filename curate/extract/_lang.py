@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-# Enough text to decide (checked on the shared pages: same labels as with 4000);
-# langid's cost grows linearly with length.
-SAMPLE_CHARS = 1500
+# Enough text to decide: on the 204 pages of the shared WARCs and HTML folder (9 languages),
+# 800 characters give the same label as 4000 on every page (so did 400). langid's cost
+# grows linearly with length: 0.35 ms against 0.54 ms at 1500.
+SAMPLE_CHARS = 800
 
 
 @lru_cache(maxsize=1)
