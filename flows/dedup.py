@@ -28,7 +28,7 @@ from pipelines import dedup as dd
 def dedup_flow(config: dd.DedupConfig, report_sample: int = 400) -> dict:
     """Exact, URL and MinHash-LSH dedup of ``config.inputs`` (see pipelines/dedup),
     then a quality report on ``report_sample`` removed pairs (0: none)."""
-    return dd.with_index(lambda c: run_steps(dd.STEPS, c, report_sample=report_sample), config)
+    return run_steps(dd.STEPS, config, report_sample=report_sample)
 
 
 @flow(name="decontaminate", log_prints=True)

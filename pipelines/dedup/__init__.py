@@ -104,27 +104,10 @@ _run_here = holds_root("dedup", config_out)(execute)
 
 
 def run(config: DedupConfig, *, progress: bool = False, workers: int = 1) -> DedupSummary:
-    """:func:`execute` holding the output root. A cross-run index on object storage
-    (``index = "s3://..."``) is copied to this machine's cache, used there, and its new
-    generation uploaded after the run, ``manifest.json`` last (the manifest names the
-    generations: a half-uploaded one is never read)."""
-    return with_index(lambda c: _run_here(c, progress=progress, workers=workers), config)
-
-
-def with_index(body, config: DedupConfig):
-    """``body(config)`` with a cross-run index on object storage copied to this machine's cache
-    first and its new generation uploaded after (see :func:`run`); else ``body(config)``."""
-    from dataclasses import replace
-
-    from curate.io._remote import is_url, local_work, publish, pull
-
-    if not (config.index and is_url(config.index)):
-        return body(config)
-    local = local_work(config.index, "_index")
-    pull(config.index, local)
-    result = body(replace(config, index=str(local)))
-    publish(local, config.index, last="manifest.json")      # the manifest names the generations
-    return result
+    """:func:`execute` holding the output root. A cross-run index may be on object storage
+    (``index = "s3://..."``): each machine reads it from a copy in its cache, and the new
+    generation is uploaded before the manifest that names it (see curate/dedup/_index.py)."""
+    return _run_here(config, progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import asdict
 
 import numpy as np
@@ -14,7 +13,7 @@ from curate.io._ledger import DONE
 from curate.query import sql_str, write_query
 from pipelines._common import Transaction
 from pipelines.dedup._plan import DedupConfig, DedupSummary, Plan
-from pipelines.dedup._steps import _connect, _files, _shard_name, signature_jaccard
+from pipelines.dedup._steps import NODES_REL, _connect, _files, docs_rel, edges_rel, keys_rel, signature_jaccard
 from pipelines.dedup._verify import pair_jaccards
 from schemas import DUPLICATES
 from schemas.dedup import INDEX_DOCS, INDEX_KEYS
@@ -22,9 +21,11 @@ from schemas.dedup import INDEX_DOCS, INDEX_KEYS
 def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     """Step 4: components, the ``duplicates`` shards, the index generation, the ledger record."""
     con = _connect(config, plan)
-    edge_files = [str(plan.work / "edges" / f"kind={k}.parquet") for k in config.kinds]
+    work = plan.work
+    # this step may run on a machine other than the earlier ones: fetch what it reads
+    edge_files = [str(p) for p in work.fetch([edges_rel(k) for k in config.kinds])]
     rounds = components(con, f"SELECT node, peer FROM read_parquet({_files(edge_files)})", log=log)
-    docs = _files([str(plan.work / "sketch" / "docs" / _shard_name(i)) for i in range(len(plan.shards))])
+    docs = _files([str(p) for p in work.fetch([docs_rel(i) for i in range(len(plan.shards))] + [NODES_REL])[:-1]])
     con.execute(f"CREATE TEMP TABLE shards AS SELECT * FROM (VALUES {', '.join(f'({i}, {sql_str(p)})' for i, p in enumerate(plan.shards))}) t(shard, path)")
     con.execute(f"""CREATE TEMP VIEW docs AS SELECT d.*, n.node FROM read_parquet({docs}) d
                     JOIN read_parquet({sql_str(str(plan.work / 'nodes.parquet'))}) n USING (shard, row)""")
@@ -64,12 +65,12 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
             _commit_index(con, config, plan, summary.documents)
     con.close()
     if not config.keep_work:
-        shutil.rmtree(plan.work, ignore_errors=True)
+        work.remove()
     return summary
 
 
 def _shard_sql(config: DedupConfig, plan: Plan, i: int, path: str) -> str:
-    docs = sql_str(str(plan.work / "sketch" / "docs" / _shard_name(i)))
+    docs = sql_str(str(plan.work / docs_rel(i)))
     nodes = sql_str(str(plan.work / "nodes.parquet"))
     return f"""
         WITH dec AS (
@@ -157,7 +158,7 @@ def _commit_index(con, config: DedupConfig, plan: Plan, count: int) -> None:
                 staged / "docs.parquet", INDEX_DOCS)
     nodes = sql_str(str(plan.work / "nodes.parquet"))
     for kind in config.kinds:
-        keys = sql_str(str(plan.work / "sketch" / "keys" / f"kind={kind}" / "*.parquet"))
+        keys = _files([str(p) for p in plan.work.fetch([keys_rel(kind, i) for i in range(len(plan.shards))])])
         write_query(con, f"""SELECT {sql_str(kind)} AS kind, k.hash, n.node FROM read_parquet({keys}) k
                              JOIN read_parquet({nodes}) n USING (shard, row) ORDER BY k.hash""",
                     staged / "keys" / f"kind={kind}" / "part-0.parquet", INDEX_KEYS)

@@ -10,7 +10,8 @@ from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
-from curate.io._remote import is_url, local_work
+from curate.io._remote import is_url
+from curate.io._work import WorkFolder
 from curate.io import Ledger, committed
 from pipelines._config import build, load_mapping, check_fields
 
@@ -73,7 +74,7 @@ class Plan:
 
     run: str
     shards: list[str]
-    work: Path
+    work: WorkFolder                         # each machine's copy of the work files (see curate/io/_work.py)
     base: int = 0
 
 
@@ -155,7 +156,7 @@ def input_shards(inputs) -> list[str]:
 def plan(config: DedupConfig) -> Plan:
     shards = input_shards(config.inputs)
     run = config.run or "run-" + hashlib.sha1("\n".join(shards).encode()).hexdigest()[:12]
-    work = local_work(config.out, "_dedup", run)    # on object storage: this machine's cache
+    work = WorkFolder(config.out, "_dedup", run)    # on object storage: shared through it
     base = DedupIndex(config.index, config.params).base_for(run) if config.index else 0
     return Plan(run, shards, work, base)
 

@@ -24,6 +24,22 @@ def _shard_name(i: int) -> str:
     return f"{i:06d}.parquet"
 
 
+def docs_rel(i: int) -> str:
+    """The work file of input shard ``i``'s documents (written last by its sketch step)."""
+    return f"sketch/docs/{_shard_name(i)}"
+
+
+def keys_rel(kind: str, i: int) -> str:
+    return f"sketch/keys/kind={kind}/{_shard_name(i)}"
+
+
+def edges_rel(kind: str) -> str:
+    return f"edges/kind={kind}.parquet"
+
+
+NODES_REL = "nodes.parquet"
+
+
 def _signature_column(signatures: np.ndarray) -> pa.Array:
     """Each row's MinHash values cut to 16 bits, as one binary value (a collision of two 16-bit
     values has probability 1/65536: a negligible bias on a Jaccard estimate)."""
@@ -44,8 +60,13 @@ def signature_jaccard(a: pa.Array, b: pa.Array) -> np.ndarray:
 
 def sketch_shard(config: DedupConfig, plan: Plan, i: int) -> int:
     """Step 1 for input shard ``i``: write its docs and key files; returns documents sketched."""
-    docs_path = plan.work / "sketch" / "docs" / _shard_name(i)
-    if docs_path.exists():
+    work = plan.work
+    docs_path = work / docs_rel(i)
+    written = [keys_rel(kind, i) for kind in config.kinds] + [docs_rel(i)]
+    if work.has(docs_rel(i)):
+        return pq.ParquetFile(work.fetch([docs_rel(i)])[0]).metadata.num_rows
+    if docs_path.exists():                 # sketched here, killed before the upload
+        work.put(written)
         return pq.ParquetFile(docs_path).metadata.num_rows
     sketcher = Sketcher(config.params)
     keys: dict[str, list] = {k: [] for k in config.kinds}
@@ -80,9 +101,10 @@ def sketch_shard(config: DedupConfig, plan: Plan, i: int) -> int:
         hashes = np.concatenate([p[1] for p in parts]).astype(np.uint64) if parts else np.zeros(0, np.uint64)
         table = pa.table({"shard": pa.array(np.full(len(rows), i, np.int32)), "row": pa.array(rows),
                           "hash": pa.array(hashes)})
-        _write_atomic_table(table, plan.work / "sketch" / "keys" / f"kind={kind}" / _shard_name(i))
+        _write_atomic_table(table, work / keys_rel(kind, i))
     docs = pa.concat_tables(doc_batches) if doc_batches else SKETCH_DOCS.empty_table()
     _write_atomic_table(docs, docs_path, SKETCH_DOCS)      # last: marks the shard done
+    work.put(written)                                      # the docs file last, again
     return docs.num_rows
 
 
@@ -111,7 +133,7 @@ def _write_atomic_table(table: pa.Table, path: Path, schema: pa.Schema = SKETCH_
 
 
 def _connect(config: DedupConfig, plan: Plan) -> duckdb.DuckDBPyConnection:
-    spill = plan.work / "duckdb-tmp"
+    spill = plan.work / "duckdb-tmp"            # this machine's disk
     spill.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute(f"SET memory_limit = {sql_str(config.memory_limit)}")
@@ -127,15 +149,19 @@ def _files(paths: list[str]) -> str:
 
 def number_nodes(config: DedupConfig, plan: Plan) -> int:
     """Step 2: ``nodes.parquet`` (shard, row, node) numbered in representative order."""
-    path = plan.work / "nodes.parquet"
+    work = plan.work
+    if work.has(NODES_REL):
+        return pq.ParquetFile(work.fetch([NODES_REL])[0]).metadata.num_rows
+    path = work / NODES_REL
     if not path.exists():
         con = _connect(config, plan)
-        docs = _files([str(plan.work / "sketch" / "docs" / _shard_name(i)) for i in range(len(plan.shards))])
+        docs = _files([str(p) for p in work.fetch([docs_rel(i) for i in range(len(plan.shards))])])
         # sorted by (shard, row): the per-shard reads of step 4 skip other row groups by their statistics
         write_query(con, f"""SELECT shard, row, node FROM (
                                  SELECT shard, row, {plan.base} + row_number() OVER (ORDER BY {ORDER[config.representative]}) - 1 AS node
                                  FROM read_parquet({docs})) ORDER BY shard, row""", path, NODES)
         con.close()
+    work.put([NODES_REL])
     return pq.ParquetFile(path).metadata.num_rows
 
 
@@ -143,13 +169,18 @@ def bucket_edges(config: DedupConfig, plan: Plan, kind: str) -> int:
     """Step 3 for one key kind: ``edges/kind=<kind>.parquet`` linking each document
     to the smallest node of every bucket it shares (a star per bucket keeps the
     components and avoids all pairs)."""
-    path = plan.work / "edges" / f"kind={kind}.parquet"
-    if path.exists():
+    work = plan.work
+    path = work / edges_rel(kind)
+    if work.has(edges_rel(kind)):
+        return pq.ParquetFile(work.fetch([edges_rel(kind)])[0]).metadata.num_rows
+    if path.exists():                      # bucketed here, killed before the upload
+        work.put([edges_rel(kind)])
         return pq.ParquetFile(path).metadata.num_rows
     con = _connect(config, plan)
-    keys = sql_str(str(plan.work / "sketch" / "keys" / f"kind={kind}" / "*.parquet"))
+    keys = _files([str(p) for p in work.fetch([keys_rel(kind, i) for i in range(len(plan.shards))])])
+    nodes = sql_str(str(work.fetch([NODES_REL])[0]))
     new = f"""SELECT k.hash, n.node FROM read_parquet({keys}) k
-              JOIN read_parquet({sql_str(str(plan.work / 'nodes.parquet'))}) n USING (shard, row)"""
+              JOIN read_parquet({nodes}) n USING (shard, row)"""
     old_files = DedupIndex(config.index, config.params).key_files(plan.run, kind) if config.index else []
     allk = "SELECT hash, node FROM new"
     if old_files:
@@ -159,4 +190,5 @@ def bucket_edges(config: DedupConfig, plan: Plan, kind: str) -> int:
               SELECT allk.node, b.peer FROM allk JOIN b USING (hash) WHERE allk.node <> b.peer"""
     rows = write_query(con, sql, path, EDGES)
     con.close()
+    work.put([edges_rel(kind)])
     return rows

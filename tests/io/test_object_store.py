@@ -272,3 +272,47 @@ def test_a_cross_crawl_dedup_index_on_s3(shared, s3, tmp_path):
 
     manifest = fsspec.filesystem("s3").cat_file(f"{bucket}/index/manifest.json").decode()
     assert '"crawl-a"' in manifest and '"crawl-b"' in manifest
+
+
+def test_dedup_steps_on_machines_that_share_only_s3(shared, s3, tmp_path, monkeypatch):
+    """Every step of two dedup runs (crawl A, then crawl B against A's index) on another
+    "machine" (its own empty cache): the work files and the index reach each step through S3
+    only, and the decisions equal a local run's. Afterwards no work file is left on S3."""
+    import fsspec
+
+    from pipelines import dedup as dd
+
+    bucket = s3.bucket()
+    warcs = [str(shared / "warc" / f) for f in FILES[:3]]
+    run(IngestConfig(sources=tuple(warcs), out=f"s3://{bucket}/a"))
+    run(IngestConfig(sources=tuple(warcs[:2]), out=f"s3://{bucket}/b"))      # crawl B repeats pages of A
+    machines = iter(range(1000))
+
+    def elsewhere():
+        monkeypatch.setenv("CURATE_CACHE", str(tmp_path / f"machine-{next(machines)}"))
+
+    out, index = f"s3://{bucket}/dedup", f"s3://{bucket}/index"
+    for crawl in ("a", "b"):
+        config = dd.DedupConfig(inputs=(f"s3://{bucket}/{crawl}",), out=out, index=index, run=f"crawl-{crawl}")
+        elsewhere()
+        p = dd.plan(config)
+        counts = []
+        for i in range(len(p.shards)):
+            elsewhere()
+            counts.append(dd.sketch_shard(config, p, i))
+        elsewhere()
+        assert dd.number_nodes(config, p) == sum(counts) > 0
+        for kind in config.kinds:
+            elsewhere()
+            dd.bucket_edges(config, p, kind)
+        elsewhere()
+        dd.decide(config, p)
+        monkeypatch.delenv("CURATE_CACHE")
+    for crawl in ("a", "b"):
+        dd.run(dd.DedupConfig(inputs=(f"s3://{bucket}/{crawl}",), out=str(tmp_path / "dedup"),
+                              index=str(tmp_path / "index"), run=f"crawl-{crawl}"))
+    sql = "SELECT run, id, keep, reason, duplicate_of, cluster_size FROM duplicates ORDER BY ALL"
+    rows = connect(out).sql(sql).fetchall()
+    assert rows == connect(str(tmp_path / "dedup")).sql(sql).fetchall()
+    assert any(run_ == "crawl-b" and reason == "exact_duplicate" for run_, _, _, reason, _, _ in rows)
+    assert not fsspec.filesystem("s3").find(f"{bucket}/dedup/_dedup")      # work files removed

@@ -96,7 +96,7 @@ def test_rerun_skips_and_resume_gives_identical_output(corpus, tmp_path):
     (p.work / "sketch" / "keys" / "kind=band_00" / ".000000.parquet.tmp").write_bytes(b"partial")
     dd.run(config2)
     assert _results(crashed) == first
-    assert not p.work.exists()          # work files are removed after success
+    assert not p.work.local.exists()    # work files are removed after success
 
 
 def test_cross_crawl_index_finds_duplicates_of_an_earlier_crawl(corpus, shared, tmp_path):
