@@ -82,6 +82,16 @@ def find_roots(paths) -> list[Path]:
     return out
 
 
+def reader(roots, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A bare connection that can read files under ``roots`` (paths or fsspec URLs)."""
+    con = duckdb.connect(database)
+    for protocol in sorted({str(r).split("://", 1)[0] for r in roots if is_url(r)}):
+        # DuckDB reads object storage through the fsspec filesystem (its httpfs extension is a
+        # download at run time); the same filesystem, with the same credentials, curate writes with
+        con.register_filesystem(RemoteRoot(f"{protocol}://_").fs)
+    return con
+
+
 def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A connection with a view per dataset present under ``root`` and a ``ledger`` view.
 
@@ -89,11 +99,7 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     (ingest under one root, dedup under another, and ``pages JOIN duplicates`` works)."""
     roots = roots_of(root)
     listings = {r: listed_shards(r) for r in roots}     # each root's ledger read once, not per dataset
-    con = duckdb.connect(database)
-    for protocol in sorted({r.split("://", 1)[0] for r in roots if is_url(r)}):
-        # DuckDB reads object storage through the fsspec filesystem (its httpfs extension is a
-        # download at run time); the same filesystem, with the same credentials, curate writes with
-        con.register_filesystem(RemoteRoot(f"{protocol}://_").fs)
+    con = reader(roots, database)
     for name, schema in DATASETS.items():
         files = [f for r in roots for f in dataset_files(r, name, listings[r])]
         if files:

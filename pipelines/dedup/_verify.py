@@ -20,14 +20,13 @@ import json
 import math
 from collections import defaultdict
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from curate.dedup import candidate_probability, ngrams, words
 from curate.io import committed
 from curate.io._remote import parquet_file, write_file
-from curate.query import files_sql
+from curate.query import files_sql, reader
 
 
 def shingle_sets(locations: list[tuple[str, int]], ngram: int, batch: int = 2_000) -> dict[tuple[str, int], np.ndarray]:
@@ -84,7 +83,7 @@ def quality_report(out: str, run: str, *, bands: int, rows: int, ngram: int, thr
 
     Written to ``<out>/_reports/dedup-<run>.json`` and returned.
     """
-    con = duckdb.connect()
+    con = reader([out])
     dup = f"read_parquet({files_sql(committed(out, 'duplicates'))})"
     pairs = con.execute(f"""
         SELECT d.source_shard, d.source_row, r.source_shard, r.source_row

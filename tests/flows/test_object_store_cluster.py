@@ -82,13 +82,22 @@ def cluster(tmp_path, s3, prefect_api):
     yield found
     found.stop()
     for home in homes:   # the workers wrote nothing where they run: every output went to S3
-        assert not [p for p in home.rglob("*") if "dask-scratch-space" not in p.parts], list(home.rglob("*"))
+        # (their caches hold copies of work files and of a dedup index, nothing else)
+        written = [p for p in home.rglob("*") if p.is_file() and "dask-scratch-space" not in p.parts]
+        assert all(p.relative_to(home).parts[:2] == ("cache", "work") for p in written), written
 
 
-def _run(cluster, config: Path, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "curate", "run", "ingest", "--config", str(config),
-                             "--dask-address", cluster.address], env=dict(os.environ), stdout=subprocess.PIPE,
+def _run(cluster, config: Path, job: str = "ingest", **kw) -> subprocess.Popen:
+    """``curate run JOB`` on the cluster, from a process with a cache of its own."""
+    env = {**os.environ, "CURATE_CACHE": str(cluster.folder / "flow-cache")}
+    return subprocess.Popen([sys.executable, "-m", "curate", "run", job, "--config", str(config),
+                             "--dask-address", cluster.address], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _done(proc: subprocess.Popen) -> None:
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
 
 
 def test_killed_worker_then_rerun_on_s3_equals_the_local_run(shared, s3, cluster, tmp_path):
@@ -147,3 +156,29 @@ def test_decontamination_of_s3_shards_on_the_cluster(shared, s3, cluster, tmp_pa
     rows = connect(out).sql(sql).fetchall()
     assert rows and rows == connect(str(tmp_path / "local")).sql(sql).fetchall() and local.contaminated == 1
     assert fsspec.filesystem("s3").exists(f"{bucket}/decontam/_ledger")
+
+
+def test_dedup_across_two_crawls_with_an_index_on_s3_on_the_cluster(shared, s3, cluster, tmp_path):
+    """Crawl A, then crawl B against the index A left on S3, each run's sketches and buckets
+    mapped on two workers that share only S3: the decisions equal the local runs'."""
+    import fsspec
+
+    from pipelines import dedup as dd
+
+    bucket = s3.bucket()
+    warcs = [str(shared / "warc" / f) for f in FILES[:4]]
+    run(IngestConfig(sources=tuple(warcs), out=f"s3://{bucket}/a"))
+    run(IngestConfig(sources=tuple(warcs[1:3]), out=f"s3://{bucket}/b"))   # crawl B repeats pages of A
+    out, index = f"s3://{bucket}/dedup", f"s3://{bucket}/index"
+    for crawl in ("a", "b"):
+        config = tmp_path / f"dedup-{crawl}.yaml"
+        config.write_text(json.dumps({"inputs": [f"s3://{bucket}/{crawl}"], "out": out, "index": index,
+                                      "run": f"crawl-{crawl}"}))
+        _done(_run(cluster, config, "dedup"))
+        dd.run(dd.DedupConfig(inputs=(f"s3://{bucket}/{crawl}",), out=str(tmp_path / "dedup"),
+                              index=str(tmp_path / "index"), run=f"crawl-{crawl}"))
+    sql = "SELECT run, id, keep, reason, duplicate_of, cluster_size FROM duplicates ORDER BY ALL"
+    rows = connect(out).sql(sql).fetchall()
+    assert rows == connect(str(tmp_path / "dedup")).sql(sql).fetchall()
+    assert sum(1 for r in rows if r[0] == "crawl-b" and r[3] == "exact_duplicate") > 0
+    assert not fsspec.filesystem("s3").find(f"{bucket}/dedup/_dedup")
