@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from prefect import get_run_logger, task, unmapped
 
+from curate.io._mirror import active as active_mirror
 from flows._report import finish
 from pipelines._steps import Map, Steps, context
 from pipelines._steps import drive as run_loop
@@ -17,9 +18,20 @@ class RetryResult(Exception):
     """A map step's result asks for a retry (e.g. an input that failed to download)."""
 
 
+def _here(mirror, fn, *args):
+    """``fn(*args)`` on this worker; for a mirrored job on a machine other than the flow's,
+    on this machine's copy of its folder, brought up to date first and uploaded after."""
+    if mirror is None or not mirror.elsewhere():
+        return fn(*args)
+    mirror.pull()
+    result = fn(*mirror.relocate(args))
+    mirror.push()
+    return mirror.relocate(result, back=True)
+
+
 @task(cache_policy=None, retry_delay_seconds=2)
-def map_task(fn, config, ctx: dict, item, label: str, retry_if=None):
-    result = fn(config, ctx, item, None)
+def map_task(fn, config, ctx: dict, item, label: str, retry_if=None, mirror=None):
+    result = _here(mirror, fn, config, ctx, item, None)
     why = retry_if(result) if retry_if else None
     if why:
         raise RetryResult(f"{label}: {why}")
@@ -27,8 +39,24 @@ def map_task(fn, config, ctx: dict, item, label: str, retry_if=None):
 
 
 @task(cache_policy=None, retry_delay_seconds=2)
-def single_task(fn, config, state: dict):
-    return fn(config, state)
+def single_task(fn, config, state: dict, mirror=None):
+    return _here(mirror, fn, config, state)
+
+
+def _spread_mirror():
+    """The flow's mirror when its tasks may run on other machines: the task runner is a Dask
+    cluster that the flow did not start itself (a LocalCluster's workers share this machine's
+    cache, and so the mirror's folder)."""
+    mirror = active_mirror()
+    if mirror is None:
+        return None
+    from distributed import LocalCluster
+    from prefect.context import FlowRunContext
+
+    runner = getattr(FlowRunContext.get(), "task_runner", None)
+    if not hasattr(runner, "address") or isinstance(getattr(runner, "_cluster", None), LocalCluster):
+        return None
+    return mirror
 
 
 def run_steps(steps: Steps, config, *, ask=None, **extra):
@@ -45,25 +73,40 @@ def drive(steps: Steps, config, *, ask=None, **extra):
     """The steps' summary, each map step mapped on the flow's task runner (the loop is
     pipelines._steps.drive, shared with the local executor)."""
     log = get_run_logger()
+    mirror = _spread_mirror()
 
     def single(step, cfg, ctx):
-        return single_task.with_options(name=f"{steps.job}: {step.name}", task_run_name=step.name,
-                                        retries=step.retries).submit(step.fn, cfg, ctx).result()
+        if mirror:
+            mirror.push()                 # what this machine wrote, for a task elsewhere
+        result = single_task.with_options(name=f"{steps.job}: {step.name}", task_run_name=step.name,
+                                          retries=step.retries).submit(step.fn, cfg, ctx, mirror).result()
+        if mirror:
+            mirror.pull()                 # what the task wrote, if it ran elsewhere
+        return result
+
+    def mapped(step, cfg, state):
+        if mirror:
+            mirror.push()
+        result = _map(steps.job, step, cfg, state, log, mirror)
+        if mirror:
+            mirror.pull()
+        return result
 
     def stage(sub_steps, sub, seed):
         log.info("%s: stage %s", steps.job, sub_steps.job)
         return drive(sub_steps, sub, ask=ask, **seed)
 
     return run_loop(steps, config, ask=ask, **extra, on_single=single, on_stage=stage,
-                    on_map=lambda step, cfg, state: _map(steps.job, step, cfg, state, log))
+                    on_map=mapped)
 
 
-def _map(job: str, step: Map, config, state: dict, log) -> list:
+def _map(job: str, step: Map, config, state: dict, log, mirror=None) -> list:
     items = step.items(config, state)
     mapped = map_task.with_options(name=f"{job}: {step.name}", task_run_name=f"{step.name} {{label}}",
                                    retries=state.get("task_retries", step.retries))
     futures = mapped.map(unmapped(step.fn), unmapped(config), unmapped(context(step, state)), items,
-                         [step.label(item) for item in items], retry_if=unmapped(step.retry_if))
+                         [step.label(item) for item in items], retry_if=unmapped(step.retry_if),
+                         mirror=unmapped(mirror))
     out = []
     for item, future in zip(items, futures):
         future.wait()

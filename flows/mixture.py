@@ -14,8 +14,13 @@ from pipelines import mix
 from pipelines.mix._spec import MixSpec
 
 
-@flow(name="mix", log_prints=True)
-@holds_root("mix", lambda spec, out=None, **kw: mix.output_folder(spec, out))
-def mixture_flow(spec: MixSpec, out: str | None = None):
-    """Build ``spec`` into ``out`` (or ``spec.out``); a finished build is returned as is."""
+@holds_root("mix", lambda spec, out=None: mix.output_folder(spec, out))
+def _steps(spec: MixSpec, out=None):
     return run_steps(mix.STEPS, spec, out=out)
+
+
+@flow(name="mix", log_prints=True)
+def mixture_flow(spec: MixSpec, out: str | None = None):
+    """Build ``spec`` into ``out`` (or ``spec.out``, local or ``s3://``); a finished build is
+    returned as is."""
+    return mix.built(lambda folder: _steps(spec, folder), spec, out)

@@ -114,15 +114,22 @@ def holds_root(job: str, root_of: Callable[..., str | os.PathLike]):
 def _mirrored(run: Callable, job: str, url: str, args: tuple, kwargs: dict):
     """``run`` on this machine's mirror of ``url`` (its config's ``out`` replaced), then the
     mirror published to ``url``: files, then one completion record listing every shard, so
-    readers of ``url`` see the new outputs all at once. A rerun on this machine finds its
-    finished work in the mirror (a rerun elsewhere redoes it, and its record replaces this one)."""
+    readers of ``url`` see the new outputs all at once. Steps that Dask sends to other machines
+    work on their own copies, kept in step through the staging copy (see curate/io/_mirror.py),
+    which is deleted once the outputs are published. A rerun on this machine finds its finished
+    work in the mirror, and one after a crash also what other machines uploaded."""
     from dataclasses import replace
 
+    from curate.io._mirror import Mirror, running_on
     from curate.io._remote import local_work, publish
 
     local = local_work(url, f"_{job}")
-    result = run(replace(args[0], out=str(local)), *args[1:], **kwargs)
+    mirror = Mirror(url, job, str(local))
+    mirror.pull()
+    with running_on(mirror):
+        result = run(replace(args[0], out=str(local)), *args[1:], **kwargs)
     publish(local, url, record_key=job)
+    mirror.drop()
     if hasattr(result, "out"):
         result.out = url
     return result

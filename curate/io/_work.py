@@ -33,6 +33,10 @@ class WorkFolder:
     def __reduce__(self):
         return (WorkFolder, (self.root, *self.parts))
 
+    def __relocate__(self, move) -> "WorkFolder":
+        """The same work folder with its root passed through ``move`` (see curate/io/_mirror.py)."""
+        return WorkFolder(move(self.root), *self.parts)
+
     def __repr__(self) -> str:
         return f"WorkFolder({self.root!r}, {', '.join(map(repr, self.parts))})"
 

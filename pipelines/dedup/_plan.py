@@ -135,8 +135,9 @@ def input_shards(inputs) -> list[str]:
     for item in inputs:
         if is_url(item):                           # an output root on object storage (s3://...)
             root = str(item).rstrip("/")
-            root = root[: -len("/pages")] if root.endswith("/pages") else root
-            hits = committed(root, "pages")
+            hits = committed(root, "pages")        # an output root, or its pages/ folder:
+            if not hits and root.endswith("/pages"):
+                hits = committed(root[: -len("/pages")], "pages")
             if not hits:
                 raise FatalError(f"no committed page shards under {item}")
             found.update(hits)

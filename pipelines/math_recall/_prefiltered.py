@@ -13,12 +13,14 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.compute as pc
 
 from curate import reasons
 from curate.classify import url_prefix
 from curate.extract import domain_of, host_of
 from curate.query import sql_str
+from curate.io import committed
+from curate.io._remote import is_url, parquet_file
 from pipelines.dedup._plan import input_shards
 from schemas import MATH_PREFILTERED
 
@@ -26,15 +28,18 @@ EMPTY = "(SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS prefix, 0::BIGINT AS 
 
 
 def rejected_shards(items) -> list[str]:
-    """Rejected-page shards of ingest output roots, folders, files or globs."""
-    return input_shards([str(Path(i) / "rejected") if (Path(i) / "rejected").is_dir() else i for i in items])
+    """Rejected-page shards of ingest output roots (local or ``s3://``), folders, files or globs."""
+    found = [s for i in items if is_url(i) for s in committed(str(i).rstrip("/"), "rejected")]
+    local = [str(Path(i) / "rejected") if (Path(i) / "rejected").is_dir() else i for i in items if not is_url(i)]
+    return sorted(found + (input_shards(local) if local else []))
 
 
 def count(shards: list[str], depth: int) -> pa.Table:
     """Prefiltered pages per (domain, prefix), sorted; the domain is the host when there is none."""
     counts: Counter = Counter()
     for shard in shards:
-        urls = pq.read_table(shard, columns=["url"], filters=[("reason", "=", reasons.MATH_PREFILTER)])
+        table = parquet_file(shard).read(columns=["url", "reason"])       # a local file or an object
+        urls = table.filter(pc.equal(table.column("reason"), reasons.MATH_PREFILTER))
         for url in urls.column("url").to_pylist():
             if url:
                 host = host_of(url)

@@ -20,7 +20,7 @@ from curate.errors import FatalError, ShardError
 from curate.io import Completion, Ledger, ShardStore, committed, write_atomic
 from curate.io._ledger import DONE
 from curate.mix import get_tokenizer
-from curate.query import files_sql, sql_str, write_query
+from curate.query import reader, files_sql, sql_str, write_query
 from pipelines.math_recall import _prefiltered as prefiltered
 from pipelines._common import Transaction, input_key
 from pipelines.dedup._steps import read_batches
@@ -55,7 +55,8 @@ def pages_list(shards: list[str]) -> str:
 
 
 def _connect(config) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+    # page shards may be objects (s3://): the connection reads them through fsspec
+    con = reader([*getattr(config, "inputs", ()), *(getattr(config, "prefiltered", None) or ())])
     con.execute(f"SET memory_limit = {sql_str(config.memory_limit)}")
     con.execute("SET preserve_insertion_order = false")
     return con

@@ -43,7 +43,7 @@ from curate.io._lock import holds_root
 from curate.io._remote import RemoteRoot, is_url, local_work, publish
 from schemas import MIXTURE, MIXTURE_TOKENS
 
-__all__ = ["count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
+__all__ = ["built", "count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
            "source_files", "write_bucket"]
 
 _ITEMS = pa.schema([("src", pa.int16()), ("shard", pa.int32()), ("row", pa.int64()), ("epoch", pa.int32()),
@@ -308,22 +308,37 @@ def _run_here(spec: MixSpec, out: str | Path | None = None, *, progress: bool = 
 def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
     """Build the mixture under ``out`` (or ``spec.out``); ``workers`` processes share the
     per-shard and per-bucket steps (flows/mixture.py maps the same steps on Dask instead).
-    A finished build is returned as is.
+    A finished build is returned as is (see :func:`built` for ``s3://`` outputs)."""
+    return built(lambda folder: _run_here(spec, folder, progress=progress, workers=workers), spec, out)
 
-    On object storage (``s3://``) the mixture is built in this machine's cache, then uploaded:
-    the files, a completion record listing the shards (queries see them from then on), and
-    ``manifest.json`` last, which marks the build finished (a rerun finds it and stops)."""
+
+def built(body, spec: MixSpec, out: str | Path | None) -> dict:
+    """``body(folder)`` building the mixture in ``folder``: ``out`` itself when local.
+
+    On object storage (``s3://``) the mixture is built in this machine's cache (steps on other
+    machines in theirs, kept in step through ``<out>/_work/mix``: curate/io/_mirror.py), then
+    uploaded: the files, a completion record listing the shards (queries see them from then on),
+    and ``manifest.json`` last, which marks the build finished (a rerun finds it and stops)."""
+    from curate.io._mirror import Mirror, running_on
+
     target = out if out is not None else spec.out
     if target is None or not is_url(target):
-        return _run_here(spec, out, progress=progress, workers=workers)
+        return body(out)
     found = RemoteRoot(str(target)).read_bytes("manifest.json")
     if found is not None:
         return {**_same_mixture(spec, json.loads(found), target), "skipped": True}
     local = local_work(str(target), "_mix")
-    manifest = _run_here(spec, local, progress=progress, workers=workers)
+    mirror = Mirror(str(target), "mix", str(local))
+    mirror.pull()
+    with running_on(mirror):
+        result = body(local)
+    if not (local / "manifest.json").exists():       # the build failed: nothing to publish
+        return result
+    manifest = json.loads((local / "manifest.json").read_text())
     key = hashlib.sha256(json.dumps(manifest["spec"], sort_keys=True).encode()).hexdigest()[:12]
     publish(local, str(target), record_key=f"mix-{key}", last="manifest.json")
-    return manifest
+    mirror.drop()
+    return result
 
 
 def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = False, workers: int = 1) -> dict:

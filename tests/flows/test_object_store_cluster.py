@@ -35,7 +35,7 @@ class Cluster:
     """A scheduler and worker processes, each worker in its own new empty folder."""
 
     def __init__(self, folder: Path):
-        self.folder, self.workers = folder, []
+        self.folder, self.workers, self.homes = folder, [], []
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
         info = folder / "scheduler.json"
         self.scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
@@ -49,6 +49,7 @@ class Cluster:
     def add_worker(self) -> Path:
         home = self.folder / f"worker-{len(self.workers)}"
         home.mkdir()
+        self.homes.append(home)
         # its own cache too (where curate keeps local work for a root on object storage): as on
         # another machine, nothing it writes locally is seen by the others
         env = {**self.env, "CURATE_CACHE": str(home / "cache")}
@@ -182,3 +183,66 @@ def test_dedup_across_two_crawls_with_an_index_on_s3_on_the_cluster(shared, s3, 
     assert rows == connect(str(tmp_path / "dedup")).sql(sql).fetchall()
     assert sum(1 for r in rows if r[0] == "crawl-b" and r[3] == "exact_duplicate") > 0
     assert not fsspec.filesystem("s3").find(f"{bucket}/dedup/_dedup")
+
+
+def test_math_recall_on_s3_pages_on_the_cluster(shared, s3, cluster, math_model, tmp_path):
+    """A recall round whose scoring is mapped on the two workers (each on its own copy of the
+    run's folder, kept in step through S3) equals the same round built on this machine."""
+    from tests.conftest import warc_bytes
+    from tests.pipelines.math_corpus import html_records, seed_files
+
+    bucket = s3.bucket()
+    warcs = []
+    for i, n in enumerate((5, 7)):                   # two WARCs: two page shards to map
+        warcs.append(tmp_path / f"mix-{i}.warc.gz")
+        warcs[-1].write_bytes(warc_bytes(html_records(shared, n_math=n, n_gsm=n, n_users=8 + i)))
+    pages = f"s3://{bucket}/pages"
+    run(IngestConfig(sources=tuple(map(str, warcs)), out=pages, math_prefilter=str(math_model),
+                     math_prefilter_threshold=0.1))
+    settings = {"inputs": [pages], "prefiltered": [pages], "seed_files": [str(p) for p in seed_files(shared)],
+                "chunk_words": 150, "negatives": 300, "epoch": 40, "lr": 0.5, "min_count": 1, "bucket": 20_000,
+                "threshold": 0.5, "policy": "auto", "max_rounds": 1, "allow_weak_model": True}
+    config = tmp_path / "recall.yaml"
+    out = f"s3://{bucket}/recall"
+    config.write_text(json.dumps({**settings, "out": out}))
+    _done(_run(cluster, config, "math-recall"))
+    local = tmp_path / "local.yaml"
+    local.write_text(json.dumps({**settings, "out": str(tmp_path / "recall")}))
+    done = subprocess.run([sys.executable, "-m", "curate", "math", "recall", "--config", str(local)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # scores are the model's: the same pages, and one row per page
+    sql = "SELECT id, source_row FROM math_scores ORDER BY ALL"
+    rows = connect(out).sql(sql).fetchall()
+    assert rows and rows == connect(str(tmp_path / "recall")).sql(sql).fetchall()
+    n, ids = connect(out).sql("SELECT count(*), count(DISTINCT id) FROM math_scores").fetchall()[0]
+    assert n == ids
+    assert connect(out).sql("SELECT count(*) FROM math_rounds").fetchall() == [(1,)]
+    assert not s3.keys(bucket, "recall/_work/")                  # the staging copy is gone
+    # the scoring ran on the workers, on their own copies of the round's folder
+    copies = [h / "cache" / "work" for h in cluster.homes]
+    assert all(list(c.rglob("round=1/math_scores/*.parquet")) for c in copies), copies
+
+
+def test_a_mixture_of_s3_pages_on_the_cluster(shared, s3, cluster, tmp_path):
+    """Counting, routing and bucketing mapped on the two workers: the mixture published to S3
+    equals the one built on this machine, row for row."""
+    bucket = s3.bucket()
+    root = f"s3://{bucket}/root"
+    run(IngestConfig(sources=tuple(str(shared / "warc" / f) for f in FILES), out=root))
+    spec = {"name": "t", "root": root, "total_tokens": 30_000, "seed": 5, "shard_rows": 40,
+            "sources": [{"name": "web", "dataset": "pages", "share": 1.0, "max_epochs": 3}]}
+    config = tmp_path / "mix.yaml"
+    out = f"s3://{bucket}/mix"
+    config.write_text(json.dumps({**spec, "out": out}))
+    _done(_run(cluster, config, "mix"))
+    local = tmp_path / "local.yaml"
+    local.write_text(json.dumps({**spec, "out": str(tmp_path / "mix")}))
+    done = subprocess.run([sys.executable, "-m", "curate", "mix", "--spec", str(local)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    sql = "SELECT source, id, tokens, epoch FROM mixture ORDER BY ALL"
+    rows = connect(out).sql(sql).fetchall()
+    assert rows and rows == connect(str(tmp_path / "mix")).sql(sql).fetchall()
+    keys = s3.keys(bucket, "mix/")
+    assert "mix/manifest.json" in keys and not any("/_work/" in k for k in keys)
