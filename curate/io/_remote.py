@@ -102,6 +102,26 @@ def parquet_file(path: str):
     return pq.ParquetFile(_filesystem(protocol).open(rest, "rb"))
 
 
+def open_read(path: str):
+    """A binary file object of a local path or an fsspec URL."""
+    if not is_url(path):
+        return open(path, "rb")
+    protocol, rest = path.split("://", 1)
+    return _filesystem(protocol).open(rest, "rb")
+
+
+def file_stamp(path: str) -> tuple[int, str]:
+    """(size in bytes, a stamp that changes when the file does) of a local path or an fsspec URL."""
+    import os
+
+    if not is_url(path):
+        stat = os.stat(path)
+        return stat.st_size, f"{stat.st_size}:{stat.st_mtime_ns}"
+    protocol, rest = path.split("://", 1)
+    info = _filesystem(protocol).info(rest)
+    return info["size"], f"{info['size']}:{info.get('ETag') or info.get('etag') or info.get('mtime') or ''}"
+
+
 def write_file(root, rel: str, data: bytes) -> None:
     """``data`` at ``rel`` under an output root: an atomic local write, or one object."""
     if is_url(root):

@@ -40,7 +40,7 @@ from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, r
                                   source_files, write_ipc)
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
-from curate.io._remote import RemoteRoot, is_url, local_work, publish
+from curate.io._remote import RemoteRoot, file_stamp, is_url, local_work, open_read, parquet_file, publish
 from schemas import MIXTURE, MIXTURE_TOKENS
 
 __all__ = ["built", "count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
@@ -104,8 +104,9 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
         return int(done.read_text())
     shard = plan["inputs"][shard_index]
     items = pq.read_table(work / "items" / f"{shard_index:06d}.parquet")
-    names = pq.ParquetFile(shard).schema_arrow.names
-    meta_all = pq.read_table(shard, columns=[c for c in ("id", "url", "crawl", "warc_path", "warc_offset") if c in names])
+    pf = parquet_file(shard)                  # a local file or an object (s3://)
+    names = pf.schema_arrow.names
+    meta_all = pf.read(columns=[c for c in ("id", "url", "crawl", "warc_path", "warc_offset") if c in names])
     texts: dict[tuple, pa.Array] = {}                       # each text column set is read once per shard
     pieces = []
     for s in sorted(set(items.column("src").to_pylist())):
@@ -183,9 +184,17 @@ def tokenize_shard(spec: MixSpec, out: Path, part: str) -> dict:
             "bin_sha256": _sha256(str(prefix.with_suffix(".bin"))), "idx_sha256": _sha256(str(prefix.with_suffix(".idx")))}
 
 
+def _exists(path: str) -> bool:
+    try:
+        file_stamp(path)
+        return True
+    except FileNotFoundError:
+        return False
+
+
 def _sha256(path: str) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_read(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -199,7 +208,7 @@ def finish(spec: MixSpec, out: Path, work: Path, plan: dict, outputs: list[str],
     manifest = {"spec": spec.to_dict(), "seed": spec.seed, "tokenizer": get_tokenizer(spec.tokenizer).name,
                 "total_tokens": total, "rows": sum(s["rows"] for s in plan["sources"]), "sources": plan["sources"],
                 "inputs": [{"path": p, "sha256": _sha256(p) if spec.checksums else None,
-                            "bytes": Path(p).stat().st_size} for p in plan["inputs"]],
+                            "bytes": file_stamp(p)[0]} for p in plan["inputs"]],
                 "outputs": [{"path": Path(p).name, "rows": pq.ParquetFile(p).metadata.num_rows,
                              "sha256": _sha256(p)} for p in outputs]}
     if spec.format == "megatron":
@@ -345,7 +354,7 @@ def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = Fals
     """The same mixture again from a manifest; refuses if an input shard changed."""
     manifest = json.loads(Path(manifest_path).read_text())
     changed = [i["path"] for i in manifest["inputs"]
-               if not Path(i["path"]).exists() or (i["sha256"] and _sha256(i["path"]) != i["sha256"])]
+               if not _exists(i["path"]) or (i["sha256"] and _sha256(i["path"]) != i["sha256"])]
     if changed:
         raise FatalError(f"{len(changed)} input shard(s) changed or missing since the manifest was written: "
                          + ", ".join(changed[:5]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,8 @@ import pyarrow.parquet as pq
 from curate.errors import FatalError
 from curate.mix import get_tokenizer
 from curate.io import committed
-from curate.query import files_sql, lock_down, sql_str
+from curate.io._remote import file_stamp, is_url, local_work, parquet_file
+from curate.query import files_sql, lock_down, reader, sql_str
 from pipelines.mix._spec import MixSpec, SourceSpec
 from schemas.mix import TOKEN_COUNTS
 
@@ -58,21 +60,22 @@ def read_ipc(path: Path) -> pa.Table:
 
 
 def source_files(spec: MixSpec, src: SourceSpec) -> list[str]:
-    files = sorted(str(Path(p).resolve()) for p in committed(spec.root_of(src), src.dataset))
+    files = sorted(p if is_url(p) else str(Path(p).resolve()) for p in committed(spec.root_of(src), src.dataset))
     if not files:
         raise FatalError(f"source {src.name}: no shards of dataset {src.dataset} under {spec.root_of(src)}")
     return files
 
 
 def token_cache(spec: MixSpec, src: SourceSpec, shard: str) -> Path:
+    """Beside the root's datasets; for a root on object storage, in this machine's cache."""
     name = get_tokenizer(spec.tokenizer).name
-    return spec.root_of(src) / "_tokens" / name / src.dataset / "+".join(src.text) / Path(shard).name
+    return local_work(spec.root_of(src), "_tokens", name, src.dataset, "+".join(src.text), Path(shard).name)
 
 
 def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
     """Step 1: token counts of one shard (cached; recomputed when the shard changed)."""
     cache = token_cache(spec, src, shard)
-    stamp = f"{Path(shard).stat().st_size}:{Path(shard).stat().st_mtime_ns}".encode()
+    stamp = file_stamp(shard)[1].encode()
     if cache.exists():
         table = pq.read_table(cache)
         if (table.schema.metadata or {}).get(b"shard") == stamp:
@@ -86,10 +89,11 @@ def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
 
 def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = None) -> pa.Array:
     """The first non-null of ``columns`` per row (optionally only ``rows``)."""
-    present = [c for c in columns if c in pq.ParquetFile(shard).schema_arrow.names]
+    pf = parquet_file(shard)
+    present = [c for c in columns if c in pf.schema_arrow.names]
     if not present:
         raise FatalError(f"{shard} has none of the text columns {list(columns)}")
-    table = pq.read_table(shard, columns=present)
+    table = pf.read(columns=present)
     if rows is not None:
         table = table.take(pa.array(rows))
     cols = [table.column(c).combine_chunks() for c in present]
@@ -109,7 +113,7 @@ def file_candidates(spec: MixSpec, src: SourceSpec, file: str) -> np.ndarray:
     """Rows of one input file passing the source's filter, in row order."""
     conditions = [f"({src.where})"] if src.where else []
     removed = _removed(spec.root_of(src)) if src.exclude_removed else None
-    if removed and "id" in pq.ParquetFile(file).schema_arrow.names:
+    if removed and "id" in parquet_file(file).schema_arrow.names:
         conditions.append(f"id NOT IN ({removed})")
     if src.only_ids:
         listed = committed(spec.root_of(src), src.only_ids)
@@ -118,7 +122,8 @@ def file_candidates(spec: MixSpec, src: SourceSpec, file: str) -> np.ndarray:
         conditions.append(f"id IN (SELECT id FROM read_parquet({files_sql(listed)}))")
     where = " WHERE " + " AND ".join(conditions) if conditions else ""
     # the filter may read the source's files and its root's removals, nothing else
-    con = lock_down(duckdb.connect(), {str(Path(file).parent), str(spec.root_of(src))})
+    root = spec.root_of(src)
+    con = lock_down(reader([root]), {posixpath.dirname(file) if is_url(file) else str(Path(file).parent), str(root)})
     try:
         found = con.sql(f"SELECT file_row_number FROM read_parquet({sql_str(file)}, file_row_number=true)"
                         f"{where} ORDER BY 1").fetchnumpy()["file_row_number"]

@@ -58,8 +58,10 @@ class MixSpec:
             return int(src.tokens)
         return int(round(src.share * self.total_tokens))
 
-    def root_of(self, src: SourceSpec) -> Path:
-        return Path(src.root or self.root)
+    def root_of(self, src: SourceSpec) -> Path | str:
+        """The source's output root: a folder, or an ``s3://`` URL kept as a string."""
+        root = src.root or self.root
+        return root.rstrip("/") if "://" in root else Path(root)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -83,7 +85,7 @@ def spec_from_mapping(data: dict, base: Path | None = None) -> MixSpec:
         if isinstance(item.get("text"), str):
             item["text"] = (item["text"],)
         built.append(build(SourceSpec, item))
-    if "root" in data and base is not None and not Path(data["root"]).is_absolute():
+    if "root" in data and base is not None and "://" not in data["root"] and not Path(data["root"]).is_absolute():
         data["root"] = str((base / data["root"]).resolve())
     spec = build(MixSpec, {**data, "sources": built})
     validate(spec)

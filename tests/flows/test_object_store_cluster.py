@@ -230,7 +230,7 @@ def test_a_mixture_of_s3_pages_on_the_cluster(shared, s3, cluster, tmp_path):
     bucket = s3.bucket()
     root = f"s3://{bucket}/root"
     run(IngestConfig(sources=tuple(str(shared / "warc" / f) for f in FILES), out=root))
-    spec = {"name": "t", "root": root, "total_tokens": 30_000, "seed": 5, "shard_rows": 40,
+    spec = {"name": "t", "root": root, "total_tokens": 30_000, "seed": 5, "rows_per_shard": 40,
             "sources": [{"name": "web", "dataset": "pages", "share": 1.0, "max_epochs": 3}]}
     config = tmp_path / "mix.yaml"
     out = f"s3://{bucket}/mix"
@@ -238,7 +238,7 @@ def test_a_mixture_of_s3_pages_on_the_cluster(shared, s3, cluster, tmp_path):
     _done(_run(cluster, config, "mix"))
     local = tmp_path / "local.yaml"
     local.write_text(json.dumps({**spec, "out": str(tmp_path / "mix")}))
-    done = subprocess.run([sys.executable, "-m", "curate", "mix", "--spec", str(local)],
+    done = subprocess.run([sys.executable, "-m", "curate", "mix", str(local), "--out", str(tmp_path / "mix")],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     sql = "SELECT source, id, tokens, epoch FROM mixture ORDER BY ALL"
@@ -246,3 +246,5 @@ def test_a_mixture_of_s3_pages_on_the_cluster(shared, s3, cluster, tmp_path):
     assert rows and rows == connect(str(tmp_path / "mix")).sql(sql).fetchall()
     keys = s3.keys(bucket, "mix/")
     assert "mix/manifest.json" in keys and not any("/_work/" in k for k in keys)
+    # the mapped steps ran on the workers, each on its own copy of the build's folder
+    assert all(any(p.is_file() for p in (h / "cache" / "work").rglob("_mix/**/*")) for h in cluster.homes)
