@@ -101,6 +101,21 @@ def _done(proc: subprocess.Popen) -> None:
     assert proc.returncode == 0, err[-3000:]
 
 
+def _there_and_here(cluster, tmp_path: Path, job: str, settings: dict, out: str, here) -> Path:
+    """``job`` with ``settings`` into ``out`` on the cluster, then the same settings into a local
+    folder with the command ``here(config, folder)``; returns that folder."""
+    config = tmp_path / f"{job}.yaml"
+    config.write_text(json.dumps({**settings, "out": out}))
+    _done(_run(cluster, config, job))
+    folder = tmp_path / f"{job}-here"
+    local = tmp_path / f"{job}-here.yaml"
+    local.write_text(json.dumps({**settings, "out": str(folder)}))
+    done = subprocess.run([sys.executable, "-m", "curate", *here(local, folder)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder
+
+
 def test_killed_worker_then_rerun_on_s3_equals_the_local_run(shared, s3, cluster, tmp_path):
     warcs = [shared / "warc" / f for f in FILES]
     local = tmp_path / "local"
@@ -202,19 +217,13 @@ def test_math_recall_on_s3_pages_on_the_cluster(shared, s3, cluster, math_model,
     settings = {"inputs": [pages], "prefiltered": [pages], "seed_files": [str(p) for p in seed_files(shared)],
                 "chunk_words": 150, "negatives": 300, "epoch": 40, "lr": 0.5, "min_count": 1, "bucket": 20_000,
                 "threshold": 0.5, "policy": "auto", "max_rounds": 1, "allow_weak_model": True}
-    config = tmp_path / "recall.yaml"
     out = f"s3://{bucket}/recall"
-    config.write_text(json.dumps({**settings, "out": out}))
-    _done(_run(cluster, config, "math-recall"))
-    local = tmp_path / "local.yaml"
-    local.write_text(json.dumps({**settings, "out": str(tmp_path / "recall")}))
-    done = subprocess.run([sys.executable, "-m", "curate", "math", "recall", "--config", str(local)],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    here = _there_and_here(cluster, tmp_path, "math-recall", settings, out,
+                           lambda config, folder: ["math", "recall", "--config", str(config)])
     # scores are the model's: the same pages, and one row per page
     sql = "SELECT id, source_row FROM math_scores ORDER BY ALL"
     rows = connect(out).sql(sql).fetchall()
-    assert rows and rows == connect(str(tmp_path / "recall")).sql(sql).fetchall()
+    assert rows and rows == connect(str(here)).sql(sql).fetchall()
     n, ids = connect(out).sql("SELECT count(*), count(DISTINCT id) FROM math_scores").fetchall()[0]
     assert n == ids
     assert connect(out).sql("SELECT count(*) FROM math_rounds").fetchall() == [(1,)]
@@ -232,18 +241,12 @@ def test_a_mixture_of_s3_pages_on_the_cluster(shared, s3, cluster, tmp_path):
     run(IngestConfig(sources=tuple(str(shared / "warc" / f) for f in FILES), out=root))
     spec = {"name": "t", "root": root, "total_tokens": 30_000, "seed": 5, "rows_per_shard": 40,
             "sources": [{"name": "web", "dataset": "pages", "share": 1.0, "max_epochs": 3}]}
-    config = tmp_path / "mix.yaml"
     out = f"s3://{bucket}/mix"
-    config.write_text(json.dumps({**spec, "out": out}))
-    _done(_run(cluster, config, "mix"))
-    local = tmp_path / "local.yaml"
-    local.write_text(json.dumps({**spec, "out": str(tmp_path / "mix")}))
-    done = subprocess.run([sys.executable, "-m", "curate", "mix", str(local), "--out", str(tmp_path / "mix")],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    here = _there_and_here(cluster, tmp_path, "mix", spec, out,
+                           lambda config, folder: ["mix", str(config), "--out", str(folder)])
     sql = "SELECT source, id, tokens, epoch FROM mixture ORDER BY ALL"
     rows = connect(out).sql(sql).fetchall()
-    assert rows and rows == connect(str(tmp_path / "mix")).sql(sql).fetchall()
+    assert rows and rows == connect(str(here)).sql(sql).fetchall()
     keys = s3.keys(bucket, "mix/")
     assert "mix/manifest.json" in keys and not any("/_work/" in k for k in keys)
     # the mapped steps ran on the workers, each on its own copy of the build's folder
