@@ -7,6 +7,7 @@ arguments, no I/O.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 
 import trafilatura
@@ -150,11 +151,50 @@ def extract_html(body: bytes, url: str | None = None, charset: str | None = None
     drop_reference_markers(tree, html)
     math = MathCollector()
     math.rewrite(tree, html)
-    text = trafilatura.extract(tree, url=url, output_format="markdown", include_tables=True,
-                               include_comments=True, deduplicate=False)
+    text = trafilatura.extract(tree, url=url, **_OPTIONS)
+    if text and _table_only(text):
+        text = _with_prose(tree, url, text)
     if not text or not text.strip():
         raise Rejected(reasons.NO_TEXT, "extractor found no main text")
     return _finish({"title": title, "extractor": EXTRACTOR}, url, math.restore(text), math.markers)
+
+
+_OPTIONS = {"output_format": "markdown", "include_tables": True, "include_comments": True, "deduplicate": False}
+_SENTENCE = re.compile(r"[.!?。！？]")
+
+
+@functools.lru_cache(maxsize=1)
+def _short_ok():
+    """trafilatura's settings, but a short description is text (not "too short, try harder")."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+    return config
+
+
+def _table_only(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(line.lstrip().startswith("|") for line in lines)
+
+
+def _with_prose(tree, url: str | None, table: str) -> str:
+    """trafilatura sometimes keeps a layout table alone: on table-built shop sites the sidebar's
+    ranking, the same on every page, while the product's description sits in a ``<div>`` beside
+    it (29 pages of one shop in the shared WARCs). When readability's pick of the page holds
+    prose that the table does not, that prose comes first, then the table (so nothing plain
+    trafilatura keeps is lost). Only table-only texts get here: the cost is theirs alone."""
+    from trafilatura.external import try_readability
+
+    picked = try_readability(tree)
+    if picked is None or not len(picked):
+        return table
+    prose = trafilatura.extract(picked, url=url, config=_short_ok(), **_OPTIONS) or ""
+    lines = [line for line in prose.splitlines() if line.strip()]
+    fresh = [line for line in lines if line.strip() not in table]
+    if _table_only(prose) or sum(len(line) for line in fresh) < 100 or not any(_SENTENCE.search(x) for x in fresh):
+        return table
+    return prose.strip() + "\n\n" + table
 
 
 def extract_plain(body: bytes, url: str | None = None) -> dict:
