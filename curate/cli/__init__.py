@@ -59,17 +59,12 @@ def cmd_extract(args) -> int:
 def cmd_query(args) -> int:
     import duckdb
 
-    from curate.query import find_roots, lock_down, open_root, require_select
+    from curate.query import find_roots, lock_down, open_catalog, open_root, require_select
 
     if not args.write:
         require_select(args.sql)
     if args.db:
-        con = duckdb.connect(args.db, read_only=True)
-        try:
-            info = con.sql("SELECT * FROM catalog_info").fetchall()[0]
-        except duckdb.Error:
-            raise CurateError(f"{args.db} is not a catalog written by `curate catalog`") from None
-        roots = info[1] if len(info) > 2 else [info[0]]          # catalogs before several roots: one
+        con, roots = open_catalog(args.db)
     elif args.root:
         roots = find_roots(args.root)          # a folder of runs: the roots below it
         con = open_root(roots)
@@ -208,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", action="append",
                    help="output root: a view per dataset, removals, ledger (repeat for several roots: "
                         "--root shards/ --root dedup/)")
-    p.add_argument("--db", help="a catalog written by `curate catalog` (instead of --root)")
+    p.add_argument("--db", help="a catalog written by `curate catalog`, a file or an s3:// object (instead of --root)")
     p.add_argument("--format", choices=["table", "csv", "json", "text"], default="table")
     p.add_argument("--max-rows", type=int, default=40)
     p.add_argument("--max-width", type=int, default=160)

@@ -57,7 +57,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("catalog", help="write a DuckDB database with a view per dataset and `removals`")
     p.add_argument("--root", required=True, action="append",
                    help="output root (repeat for several: --root shards/ --root dedup/)")
-    p.add_argument("--db", help="database file (default ROOT/catalog.duckdb)")
+    p.add_argument("--db", help="database file or s3:// object (default ROOT/catalog.duckdb)")
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("stats", help="per-dataset counts, tokens and breakdowns; --html for a report")

@@ -59,30 +59,62 @@ def open_root(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     return con
 
 
-def write_catalog(root, path: str | Path | None = None) -> tuple[Path, list[str]]:
+def write_catalog(root, path: str | Path | None = None) -> tuple[str, list[str]]:
     """Write a DuckDB database file whose views read the roots' Parquet files by absolute path
-    (``root``: one output root or a list; the file goes into the first unless ``path`` says).
+    or URL (``root``: one output root or a list; the file goes into the first unless ``path``
+    says, which may be an ``s3://`` URL too).
 
-    Returns (database path, view names). Rewriting replaces the file atomically, so a
-    catalog open elsewhere keeps working until it is reopened.
+    Returns (where the catalog is, view names). Rewriting replaces the file atomically (an
+    object in one PUT), so a catalog open elsewhere keeps working until it is reopened. Views
+    over ``s3://`` files need the fsspec filesystem on the connection: ``curate query --db``
+    registers it (see :func:`open_catalog`).
     """
-    from curate.errors import FatalError
-    from curate.io._remote import is_url
+    import tempfile
 
-    if any(is_url(r) for r in roots_of(root)):
-        # its views would name s3:// files, which other DuckDB clients read only with httpfs
-        raise FatalError("a catalog file is for local roots: query object storage with "
-                         "curate query --root s3://... (or curate stats --root s3://...)")
-    roots = [r.resolve() for r in roots_of(root)]
-    path = Path(path) if path else roots[0] / "catalog.duckdb"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    con = open_root(roots, str(tmp))
-    listed = "[" + ", ".join(sql_str(str(r)) for r in roots) + "]"
-    con.execute(f"CREATE OR REPLACE VIEW catalog_info AS SELECT {sql_str(str(roots[0]))} AS root, "
-                f"{listed} AS roots, now() AS written")
-    views = [r[0] for r in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
-    con.close()
-    tmp.replace(path)
-    return path, views
+    from curate.io._remote import is_url, write_file
+
+    roots = [r if is_url(r) else str(Path(r).resolve()) for r in roots_of(root)]
+    target = str(path) if path else f"{roots[0].rstrip('/')}/catalog.duckdb"
+    with tempfile.TemporaryDirectory() as tmpdir:
+        local = Path(target) if not is_url(target) else Path(tmpdir) / "catalog.duckdb"
+        tmp = local.with_name(f".{local.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        con = open_root(roots, str(tmp))
+        listed = "[" + ", ".join(sql_str(r) for r in roots) + "]"
+        con.execute(f"CREATE OR REPLACE VIEW catalog_info AS SELECT {sql_str(roots[0])} AS root, "
+                    f"{listed} AS roots, now() AS written")
+        views = [r[0] for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
+        con.close()
+        if is_url(target):
+            folder, name = target.rsplit("/", 1)
+            write_file(folder, name, tmp.read_bytes())
+        else:
+            tmp.replace(local)
+    return target, views
+
+
+def open_catalog(path: str) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+    """A read-only connection to a catalog written by :func:`write_catalog` (a file, or an
+    object copied to this machine's cache first), able to read its roots; and those roots."""
+    from curate.errors import FatalError
+    from curate.io._remote import is_url, local_work, open_read
+
+    if is_url(path):
+        local = local_work(path, "catalog.duckdb")
+        local.parent.mkdir(parents=True, exist_ok=True)
+        with open_read(path) as src:
+            local.write_bytes(src.read())
+        path = str(local)
+    con = duckdb.connect(path, read_only=True)
+    try:
+        info = con.sql("SELECT * FROM catalog_info").fetchall()[0]
+    except duckdb.Error:
+        con.close()
+        raise FatalError(f"{path} is not a catalog written by `curate catalog`") from None
+    roots = list(info[1]) if len(info) > 2 else [info[0]]       # catalogs before several roots: one
+    for protocol in sorted({r.split("://", 1)[0] for r in roots if is_url(r)}):
+        from curate.io._remote import RemoteRoot
+
+        con.register_filesystem(RemoteRoot(f"{protocol}://_").fs)
+    return con, roots

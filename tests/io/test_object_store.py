@@ -208,15 +208,28 @@ def test_a_tokenized_mixture_published_to_s3_equals_the_local_build(shared, s3, 
     assert not any("/_work/" in k for k in keys)
 
 
-def test_stats_over_s3_and_no_catalog_file_for_it(shared, s3, tmp_path):
-    out = f"s3://{s3.bucket()}/shards"
+def test_stats_and_catalogs_over_s3(shared, s3, tmp_path):
+    """``curate stats`` over an S3 root; a catalog of it written as a local file and as an object
+    on S3 (the default: ``<root>/catalog.duckdb``), each answering ``curate query --db`` as
+    ``--root`` does, and still confined to the root."""
+    bucket = s3.bucket()
+    out = f"s3://{bucket}/shards"
     run(IngestConfig(sources=(str(shared / "warc" / FILES[0]),), out=out))
     stats = _curate("stats", "--root", out, "--html", str(tmp_path / "report.html"))
     assert stats.returncode == 0, stats.stderr
     assert "pages" in stats.stdout and (tmp_path / "report.html").read_text().count("<svg") >= 3
-    catalog = _curate("catalog", "--root", out, "--db", str(tmp_path / "c.duckdb"))
-    assert catalog.returncode == 2 and "curate query --root s3://" in catalog.stderr
-    assert len(catalog.stderr.strip().splitlines()) == 1
+    sql = "SELECT count(*) AS n, count(DISTINCT domain) AS d FROM pages"
+    expected = _curate("query", sql, "--root", out, "--format", "csv").stdout
+    for db in (str(tmp_path / "c.duckdb"), None):
+        made = _curate("catalog", "--root", out, *(("--db", db) if db else ()))
+        assert made.returncode == 0, made.stderr
+        where = db or f"{out}/catalog.duckdb"
+        got = _curate("query", sql, "--db", where, "--format", "csv")
+        assert got.returncode == 0 and got.stdout == expected and int(got.stdout.split()[1].split(",")[0]) > 0, got.stderr
+        outside = _curate("query", f"SELECT count(*) FROM read_parquet('s3://{bucket}/elsewhere/*.parquet')",
+                          "--db", where)
+        assert outside.returncode == 2 and len(outside.stderr.strip().splitlines()) == 1
+    assert "shards/catalog.duckdb" in s3.keys(bucket, "shards/")
 
 
 def test_math_recall_rounds_published_to_s3_equal_the_build_they_came_from(shared, s3, math_model, tmp_path):
