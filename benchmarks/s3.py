@@ -4,7 +4,8 @@ Inputs: the real pages of ../shared/data/html packed into ``--files`` WARC files
 ``--repeat`` times in all). Measured, best of ``--rounds`` (this machine's timings drift):
 
 - ingest: the WARCs into a local root vs into ``s3://`` (shards and completion records), pages/s;
-- dedup: reading the page shards from the local root vs from ``s3://`` (work files local);
+- dedup: reading the page shards from the local root vs from ``s3://`` (work files local), and
+  ``s3://`` to ``s3://`` (decisions, and the work files each step shares with the next, on S3);
 - S3 requests per input file for each (counted from the server's request log), and bytes.
 
 The target is >= 0.8x of local throughput on loopback. Rows are compared: both ingests must
@@ -88,6 +89,7 @@ def main() -> None:
                 "ingest s3": lambda: run(IngestConfig(sources=tuple(sources), out=remote)),
                 "dedup local": lambda: dd.run(dd.DedupConfig(inputs=(str(local),), out=str(tmp / f"dl-{r}"), run="b")),
                 "dedup s3": lambda: dd.run(dd.DedupConfig(inputs=(remote,), out=str(tmp / f"dr-{r}"), run="b")),
+                "dedup s3-to-s3": lambda: dd.run(dd.DedupConfig(inputs=(remote,), out=f"s3://{bucket}/dedup", run="b")),
             }
             for name, job in runs.items():
                 counter.n = 0
@@ -99,15 +101,20 @@ def main() -> None:
             assert connect(str(local)).sql(rows).fetchall() == connect(remote).sql(rows).fetchall(), "pages differ"
             dup = "SELECT id, keep, duplicate_of, reason FROM duplicates ORDER BY id"
             assert connect(str(tmp / f"dl-{r}")).sql(dup).fetchall() == \
-                connect(str(tmp / f"dr-{r}")).sql(dup).fetchall(), "dedup decisions differ"
+                connect(str(tmp / f"dr-{r}")).sql(dup).fetchall() == \
+                connect(f"s3://{bucket}/dedup").sql(dup).fetchall(), "dedup decisions differ"
         n = len(pages)
-        shards = sum(o["Size"] for o in s3.list_objects_v2(Bucket=f"bench-{args.rounds - 1}").get("Contents", []))
+        shards = sum(o["Size"] for o in s3.list_objects_v2(Bucket=f"bench-{args.rounds - 1}", Prefix="shards/")
+                     .get("Contents", []))
         print(f"{args.files} WARC files, {n} pages; S3 objects of one ingest: {shards / 1e6:.1f} MB")
         for job in ("ingest", "dedup"):
             lo, re_ = best[f"{job} local"], best[f"{job} s3"]
             print(f"{job:7s} local {lo:6.2f}s ({n / lo:7.0f} pages/s)   s3 {re_:6.2f}s ({n / re_:7.0f} pages/s)   "
                   f"ratio {lo / re_:.2f}x   S3 requests: {requests[f'{job} s3']} "
                   f"({requests[f'{job} s3'] / args.files:.1f} per input file)")
+        both = best["dedup s3-to-s3"]
+        print(f"dedup   s3 to s3 {both:6.2f}s ({n / both:7.0f} pages/s)   ratio {best['dedup local'] / both:.2f}x   "
+              f"S3 requests: {requests['dedup s3-to-s3']} ({requests['dedup s3-to-s3'] / args.files:.1f} per input file)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         server.stop()
