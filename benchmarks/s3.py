@@ -4,8 +4,9 @@ Inputs: the real pages of ../shared/data/html packed into ``--files`` WARC files
 ``--repeat`` times in all). Measured, best of ``--rounds`` (this machine's timings drift):
 
 - ingest: the WARCs into a local root vs into ``s3://`` (shards and completion records), pages/s;
-- dedup: reading the page shards from the local root vs from ``s3://`` (work files local), and
-  ``s3://`` to ``s3://`` (decisions, and the work files each step shares with the next, on S3);
+- dedup: reading the page shards from the local root vs from ``s3://`` (work files local);
+  ``s3://`` to ``s3://`` on one machine (work files in its cache), and as on a cluster of
+  machines (each step's work files shared with the next through S3);
 - S3 requests per input file for each (counted from the server's request log), and bytes.
 
 The target is >= 0.8x of local throughput on loopback. Rows are compared: both ingests must
@@ -65,6 +66,7 @@ def main() -> None:
     from benchmarks.ingest import load_pages
     from curate.query import connect
     from pipelines import dedup as dd
+    from pipelines._steps import execute
     from pipelines.ingest import IngestConfig, run
     from tests.conftest import warc_bytes
 
@@ -90,6 +92,8 @@ def main() -> None:
                 "dedup local": lambda: dd.run(dd.DedupConfig(inputs=(str(local),), out=str(tmp / f"dl-{r}"), run="b")),
                 "dedup s3": lambda: dd.run(dd.DedupConfig(inputs=(remote,), out=str(tmp / f"dr-{r}"), run="b")),
                 "dedup s3-to-s3": lambda: dd.run(dd.DedupConfig(inputs=(remote,), out=f"s3://{bucket}/dedup", run="b")),
+                "dedup shared": lambda: execute(dd.STEPS, dd.DedupConfig(inputs=(remote,), out=f"s3://{bucket}/shared",
+                                                                        run="b"), spread=True),
             }
             for name, job in runs.items():
                 counter.n = 0
@@ -102,7 +106,8 @@ def main() -> None:
             dup = "SELECT id, keep, duplicate_of, reason FROM duplicates ORDER BY id"
             assert connect(str(tmp / f"dl-{r}")).sql(dup).fetchall() == \
                 connect(str(tmp / f"dr-{r}")).sql(dup).fetchall() == \
-                connect(f"s3://{bucket}/dedup").sql(dup).fetchall(), "dedup decisions differ"
+                connect(f"s3://{bucket}/dedup").sql(dup).fetchall() == \
+                connect(f"s3://{bucket}/shared").sql(dup).fetchall(), "dedup decisions differ"
         n = len(pages)
         shards = sum(o["Size"] for o in s3.list_objects_v2(Bucket=f"bench-{args.rounds - 1}", Prefix="shards/")
                      .get("Contents", []))
@@ -112,9 +117,10 @@ def main() -> None:
             print(f"{job:7s} local {lo:6.2f}s ({n / lo:7.0f} pages/s)   s3 {re_:6.2f}s ({n / re_:7.0f} pages/s)   "
                   f"ratio {lo / re_:.2f}x   S3 requests: {requests[f'{job} s3']} "
                   f"({requests[f'{job} s3'] / args.files:.1f} per input file)")
-        both = best["dedup s3-to-s3"]
-        print(f"dedup   s3 to s3 {both:6.2f}s ({n / both:7.0f} pages/s)   ratio {best['dedup local'] / both:.2f}x   "
-              f"S3 requests: {requests['dedup s3-to-s3']} ({requests['dedup s3-to-s3'] / args.files:.1f} per input file)")
+        for name, label in (("dedup s3-to-s3", "s3 to s3, one machine"), ("dedup shared", "s3 to s3, work shared")):
+            both = best[name]
+            print(f"dedup   {label}: {both:6.2f}s ({n / both:7.0f} pages/s)   ratio {best['dedup local'] / both:.2f}x   "
+                  f"S3 requests: {requests[name]} ({requests[name] / args.files:.1f} per input file)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         server.stop()

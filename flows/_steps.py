@@ -43,20 +43,14 @@ def single_task(fn, config, state: dict, mirror=None):
     return _here(mirror, fn, config, state)
 
 
-def _spread_mirror():
-    """The flow's mirror when its tasks may run on other machines: the task runner is a Dask
-    cluster that the flow did not start itself (a LocalCluster's workers share this machine's
-    cache, and so the mirror's folder)."""
-    mirror = active_mirror()
-    if mirror is None:
-        return None
+def spread() -> bool:
+    """Whether this flow's tasks may run on other machines: its task runner is a Dask cluster
+    that the flow did not start itself (a LocalCluster's workers share this machine's cache)."""
     from distributed import LocalCluster
     from prefect.context import FlowRunContext
 
     runner = getattr(FlowRunContext.get(), "task_runner", None)
-    if not hasattr(runner, "address") or isinstance(getattr(runner, "_cluster", None), LocalCluster):
-        return None
-    return mirror
+    return hasattr(runner, "address") and not isinstance(getattr(runner, "_cluster", None), LocalCluster)
 
 
 def run_steps(steps: Steps, config, *, ask=None, **extra):
@@ -73,7 +67,8 @@ def drive(steps: Steps, config, *, ask=None, **extra):
     """The steps' summary, each map step mapped on the flow's task runner (the loop is
     pipelines._steps.drive, shared with the local executor)."""
     log = get_run_logger()
-    mirror = _spread_mirror()
+    many = spread()
+    mirror = active_mirror() if many else None          # a mirrored job's folder, kept in step
 
     def single(step, cfg, ctx):
         if mirror:
@@ -96,7 +91,7 @@ def drive(steps: Steps, config, *, ask=None, **extra):
         log.info("%s: stage %s", steps.job, sub_steps.job)
         return drive(sub_steps, sub, ask=ask, **seed)
 
-    return run_loop(steps, config, ask=ask, **extra, on_single=single, on_stage=stage,
+    return run_loop(steps, config, ask=ask, **{"spread": many, **extra}, on_single=single, on_stage=stage,
                     on_map=mapped)
 
 

@@ -13,6 +13,9 @@ so a downloaded copy is never stale and a step that finds its output skips.
 
 A :class:`WorkFolder` pickles as its root and parts only: each machine resolves its own
 local folder when it uses it, so a plan made on the flow's machine works on every worker.
+A run whose steps all run on one machine (``curate dedup``, a flow on a local cluster) keeps
+its work files in that machine's cache only (``spread=False``): uploading them would cost
+requests per file for nothing.
 """
 
 from __future__ import annotations
@@ -27,18 +30,18 @@ from curate.io._remote import RemoteRoot, is_url, local_work
 class WorkFolder:
     """``WorkFolder(root, "_dedup", run)``: the work files of one run under ``root``."""
 
-    def __init__(self, root, *parts: str):
-        self.root, self.parts = str(root), tuple(parts)
+    def __init__(self, root, *parts: str, spread: bool = True):
+        self.root, self.parts, self.spread = str(root), tuple(parts), spread
 
     def __reduce__(self):
-        return (WorkFolder, (self.root, *self.parts))
+        return (_rebuild, (self.root, self.parts, self.spread))
 
     def __relocate__(self, move) -> "WorkFolder":
         """The same work folder with its root passed through ``move`` (see curate/io/_mirror.py)."""
-        return WorkFolder(move(self.root), *self.parts)
+        return WorkFolder(move(self.root), *self.parts, spread=self.spread)
 
     def __repr__(self) -> str:
-        return f"WorkFolder({self.root!r}, {', '.join(map(repr, self.parts))})"
+        return f"WorkFolder({self.root!r}, {', '.join(map(repr, self.parts))}, spread={self.spread})"
 
     @property
     def local(self) -> Path:
@@ -47,8 +50,9 @@ class WorkFolder:
 
     @property
     def shared(self) -> bool:
-        """True when the files also live on object storage (the root is an fsspec URL)."""
-        return is_url(self.root)
+        """True when the files also live on object storage: the root is an fsspec URL and the
+        run's steps may run on several machines."""
+        return self.spread and is_url(self.root)
 
     def _remote(self) -> RemoteRoot:
         return RemoteRoot(self.root.rstrip("/") + "/" + "/".join(self.parts))
@@ -93,3 +97,7 @@ class WorkFolder:
                 remote.fs.rm(remote.path, recursive=True)
             except FileNotFoundError:
                 pass
+
+
+def _rebuild(root: str, parts: tuple, spread: bool) -> WorkFolder:
+    return WorkFolder(root, *parts, spread=spread)

@@ -43,7 +43,7 @@ def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400)
 
 
 def _plan(config: DedupConfig, state: dict) -> dict:
-    p = plan(config)
+    p = plan(config, spread=state.get("spread", False))      # set by flows on a cluster of machines
     return {"plan": p, "skip": is_done(config, p)}
 
 
