@@ -51,7 +51,7 @@ _ITEMS = pa.schema([("src", pa.int16()), ("shard", pa.int32()), ("row", pa.int64
 
 
 def plan_selection(spec: MixSpec, work: Path) -> dict:
-    """Step 2: ``work/items/<shard>.parquet`` (every pick with its shuffle key and output bucket,
+    """Step 2: ``work/items/<shard>.arrow`` (every pick with its shuffle key and output bucket,
     grouped by input shard) and per-source stats in ``work/plan.json``."""
     inputs: list[str] = []
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("src", "shard", "row", "epoch", "tokens")}
@@ -91,52 +91,56 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
     starts = np.searchsorted(arrays["shard"], np.arange(len(inputs)), side="left")
     ends = np.searchsorted(arrays["shard"], np.arange(len(inputs)), side="right")
     for i in range(len(inputs)):                            # one small file per input shard for step 3
-        _write(items.slice(starts[i], ends[i] - starts[i]), work / "items" / f"{i:06d}.parquet", _ITEMS, "lz4")
+        write_ipc(items.slice(starts[i], ends[i] - starts[i]), work / "items" / f"{i:06d}.arrow", _ITEMS)
     plan = {"inputs": inputs, "buckets": buckets, "sources": stats}
     write_atomic(work / "plan.json", json.dumps(plan).encode())
     return plan
 
 
+def _constant(value: str, n: int) -> pa.Array:
+    """``value`` n times, built in C++ (a Python list of n strings costs a second per 10M rows)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array([value], pa.string()))
+
+
 def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
-    """Step 3: the picks of one input shard, as rows, into ``work/buckets/<b>/<shard>.parquet``."""
+    """Step 3: the picks of one input shard, as rows, into ``work/buckets/<b>/<shard>-<source>.arrow``
+    (each source's rows taken from the shard once, already in bucket order)."""
     done = work / "routed" / f"{shard_index:06d}"
     if done.exists():
         return int(done.read_text())
     shard = plan["inputs"][shard_index]
-    items = pq.read_table(work / "items" / f"{shard_index:06d}.parquet")
+    items = read_ipc(work / "items" / f"{shard_index:06d}.arrow")
     pf = parquet_file(shard)                  # a local file or an object (s3://)
     names = pf.schema_arrow.names
     meta_all = pf.read(columns=[c for c in ("id", "url", "crawl", "warc_path", "warc_offset") if c in names])
     texts: dict[tuple, pa.Array] = {}                       # each text column set is read once per shard
-    pieces = []
+    schema = MIXTURE.append(pa.field("key", pa.uint64()))
+    count = 0
     for s in sorted(set(items.column("src").to_pylist())):
         src = spec.sources[s]
         mine = items.filter(pc.equal(items.column("src"), s))
-        rows = mine.column("row").to_numpy()
-        meta = meta_all.take(pa.array(rows))
+        buckets = mine.column("bucket").to_numpy()
+        order = np.argsort(buckets, kind="stable")         # bucket order: then one slice per bucket
+        mine, buckets = mine.take(pa.array(order)), buckets[order]
+        rows = pa.array(mine.column("row").to_numpy())
+        meta = meta_all.take(rows)
         if src.text not in texts:
             texts[src.text] = read_text(shard, src.text)
         n = mine.num_rows
-        pieces.append(pa.table({
-            "source": pa.array([src.name] * n), "id": meta.column("id") if "id" in names else pa.nulls(n, pa.string()),
-            "text": texts[src.text].take(pa.array(rows)), "tokens": mine.column("tokens"), "epoch": mine.column("epoch"),
-            "dataset": pa.array([src.dataset] * n), "source_shard": pa.array([shard] * n), "source_row": pa.array(rows),
-            "url": meta.column("url") if "url" in names else pa.nulls(n, pa.string()),
-            "crawl": meta.column("crawl") if "crawl" in names else pa.nulls(n, pa.string()),
-            "warc_path": meta.column("warc_path") if "warc_path" in names else pa.nulls(n, pa.string()),
-            "warc_offset": meta.column("warc_offset") if "warc_offset" in names else pa.nulls(n, pa.int64()),
-            "key": mine.column("key"), "bucket": mine.column("bucket")}))
-    table = pa.concat_tables(pieces) if pieces else None
-    count = 0
-    if table is not None:
-        table = table.sort_by("bucket")                     # then one slice per bucket
-        bucket_col = table.column("bucket").to_numpy()
-        edges = np.concatenate([[0], np.flatnonzero(np.diff(bucket_col)) + 1, [len(bucket_col)]])
+
+        def column(name: str, kind: pa.DataType) -> pa.Array:
+            return meta.column(name) if name in names else pa.nulls(n, kind)
+
+        table = pa.table({
+            "source": _constant(src.name, n), "id": column("id", pa.string()), "text": texts[src.text].take(rows),
+            "tokens": mine.column("tokens"), "epoch": mine.column("epoch"), "dataset": _constant(src.dataset, n),
+            "source_shard": _constant(shard, n), "source_row": rows, "url": column("url", pa.string()),
+            "crawl": column("crawl", pa.string()), "warc_path": column("warc_path", pa.string()),
+            "warc_offset": column("warc_offset", pa.int64()), "key": mine.column("key")})
+        edges = np.concatenate([[0], np.flatnonzero(np.diff(buckets)) + 1, [n]]) if n else np.zeros(1, np.int64)
         for lo, hi in zip(edges[:-1], edges[1:]):
-            b = int(bucket_col[lo])
-            part = table.slice(lo, hi - lo).drop_columns(["bucket"])
-            write_ipc(part, work / "buckets" / f"{b:05d}" / f"{shard_index:06d}.arrow",
-                      MIXTURE.append(pa.field("key", pa.uint64())))
+            part = table.slice(lo, hi - lo)
+            write_ipc(part, work / "buckets" / f"{int(buckets[lo]):05d}" / f"{shard_index:06d}-{s:03d}.arrow", schema)
             count += part.num_rows
     done.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(done, str(count).encode())
@@ -151,7 +155,9 @@ def write_bucket(out: Path, work: Path, bucket: int) -> str:
         table = pa.concat_tables([read_ipc(p) for p in parts]) if parts else MIXTURE.empty_table()
         if parts:
             table = table.sort_by("key").drop_columns(["key"])
-        _write(table, path, MIXTURE)
+        # dictionaries only where values repeat: on texts and ids Parquet's writer tries one
+        # and gives up per page (8% of the write, and a larger file)
+        _write(table, path, MIXTURE, dictionary=["source", "dataset", "source_shard", "crawl"])
     return str(path)
 
 
