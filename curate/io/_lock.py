@@ -120,13 +120,11 @@ def _mirrored(run: Callable, job: str, url: str, args: tuple, kwargs: dict):
     work in the mirror, and one after a crash also what other machines uploaded."""
     from dataclasses import replace
 
-    from curate.io._mirror import Mirror, running_on
-    from curate.io._remote import local_work, publish
+    from curate.io._mirror import Mirror
+    from curate.io._remote import publish
 
-    local = local_work(url, f"_{job}")
-    mirror = Mirror(url, job, str(local))
-    mirror.pull()
-    with running_on(mirror):
+    mirror = Mirror.here(url, job)
+    with mirror.running() as local:
         result = run(replace(args[0], out=str(local)), *args[1:], **kwargs)
     publish(local, url, record_key=job)
     mirror.drop()

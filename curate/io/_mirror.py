@@ -21,12 +21,11 @@ import dataclasses
 import fcntl
 import json
 import os
-import shutil
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path, PurePath
 
-from curate.io._remote import RemoteRoot, local_work
+from curate.io._remote import RemoteRoot, local_work, object_stamp
 
 _STATE = ".mirror-state.json"
 _SKIP = {"_lock", "_staging"}
@@ -55,10 +54,23 @@ class Mirror:
     job: str
     origin: str
 
+    @classmethod
+    def here(cls, url: str, job: str) -> "Mirror":
+        """The mirror whose flow runs on this machine."""
+        return cls(url, job, str(local_work(url, f"_{job}")))
+
     @property
     def local(self) -> Path:
         """This machine's copy (resolved here, from this machine's cache)."""
         return local_work(self.url, f"_{self.job}")
+
+    @contextmanager
+    def running(self):
+        """The flow's run on this mirror: brought up to date with what other machines left in
+        the staging copy (a rerun after a crash), and :func:`active` for the executor."""
+        self.pull()
+        with running_on(self):
+            yield self.local
 
     def elsewhere(self) -> bool:
         """True on a machine whose copy is not the flow's folder."""
@@ -105,7 +117,7 @@ class Mirror:
                 mark = [stat.st_size, stat.st_mtime_ns]
                 if state.get(rel, {}).get("local") != mark:
                     remote.fs.put_file(str(path), remote.full(rel))
-                    state[rel] = {"local": mark, "remote": _fingerprint(remote.fs.info(remote.full(rel)))}
+                    state[rel] = {"local": mark, "remote": object_stamp(remote.fs.info(remote.full(rel)))}
                     moved += 1
             gone = [rel for rel in state if rel not in files]
             remote.remove([rel for rel in gone if remote.exists(rel)])
@@ -128,7 +140,7 @@ class Mirror:
             for name, info in sorted(listing.items()):
                 rel = name[len(remote.path) + 1:]
                 seen.add(rel)
-                mark = _fingerprint(info)
+                mark = object_stamp(info)
                 if state.get(rel, {}).get("remote") == mark and (self.local / rel).exists():
                     continue
                 target = self.local / rel
@@ -154,20 +166,12 @@ class Mirror:
             pass
         (self.local / _STATE).unlink(missing_ok=True)
 
-    def clear(self) -> None:
-        shutil.rmtree(self.local, ignore_errors=True)
-
     # -- paths -------------------------------------------------------------------------
     def relocate(self, value, back: bool = False):
         """``value`` with every path under the flow's folder moved under this machine's copy
         (``back``: the other way), through strings, paths, containers and dataclasses."""
         old, new = (str(self.local), self.origin) if back else (self.origin, str(self.local))
         return _move(value, old, new)
-
-
-def _fingerprint(info: dict) -> str:
-    tag = info.get("ETag") or info.get("etag") or info.get("md5Hash") or info.get("mtime") or ""
-    return f"{info.get('size')}:{tag}"
 
 
 def _move(value, old: str, new: str):

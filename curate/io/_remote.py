@@ -119,7 +119,14 @@ def file_stamp(path: str) -> tuple[int, str]:
         return stat.st_size, f"{stat.st_size}:{stat.st_mtime_ns}"
     protocol, rest = path.split("://", 1)
     info = _filesystem(protocol).info(rest)
-    return info["size"], f"{info['size']}:{info.get('ETag') or info.get('etag') or info.get('mtime') or ''}"
+    return info["size"], object_stamp(info)
+
+
+def object_stamp(info: dict) -> str:
+    """A stamp of an object from its listing (fsspec ``info``): size and ETag (or what the
+    store has instead), changed whenever the object is."""
+    tag = info.get("ETag") or info.get("etag") or info.get("md5Hash") or info.get("mtime") or ""
+    return f"{info.get('size')}:{tag}"
 
 
 def write_file(root, rel: str, data: bytes) -> None:

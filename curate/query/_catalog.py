@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from curate.query._duck import connect, roots_of, sql_str
+from curate.query._duck import can_read, connect, roots_of, sql_str
 
 REMOVAL_COLUMNS = "pipeline, stage, reason, detail, id, url, crawl, warc_path, warc_offset, source_shard, source_row"
 
@@ -113,8 +113,4 @@ def open_catalog(path: str) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
         con.close()
         raise FatalError(f"{path} is not a catalog written by `curate catalog`") from None
     roots = list(info[1]) if len(info) > 2 else [info[0]]       # catalogs before several roots: one
-    for protocol in sorted({r.split("://", 1)[0] for r in roots if is_url(r)}):
-        from curate.io._remote import RemoteRoot
-
-        con.register_filesystem(RemoteRoot(f"{protocol}://_").fs)
-    return con, roots
+    return can_read(con, roots), roots

@@ -82,9 +82,13 @@ def find_roots(paths) -> list[Path]:
     return out
 
 
-def reader(roots, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+def reader(roots, database: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A bare connection that can read files under ``roots`` (paths or fsspec URLs)."""
-    con = duckdb.connect(database)
+    return can_read(duckdb.connect(database, read_only=read_only), roots)
+
+
+def can_read(con: duckdb.DuckDBPyConnection, roots) -> duckdb.DuckDBPyConnection:
+    """``con`` with the fsspec filesystem of every object-storage root among ``roots``."""
     for protocol in sorted({str(r).split("://", 1)[0] for r in roots if is_url(r)}):
         # DuckDB reads object storage through the fsspec filesystem (its httpfs extension is a
         # download at run time); the same filesystem, with the same credentials, curate writes with

@@ -40,7 +40,7 @@ from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, r
                                   source_files, write_ipc)
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
-from curate.io._remote import RemoteRoot, file_stamp, is_url, local_work, open_read, parquet_file, publish
+from curate.io._remote import RemoteRoot, file_stamp, is_url, open_read, parquet_file, publish
 from schemas import MIXTURE, MIXTURE_TOKENS
 
 __all__ = ["built", "count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
@@ -334,7 +334,7 @@ def built(body, spec: MixSpec, out: str | Path | None) -> dict:
     machines in theirs, kept in step through ``<out>/_work/mix``: curate/io/_mirror.py), then
     uploaded: the files, a completion record listing the shards (queries see them from then on),
     and ``manifest.json`` last, which marks the build finished (a rerun finds it and stops)."""
-    from curate.io._mirror import Mirror, running_on
+    from curate.io._mirror import Mirror
 
     target = out if out is not None else spec.out
     if target is None or not is_url(target):
@@ -342,10 +342,8 @@ def built(body, spec: MixSpec, out: str | Path | None) -> dict:
     found = RemoteRoot(str(target)).read_bytes("manifest.json")
     if found is not None:
         return {**_same_mixture(spec, json.loads(found), target), "skipped": True}
-    local = local_work(str(target), "_mix")
-    mirror = Mirror(str(target), "mix", str(local))
-    mirror.pull()
-    with running_on(mirror):
+    mirror = Mirror.here(str(target), "mix")
+    with mirror.running() as local:
         result = body(local)
     if not (local / "manifest.json").exists():       # the build failed: nothing to publish
         return result
