@@ -70,29 +70,28 @@ def drive(steps: Steps, config, *, ask=None, **extra):
     many = spread()
     mirror = active_mirror() if many else None          # a mirrored job's folder, kept in step
 
-    def single(step, cfg, ctx):
-        if mirror:
-            mirror.push()                 # what this machine wrote, for a task elsewhere
-        result = single_task.with_options(name=f"{steps.job}: {step.name}", task_run_name=step.name,
-                                          retries=step.retries).submit(step.fn, cfg, ctx, mirror).result()
-        if mirror:
-            mirror.pull()                 # what the task wrote, if it ran elsewhere
-        return result
+    def synced(run):
+        """``run`` with what this machine wrote uploaded before (for tasks elsewhere) and what
+        the tasks wrote elsewhere downloaded after."""
+        def go(*args):
+            if mirror:
+                mirror.push()
+            result = run(*args)
+            if mirror:
+                mirror.pull()
+            return result
+        return go
 
-    def mapped(step, cfg, state):
-        if mirror:
-            mirror.push()
-        result = _map(steps.job, step, cfg, state, log, mirror)
-        if mirror:
-            mirror.pull()
-        return result
+    def single(step, cfg, ctx):
+        return single_task.with_options(name=f"{steps.job}: {step.name}", task_run_name=step.name,
+                                        retries=step.retries).submit(step.fn, cfg, ctx, mirror).result()
 
     def stage(sub_steps, sub, seed):
         log.info("%s: stage %s", steps.job, sub_steps.job)
         return drive(sub_steps, sub, ask=ask, **seed)
 
-    return run_loop(steps, config, ask=ask, **{"spread": many, **extra}, on_single=single, on_stage=stage,
-                    on_map=mapped)
+    return run_loop(steps, config, ask=ask, **{"spread": many, **extra}, on_single=synced(single), on_stage=stage,
+                    on_map=synced(lambda step, cfg, state: _map(steps.job, step, cfg, state, log, mirror)))
 
 
 def _map(job: str, step: Map, config, state: dict, log, mirror=None) -> list:

@@ -25,10 +25,11 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     # this step may run on a machine other than the earlier ones: fetch what it reads
     edge_files = [str(p) for p in work.fetch([edges_rel(k) for k in config.kinds])]
     rounds = components(con, f"SELECT node, peer FROM read_parquet({_files(edge_files)})", log=log)
-    docs = _files([str(p) for p in work.fetch([docs_rel(i) for i in range(len(plan.shards))] + [NODES_REL])[:-1]])
+    docs = _files([str(p) for p in work.fetch([docs_rel(i) for i in range(len(plan.shards))])])
+    nodes = sql_str(str(work.fetch([NODES_REL])[0]))
     con.execute(f"CREATE TEMP TABLE shards AS SELECT * FROM (VALUES {', '.join(f'({i}, {sql_str(p)})' for i, p in enumerate(plan.shards))}) t(shard, path)")
     con.execute(f"""CREATE TEMP VIEW docs AS SELECT d.*, n.node FROM read_parquet({docs}) d
-                    JOIN read_parquet({sql_str(str(plan.work / 'nodes.parquet'))}) n USING (shard, row)""")
+                    JOIN read_parquet({nodes}) n USING (shard, row)""")
     old_docs = DedupIndex(config.index, config.params).doc_files(plan.run) if config.index else []
     info = "SELECT node, id, crawl, exact_hash, url_hash FROM docs"
     if old_docs:
@@ -71,7 +72,7 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
 
 def _shard_sql(config: DedupConfig, plan: Plan, i: int, path: str) -> str:
     docs = sql_str(str(plan.work / docs_rel(i)))
-    nodes = sql_str(str(plan.work / "nodes.parquet"))
+    nodes = sql_str(str(plan.work / NODES_REL))
     return f"""
         WITH dec AS (
             SELECT d.*, n.node, coalesce(l.label, n.node) AS cluster_id, v.jaccard,
@@ -156,7 +157,7 @@ def _commit_index(con, config: DedupConfig, plan: Plan, count: int) -> None:
     staged = index.staging(plan.run)
     write_query(con, "SELECT node, id, crawl, exact_hash, url_hash FROM docs ORDER BY node",
                 staged / "docs.parquet", INDEX_DOCS)
-    nodes = sql_str(str(plan.work / "nodes.parquet"))
+    nodes = sql_str(str(plan.work / NODES_REL))
     for kind in config.kinds:
         keys = _files([str(p) for p in plan.work.fetch([keys_rel(kind, i) for i in range(len(plan.shards))])])
         write_query(con, f"""SELECT {sql_str(kind)} AS kind, k.hash, n.node FROM read_parquet({keys}) k
