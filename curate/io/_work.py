@@ -67,6 +67,18 @@ class WorkFolder:
             return self._remote().exists(rel)
         return (self.local / rel).exists()
 
+    def finished(self, rels: list[str]) -> Path | None:
+        """The local path of a step's last file (of ``rels``, the step's files in upload order)
+        when the step is done: downloaded when another machine did it, uploaded when this
+        machine did it and was killed before the upload; None when the step has to run."""
+        last = rels[-1]
+        if self.has(last):
+            return self.fetch([last])[0]
+        if (self.local / last).exists():
+            self.put(rels)
+            return self.local / last
+        return None
+
     def fetch(self, rels: list[str]) -> list[Path]:
         """Local paths of ``rels``, downloading those this machine does not have yet."""
         paths = [self.local / rel for rel in rels]

@@ -63,11 +63,8 @@ def sketch_shard(config: DedupConfig, plan: Plan, i: int) -> int:
     work = plan.work
     docs_path = work / docs_rel(i)
     written = [keys_rel(kind, i) for kind in config.kinds] + [docs_rel(i)]
-    if work.has(docs_rel(i)):
-        return pq.ParquetFile(work.fetch([docs_rel(i)])[0]).metadata.num_rows
-    if docs_path.exists():                 # sketched here, killed before the upload
-        work.put(written)
-        return pq.ParquetFile(docs_path).metadata.num_rows
+    if (done := work.finished(written)) is not None:
+        return pq.ParquetFile(done).metadata.num_rows
     sketcher = Sketcher(config.params)
     keys: dict[str, list] = {k: [] for k in config.kinds}
     doc_batches = []
@@ -150,17 +147,16 @@ def _files(paths: list[str]) -> str:
 def number_nodes(config: DedupConfig, plan: Plan) -> int:
     """Step 2: ``nodes.parquet`` (shard, row, node) numbered in representative order."""
     work = plan.work
-    if work.has(NODES_REL):
-        return pq.ParquetFile(work.fetch([NODES_REL])[0]).metadata.num_rows
+    if (done := work.finished([NODES_REL])) is not None:
+        return pq.ParquetFile(done).metadata.num_rows
     path = work / NODES_REL
-    if not path.exists():
-        con = _connect(config, plan)
-        docs = _files([str(p) for p in work.fetch([docs_rel(i) for i in range(len(plan.shards))])])
-        # sorted by (shard, row): the per-shard reads of step 4 skip other row groups by their statistics
-        write_query(con, f"""SELECT shard, row, node FROM (
-                                 SELECT shard, row, {plan.base} + row_number() OVER (ORDER BY {ORDER[config.representative]}) - 1 AS node
-                                 FROM read_parquet({docs})) ORDER BY shard, row""", path, NODES)
-        con.close()
+    con = _connect(config, plan)
+    docs = _files([str(p) for p in work.fetch([docs_rel(i) for i in range(len(plan.shards))])])
+    # sorted by (shard, row): the per-shard reads of step 4 skip other row groups by their statistics
+    write_query(con, f"""SELECT shard, row, node FROM (
+                             SELECT shard, row, {plan.base} + row_number() OVER (ORDER BY {ORDER[config.representative]}) - 1 AS node
+                             FROM read_parquet({docs})) ORDER BY shard, row""", path, NODES)
+    con.close()
     work.put([NODES_REL])
     return pq.ParquetFile(path).metadata.num_rows
 
@@ -171,11 +167,8 @@ def bucket_edges(config: DedupConfig, plan: Plan, kind: str) -> int:
     components and avoids all pairs)."""
     work = plan.work
     path = work / edges_rel(kind)
-    if work.has(edges_rel(kind)):
-        return pq.ParquetFile(work.fetch([edges_rel(kind)])[0]).metadata.num_rows
-    if path.exists():                      # bucketed here, killed before the upload
-        work.put([edges_rel(kind)])
-        return pq.ParquetFile(path).metadata.num_rows
+    if (done := work.finished([edges_rel(kind)])) is not None:
+        return pq.ParquetFile(done).metadata.num_rows
     con = _connect(config, plan)
     keys = _files([str(p) for p in work.fetch([keys_rel(kind, i) for i in range(len(plan.shards))])])
     nodes = sql_str(str(work.fetch([NODES_REL])[0]))

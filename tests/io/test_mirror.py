@@ -81,5 +81,11 @@ def test_a_work_folder_on_s3_is_shared_and_removed(s3, machines):
     assert work.has("sketch/x.parquet") and not (work / "sketch" / "x.parquet").exists()
     assert work.fetch(["sketch/x.parquet"])[0].read_bytes() == b"x"
     assert not [p for p in work.local.rglob("*") if p.name.endswith(".part")]
+    # a step that finished here and was killed before its upload: found done, and uploaded
+    (work / "sketch" / "y.parquet").write_bytes(b"y")
+    assert work.finished(["sketch/y.parquet"]) == work / "sketch" / "y.parquet"
+    assert work.finished(["sketch/absent.parquet"]) is None
+    machines(2)
+    assert work.finished(["sketch/y.parquet"]).read_bytes() == b"y"      # downloaded on machine 2
     work.remove()
     assert not work.has("sketch/x.parquet") and not work.local.exists()
