@@ -125,7 +125,7 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
         rows = pa.array(mine.column("row").to_numpy())
         meta = meta_all.take(rows)
         if src.text not in texts:
-            texts[src.text] = read_text(shard, src.text)
+            texts[src.text] = read_text(shard, src.text, pf=pf)
         n = mine.num_rows
 
         def column(name: str, kind: pa.DataType) -> pa.Array:

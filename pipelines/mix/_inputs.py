@@ -40,10 +40,10 @@ def _atomic(path: Path):
         raise
 
 
-def _write(table: pa.Table, path: Path, schema: pa.Schema, compression: str = "zstd", dictionary=True) -> None:
-    """A Parquet file, atomically; ``dictionary``: the columns to dictionary-encode (all by default)."""
+def _write(table: pa.Table, path: Path, schema: pa.Schema, dictionary=True) -> None:
+    """A Parquet file (zstd), atomically; ``dictionary``: the columns to dictionary-encode (all by default)."""
     with _atomic(path) as tmp:
-        pq.write_table(table.cast(schema), tmp, compression=compression, row_group_size=50_000,
+        pq.write_table(table.cast(schema), tmp, compression="zstd", row_group_size=50_000,
                        use_dictionary=dictionary)
 
 
@@ -89,9 +89,10 @@ def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
     return counts
 
 
-def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = None) -> pa.Array:
-    """The first non-null of ``columns`` per row (optionally only ``rows``)."""
-    pf = parquet_file(shard)
+def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = None, pf=None) -> pa.Array:
+    """The first non-null of ``columns`` per row (optionally only ``rows``); ``pf``: the shard
+    already open (its footer is not read again: on object storage, a request)."""
+    pf = pf if pf is not None else parquet_file(shard)
     present = [c for c in columns if c in pf.schema_arrow.names]
     if not present:
         raise FatalError(f"{shard} has none of the text columns {list(columns)}")
