@@ -183,19 +183,3 @@ def publish(local, url: str, *, record_key: str | None = None, last: str | None 
     if last is not None and last in names:
         remote.fs.put_file(str(local / last), remote.full(last))
     return names
-
-
-def pull(url: str, local) -> None:
-    """Copy every object under ``url`` into the folder ``local`` (replacing what is there)."""
-    import shutil
-    from pathlib import Path
-
-    local, remote = Path(local), RemoteRoot(url)
-    shutil.rmtree(local, ignore_errors=True)
-    local.mkdir(parents=True)
-    remote.invalidate()
-    for name in remote.fs.find(remote.path):
-        rel = name[len(remote.path) + 1:]
-        if rel:
-            (local / rel).parent.mkdir(parents=True, exist_ok=True)
-            remote.fs.get_file(name, str(local / rel))
