@@ -18,23 +18,51 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus, urlsplit
 
-from lxml.etree import Element
+from lxml.etree import Element, XPath
 
 from curate.extract._mathml import mathml_to_latex
 
-# Cheap test on the raw HTML: is it worth looking for formulas at all? Plain substring search,
-# case-sensitive (a regex alternation or lower-casing a 100 KB page each cost more than the
-# search): tags, classes and URLs are lower case in practice, "MathJax" is spelled out.
-# "math" covers <math, math/tex, mathjax, math-container, class="math", dt-math and the like;
-# "latex" covers latex.php and data-latex. The tree passes that follow select in C (XPath).
-_MARKUP = ("math", "Math", "latex", "katex", "data-tex", "mimetex", "codecogs", "data-expr", "mjx-", "$$",
-           "\\(", "\\[", "\\begin{", "\\frac", 'class="tex"')
-_JS_MATH_LOADER = ("mathjax", "MathJax", "katex", "math-container")
-_TEX_HINTS = ("\\(", "\\[", "$$", "\\begin{")
+# Cheap tests on the raw HTML: is it worth looking for formulas at all, and for which kinds?
+# Substring search, case-sensitive (lower-casing a 100 KB page costs more than a search): tags,
+# classes and URLs are lower case in practice, "MathJax" is spelled out. One search of a 120 KB
+# page costs about 0.075 ms and a regex alternation of every marker ten times that, so markers
+# come in families behind one fragment they share, and members are searched only where it is
+# ("math" covers <math>, <mjx-math>, math/tex, mathjax, math-container, class="math", dt-math;
+# "atex" KaTeX and data-latex; a backslash or a dollar is found at memchr speed). A page without
+# math costs five searches, where one per marker and question cost fifteen, up to thirty on a
+# page with math. TeX-carrying images need no marker: the image pass runs on every page. The
+# searches run on the payload's bytes: a text holding one character past Latin-1 (most pages)
+# is two bytes per character, and every search in it costs a fifth more.
+_FAMILIES = ((re.compile(b"math"), ("math", "math/tex", "mathjax", "math-container", "mwe-math")),
+             (re.compile(b"Math"), ("Math", "MathJax")),
+             (re.compile(b"atex"), ("katex", "data-latex")),
+             (re.compile(b"a-(?:tex|expr)"), ("data-tex", "data-expr")),
+             (re.compile(rb"\$\$"), ("$$",)),
+             (re.compile(rb"\\(?:[(\[]|begin\{)"), ("tex-delims",)))
+_MEMCHR_GATE = {"$$": b"$", "tex-delims": b"\\"}
+_JS_MATH_LOADER = frozenset({"mathjax", "MathJax", "katex", "math-container"})
+_TEX_HINTS = frozenset({"tex-delims", "$$"})
+_MARKED_HINTS = frozenset({"katex", "data-expr", "data-tex", "data-latex", "mwe-math", "MathJax", "math-container"})
 
 
-def may_have_math(raw: str) -> bool:
-    return any(marker in raw for marker in _MARKUP)
+def source_bytes(raw: str | bytes) -> bytes:
+    """The page source as bytes in which ASCII markup reads as ASCII (what the marker tests
+    search): a payload in an ASCII-compatible charset as it is, else the text as UTF-8."""
+    if isinstance(raw, str):
+        return raw.encode("utf-8", "surrogatepass")
+    return raw
+
+
+def source_hints(raw: str | bytes) -> frozenset[str]:
+    """The math markers named in a page's source (see :func:`source_bytes`); empty when only
+    TeX images could carry formulas."""
+    raw = source_bytes(raw)
+    found = set()
+    for head, members in _FAMILIES:
+        gate = _MEMCHR_GATE.get(members[0])
+        if (gate is None or gate in raw) and head.search(raw):
+            found.update(m for m in members if len(members) == 1 or m.encode() == head.pattern or m.encode() in raw)
+    return frozenset(found)
 
 
 _TEX_TEXT = re.compile(
@@ -51,11 +79,12 @@ _TEX_IMG = re.compile(r"codecogs\.com|latex\.php|mimetex\.cgi|mathtex\.cgi|/late
 _TEX_IMG_CLASSES = {"math", "tex", "latex"}
 _SKIP = ("script", "style", "pre", "code", "textarea", "noscript", "kbd", "samp")
 _OUTSIDE_CODE = " and ".join(f"not(ancestor::{tag})" for tag in _SKIP)
-_TEXT_XPATH = f"//text()[contains(., '\\') and {_OUTSIDE_CODE}]"
-_TEXT_XPATH_DOLLAR = f"//text()[(contains(., '\\') or contains(., '$')) and {_OUTSIDE_CODE}]"
-_MARKED_HINTS = ("katex", "data-expr", "data-tex", "data-latex", "mwe-math", "MathJax", "math-container")
-_MARKED_XPATH = ('//*[contains(@class,"katex") or @data-expr or @data-tex or @data-latex or contains(@class,"mwe-math")'
-                 ' or contains(@class,"MathJax") or contains(@class,"math-container")]')
+# Compiled once (tree.xpath(str) compiles on every call)
+_TEXT_XPATH = XPath(f"//text()[contains(., '\\') and {_OUTSIDE_CODE}]")
+_TEXT_XPATH_DOLLAR = XPath(f"//text()[(contains(., '\\') or contains(., '$')) and {_OUTSIDE_CODE}]")
+_PLACED = XPath("//text()[contains(., 'ⓜ')]")
+_MARKED_XPATH = XPath('//*[contains(@class,"katex") or @data-expr or @data-tex or @data-latex or contains(@class,"mwe-math")'
+                      ' or contains(@class,"MathJax") or contains(@class,"math-container")]')
 _RENDERED = re.compile(r"\b(MathJax|MathJax_Preview|MathJax_Display|MathJax_SVG|MathJax_SVG_Display|"
                        r"MathJax_CHTML|katex-html|mwe-math-fallback-image-inline|mwe-math-fallback-image-display)\b")
 PLACEHOLDER = re.compile(r"ⓜ(\d+)ⓜ")
@@ -102,11 +131,15 @@ class MathCollector:
             parent.text = (parent.text or "") + joined
         parent.remove(el)
 
-    def rewrite(self, root, raw: str) -> None:
-        """Rewrite ``root`` in place; ``raw`` is the page source (for cheap tests)."""
-        if not may_have_math(raw):
+    def rewrite(self, root, raw: str | bytes) -> None:
+        """Rewrite ``root`` in place; ``raw`` is the page source (for cheap tests), as text or as
+        bytes in an ASCII-compatible charset (see :func:`source_bytes`)."""
+        hints = source_hints(raw)
+        if not hints:
+            self._images(root)
+            self._promote_blocks(root)
             return
-        for el in list(root.iter("script")) if "math/tex" in raw else ():
+        for el in list(root.iter("script")) if "math/tex" in hints else ():
             kind = (el.get("type") or "").lower()
             if kind.startswith("math/tex"):
                 self._replace(el, self._token(el.text or "", "mode=display" in kind, "mathjax_script"))
@@ -119,7 +152,7 @@ class MathCollector:
             self._replace(el, self._token(tex, display, "mathml") if tex else "")
         # One XPath for every class- or attribute-marked kind (each such query walks the whole tree
         # in C, about 0.5 ms on a large page), and only on pages whose source names one of them.
-        marked = root.xpath(_MARKED_XPATH) if any(m in raw for m in _MARKED_HINTS) else []
+        marked = _MARKED_XPATH(root) if hints & _MARKED_HINTS else []
         for el in marked:
             classes = el.get("class") or ""
             tex = el.get("data-expr") or el.get("data-tex") or el.get("data-latex")
@@ -141,6 +174,20 @@ class MathCollector:
             if _still_attached(el, root):
                 display = el.get("display") == "block" or el.get("mode") == "display"
                 self._replace(el, self._token(self._math_tex(el), display, "mathml"))
+        self._images(root)
+        for el in marked:
+            classes = el.get("class")
+            if classes and _RENDERED.search(classes) and _still_attached(el, root):
+                self._replace(el, "")  # rendered glyphs duplicate the TeX we keep
+            elif classes and "math-container" in classes:
+                self.markers.add("math_container")
+        dollars = bool(hints & _JS_MATH_LOADER)
+        if dollars or hints & _TEX_HINTS:
+            self._text_pass(root, dollars)
+        self._promote_blocks(root)
+
+    def _images(self, root) -> None:
+        """TeX-carrying images, by their URL or class (cheap: a page has tens of images)."""
         for el in list(root.iter("img")):
             src = el.get("src") or ""
             classes = set((el.get("class") or "").split())
@@ -153,16 +200,6 @@ class MathCollector:
                     holder = parent.getparent() if parent is not None and parent.tag == "p" else parent
                     display = holder is not None and "math" in (holder.get("class") or "").split()
                     self._replace(el, self._token(tex, display, "tex_image"))
-        for el in marked:
-            classes = el.get("class")
-            if classes and _RENDERED.search(classes) and _still_attached(el, root):
-                self._replace(el, "")  # rendered glyphs duplicate the TeX we keep
-            elif classes and "math-container" in classes:
-                self.markers.add("math_container")
-        dollars = any(marker in raw for marker in _JS_MATH_LOADER)
-        if dollars or any(hint in raw for hint in _TEX_HINTS):
-            self._text_pass(root, dollars)
-        self._promote_blocks(root)
 
     def _promote_blocks(self, root) -> None:
         """Put every formula where trafilatura keeps it, as a display formula where it stands alone.
@@ -176,7 +213,7 @@ class MathCollector:
         if not self.formulas:
             return
         holders = {}                     # the elements whose own text holds a formula, in page order
-        for node in root.xpath("//text()[contains(., 'ⓜ')]"):
+        for node in _PLACED(root):
             el = node.getparent() if node.is_text else node.getparent().getparent()
             # trafilatura drops <aside> whole; Sphinx and Distill put footnotes and notes there
             for aside in (el.iterancestors("aside") if el is not None else ()):
@@ -234,7 +271,7 @@ class MathCollector:
     def _text_pass(self, root, dollars: bool) -> None:
         """TeX written in the page's text (MathJax finds it there in the browser). Text nodes are
         selected by XPath in C: only those with a backslash or a dollar, outside code and scripts."""
-        for node in root.xpath(_TEXT_XPATH_DOLLAR if dollars else _TEXT_XPATH):
+        for node in (_TEXT_XPATH_DOLLAR if dollars else _TEXT_XPATH)(root):
             parent = node.getparent()
             if parent is None:
                 continue

@@ -1,11 +1,12 @@
-"""Main text on real pages where trafilatura keeps only a layout table."""
+"""Main text on real pages: where trafilatura keeps only a layout table, and what we prune first."""
 
 from __future__ import annotations
 
 import trafilatura
 
 from curate.extract import extract_html
-from curate.extract._page import decode_html
+from curate.extract import _page
+from curate.extract._page import decode_html, parse_html
 from curate.io import iter_records
 
 SHOP = "uraharajuku.st/shopdetail/"
@@ -39,3 +40,22 @@ def test_pages_whose_text_is_a_real_table_stay_as_they_are():
     html = f"<html><head><title>t</title></head><body><table>{rows}</table></body></html>".encode()
     text = extract_html(html)["text"]
     assert text.lstrip().startswith("|") and "2029" in text
+
+
+def test_pruning_what_trafilatura_never_reads_changes_no_text(shared, monkeypatch):
+    """Scripts, styles, SVG, <meta> and <link> go before trafilatura copies the tree: on every
+    shared real page the text is the one it gives with them (and the pruning did remove some)."""
+    pages = [p.read_bytes() for p in sorted((shared / "html").rglob("*.html"))]
+    assert len(pages) >= 100
+    pruned = [extract_html(body) for body in pages]
+    drop_unread = _page.drop_unread
+    monkeypatch.setattr(_page, "drop_unread", lambda tree: None)
+    assert pruned == [extract_html(body) for body in pages]
+    removed = 0
+    for body in pages[:20]:
+        tree = parse_html(decode_html(body, None))
+        before = sum(1 for _ in tree.iter())
+        drop_unread(tree)
+        removed += before - sum(1 for _ in tree.iter())
+        assert next(tree.iter("style", "svg", "meta", "link"), None) is None
+    assert removed > 1000
