@@ -26,23 +26,23 @@ from curate.extract._mathml import mathml_to_latex
 # Substring search, case-sensitive (lower-casing a 100 KB page costs more than a search): tags,
 # classes and URLs are lower case in practice, "MathJax" is spelled out. One search of a 120 KB
 # page costs about 0.075 ms and a regex alternation of every marker ten times that, so markers
-# come in families behind one fragment they share, and members are searched only where it is
-# ("math" covers <math>, <mjx-math>, math/tex, mathjax, math-container, class="math", dt-math;
-# "atex" KaTeX and data-latex; a backslash or a dollar is found at memchr speed). A page without
-# math costs five searches, where one per marker and question cost fifteen, up to thirty on a
-# page with math. TeX-carrying images need no marker: the image pass runs on every page. The
-# searches run on the payload's bytes: a text holding one character past Latin-1 (most pages)
-# is two bytes per character, and every search in it costs a fifth more.
-_FAMILIES = ((re.compile(b"math"), ("math", "math/tex", "mathjax", "math-container", "mwe-math")),
-             (re.compile(b"Math"), ("Math", "MathJax")),
-             (re.compile(b"atex"), ("katex", "data-latex")),
-             (re.compile(b"a-(?:tex|expr)"), ("data-tex", "data-expr")),
-             (re.compile(rb"\$\$"), ("$$",)),
-             (re.compile(rb"\\(?:[(\[]|begin\{)"), ("tex-delims",)))
-_MEMCHR_GATE = {"$$": b"$", "tex-delims": b"\\"}
+# come in families behind one fragment they share, and a family's members are searched only
+# where the fragment is ("math" covers <math>, <mjx-math>, math/tex, mathjax, math-container,
+# class="math", dt-math; "atex" KaTeX and data-latex; a backslash or a dollar is found at memchr
+# speed first). A page without math costs four to six searches, where one per marker and
+# question cost fifteen, up to thirty on a page with math. TeX-carrying images need no marker:
+# the image pass runs on every page. The searches run on the payload's bytes: a text holding
+# one character past Latin-1 (most pages) is two bytes per character, and every search in it
+# costs a fifth more.
+_DATA_ATTRS = re.compile(b"a-(?:tex|expr)")
+_TEX_DELIMS = re.compile(rb"\\(?:[(\[]|begin\{)")
+# MathJax's own output (class="MathJax", "MathJax_Display", "mjx-chtml MathJax_CHTML", v3's
+# class="MathJax CtxtMenu..."), not a page that merely loads MathJax (Sphinx): only the former
+# has rendered glyphs to remove, which takes a whole-tree XPath (about 1 ms on a large page).
+_MATHJAX_OUTPUT = (b"MathJax_", b'"MathJax', b"'MathJax", b' MathJax"', b"MathJax ")
 _JS_MATH_LOADER = frozenset({"mathjax", "MathJax", "katex", "math-container"})
 _TEX_HINTS = frozenset({"tex-delims", "$$"})
-_MARKED_HINTS = frozenset({"katex", "data-expr", "data-tex", "data-latex", "mwe-math", "MathJax", "math-container"})
+_MARKED_HINTS = frozenset({"katex", "data-expr", "data-tex", "data-latex", "mwe-math", "MathJax-output", "math-container"})
 
 
 def source_bytes(raw: str | bytes) -> bytes:
@@ -58,10 +58,23 @@ def source_hints(raw: str | bytes) -> frozenset[str]:
     TeX images could carry formulas."""
     raw = source_bytes(raw)
     found = set()
-    for head, members in _FAMILIES:
-        gate = _MEMCHR_GATE.get(members[0])
-        if (gate is None or gate in raw) and head.search(raw):
-            found.update(m for m in members if len(members) == 1 or m.encode() == head.pattern or m.encode() in raw)
+    if b"math" in raw:
+        found.add("math")
+        found.update(m for m in ("math/tex", "mathjax", "math-container", "mwe-math") if m.encode() in raw)
+    if b"Math" in raw:
+        found.add("Math")
+        if b"MathJax" in raw:
+            found.add("MathJax")
+            if any(m in raw for m in _MATHJAX_OUTPUT):
+                found.add("MathJax-output")
+    if b"atex" in raw:
+        found.update(m for m in ("katex", "data-latex") if m.encode() in raw)
+    if _DATA_ATTRS.search(raw):
+        found.update(m for m in ("data-tex", "data-expr") if m.encode() in raw)
+    if b"$" in raw and b"$$" in raw:
+        found.add("$$")
+    if b"\\" in raw and _TEX_DELIMS.search(raw):
+        found.add("tex-delims")
     return frozenset(found)
 
 
