@@ -71,7 +71,7 @@ def stages(pages: list[bytes], warc: Path) -> dict[str, float]:
     for body in pages:
         a = time.perf_counter(); html = decode_html(body, None)
         b = time.perf_counter(); tree = parse_html(html)
-        c = time.perf_counter(); _title(tree); drop_reference_markers(tree, body)
+        c = time.perf_counter(); _title(tree); drop_reference_markers(tree)
         math = MathCollector(); math.rewrite(tree, body); drop_unread(tree)
         d = time.perf_counter(); text = trafilatura.extract(tree, output_format="markdown", include_tables=True,
                                                              include_comments=True, deduplicate=False) or ""

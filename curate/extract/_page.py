@@ -16,7 +16,7 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from curate import reasons
 from curate.extract._lang import identify
-from curate.extract._math import MathCollector, source_bytes, text_markers
+from curate.extract._math import MathCollector, text_markers
 from curate.extract._url import domain_of, host_of
 
 EXTRACTOR = f"trafilatura/{trafilatura.__version__}+curate-math/1"
@@ -124,11 +124,17 @@ _REF_TEXT = re.compile(r"^\s*\[\s*(?:\d{1,4}|[a-z]|note \d+|[a-z][a-z ]{2,30}[a-
 _REF_CLASSES = {"reference", "footnote-ref", "footnote-reference", "noprint", "citation"}
 
 
-def drop_reference_markers(tree, source: str | bytes = b"") -> None:
+_EDIT_LINKS = etree.XPath('//span[contains(@class,"mw-editsection")]')
+
+
+def drop_reference_markers(tree) -> None:
     """Remove citation and footnote markers from the tree (keeping the text after them), and
-    MediaWiki's "[edit]" links. ``source`` is the page's source (see ``source_bytes``)."""
-    edits = source_bytes(source)
-    marks = tree.xpath('//span[contains(@class,"mw-editsection")]') if b"mw-editsection" in edits else []
+    MediaWiki's "[edit]" links."""
+    # MediaWiki marks every page's <body> with class "mediawiki": a free test, where a search
+    # of the source for "mw-editsection" cost 0.075 ms a page
+    body = tree.find("body")
+    wiki = body is not None and "mediawiki" in (body.get("class") or "").split()
+    marks = _EDIT_LINKS(tree) if wiki else []
     for sup in tree.iter("sup"):
         text = sup.text_content()
         if set((sup.get("class") or "").split()) & _REF_CLASSES or _REF_TEXT.match(text) or (
@@ -181,10 +187,10 @@ def extract_html(body: bytes, url: str | None = None, charset: str | None = None
     if tree is None:
         raise Rejected(reasons.NO_TEXT, "not parseable as HTML")
     title = _title(tree)
-    # Marker tests search the payload's bytes (cheaper than the text); UTF-16 or -32 (NUL bytes
-    # in the ASCII range) would hide markup, so those pages are searched as UTF-8.
+    drop_reference_markers(tree)
+    # Math markers are searched in the payload's bytes (cheaper than the text); UTF-16 or -32
+    # (NUL bytes in the ASCII range) would hide markup, so those pages are searched as UTF-8.
     source = body if b"\x00" not in body[:1024] else html
-    drop_reference_markers(tree, source)
     math = MathCollector()
     math.rewrite(tree, source)
     drop_unread(tree)
