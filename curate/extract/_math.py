@@ -61,12 +61,10 @@ def source_hints(raw: str | bytes) -> frozenset[str]:
     if b"math" in raw:
         found.add("math")
         found.update(m for m in ("math/tex", "mathjax", "math-container", "mwe-math") if m.encode() in raw)
-    if b"Math" in raw:
-        found.add("Math")
-        if b"MathJax" in raw:
-            found.add("MathJax")
-            if any(m in raw for m in _MATHJAX_OUTPUT):
-                found.add("MathJax-output")
+    if b"MathJax" in raw:     # not "Math": JavaScript's Math.floor is on most pages
+        found.add("MathJax")
+        if any(m in raw for m in _MATHJAX_OUTPUT):
+            found.add("MathJax-output")
     if b"atex" in raw:
         found.update(m for m in ("katex", "data-latex") if m.encode() in raw)
     if _DATA_ATTRS.search(raw):
@@ -144,10 +142,10 @@ class MathCollector:
             parent.text = (parent.text or "") + joined
         parent.remove(el)
 
-    def rewrite(self, root, raw: str | bytes) -> None:
+    def rewrite(self, root, raw: str | bytes | frozenset) -> None:
         """Rewrite ``root`` in place; ``raw`` is the page source (for cheap tests), as text or as
-        bytes in an ASCII-compatible charset (see :func:`source_bytes`)."""
-        hints = source_hints(raw)
+        bytes in an ASCII-compatible charset (see :func:`source_bytes`), or its :func:`source_hints`."""
+        hints = raw if isinstance(raw, frozenset) else source_hints(raw)
         if not hints:
             self._images(root)
             self._promote_blocks(root)

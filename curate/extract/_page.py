@@ -16,7 +16,7 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from curate import reasons
 from curate.extract._lang import identify
-from curate.extract._math import MathCollector, text_markers
+from curate.extract._math import MathCollector, source_hints, text_markers
 from curate.extract._url import domain_of, host_of
 
 EXTRACTOR = f"trafilatura/{trafilatura.__version__}+curate-math/1"
@@ -183,16 +183,17 @@ def _finish(page: dict, url: str | None, text: str, markers: set[str]) -> dict:
 def extract_html(body: bytes, url: str | None = None, charset: str | None = None) -> dict:
     """Extract one HTML page; raises :class:`Rejected` with a reason."""
     html = decode_html(body, charset)
+    # Math markers are searched in the payload's bytes (cheaper than the text; UTF-16 or -32, with
+    # NUL bytes in the ASCII range, would hide markup, so those are searched as UTF-8), and now,
+    # while decoding has them in the CPU's cache (after parsing, the same searches cost 15% more).
+    hints = source_hints(body if b"\x00" not in body[:1024] else html)
     tree = parse_html(html)
     if tree is None:
         raise Rejected(reasons.NO_TEXT, "not parseable as HTML")
     title = _title(tree)
     drop_reference_markers(tree)
-    # Math markers are searched in the payload's bytes (cheaper than the text); UTF-16 or -32
-    # (NUL bytes in the ASCII range) would hide markup, so those pages are searched as UTF-8.
-    source = body if b"\x00" not in body[:1024] else html
     math = MathCollector()
-    math.rewrite(tree, source)
+    math.rewrite(tree, hints)
     drop_unread(tree)
     text = trafilatura.extract(tree, url=url, **_OPTIONS)
     if text and _table_only(text):
