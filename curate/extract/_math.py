@@ -130,16 +130,18 @@ class MathCollector:
     # -- tree surgery ---------------------------------------------------------
     @staticmethod
     def _replace(el, text: str) -> None:
-        """Put ``text`` (and el's tail) where ``el`` was, then drop ``el``."""
+        """Put ``text`` (and el's tail) where ``el`` was, then drop ``el`` (with nothing to put
+        there, no empty string is left where None was: trafilatura prunes elements by it)."""
         parent = el.getparent()
         if parent is None:
             return
         joined = text + (el.tail or "")
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + joined
-        else:
-            parent.text = (parent.text or "") + joined
+        if joined:
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + joined
+            else:
+                parent.text = (parent.text or "") + joined
         parent.remove(el)
 
     def rewrite(self, root, raw: str | bytes | frozenset) -> None:

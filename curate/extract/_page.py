@@ -160,16 +160,7 @@ def drop_unread(tree) -> None:
     gone = [el for el in tree.iter("script") if not (el.get("type") or "").lower().startswith("application/ld")]
     gone += tree.iter(*_UNREAD)
     for el in gone:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        if el.tail:     # as trafilatura's own delete_element: no empty strings where None was
-            prev = el.getprevious()
-            if prev is None:
-                parent.text = (parent.text or "") + el.tail
-            else:
-                prev.tail = (prev.tail or "") + el.tail
-        parent.remove(el)
+        MathCollector._replace(el, "")
 
 
 def _finish(page: dict, url: str | None, text: str, markers: set[str]) -> dict:
