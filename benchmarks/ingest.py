@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 
 from curate.extract._lang import identify  # noqa: E402
-from curate.extract._math import MathCollector  # noqa: E402
+from curate.extract._math import MathCollector, source_hints  # noqa: E402
 from curate.extract._page import (_title, decode_html, drop_reference_markers, drop_unread,  # noqa: E402
                                   extract_html, parse_html)
 from curate.io import Source, input_key, iter_records  # noqa: E402
@@ -72,7 +72,7 @@ def stages(pages: list[bytes], warc: Path) -> dict[str, float]:
         a = time.perf_counter(); html = decode_html(body, None)
         b = time.perf_counter(); tree = parse_html(html)
         c = time.perf_counter(); _title(tree); drop_reference_markers(tree)
-        math = MathCollector(); math.rewrite(tree, body); drop_unread(tree)
+        math = MathCollector(); math.rewrite(tree, source_hints(body)); drop_unread(tree)
         d = time.perf_counter(); text = trafilatura.extract(tree, output_format="markdown", include_tables=True,
                                                              include_comments=True, deduplicate=False) or ""
         e = time.perf_counter(); identify(math.restore(text))

@@ -45,18 +45,11 @@ _TEX_HINTS = frozenset({"tex-delims", "$$"})
 _MARKED_HINTS = frozenset({"katex", "data-expr", "data-tex", "data-latex", "mwe-math", "MathJax-output", "math-container"})
 
 
-def source_bytes(raw: str | bytes) -> bytes:
-    """The page source as bytes in which ASCII markup reads as ASCII (what the marker tests
-    search): a payload in an ASCII-compatible charset as it is, else the text as UTF-8."""
-    if isinstance(raw, str):
-        return raw.encode("utf-8", "surrogatepass")
-    return raw
-
-
 def source_hints(raw: str | bytes) -> frozenset[str]:
-    """The math markers named in a page's source (see :func:`source_bytes`); empty when only
-    TeX images could carry formulas."""
-    raw = source_bytes(raw)
+    """The math markers named in a page's source: its payload as bytes in an ASCII-compatible
+    charset, or its text (searched as UTF-8); empty when only TeX images could carry formulas."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
     found = set()
     if b"math" in raw:
         found.add("math")
@@ -144,10 +137,9 @@ class MathCollector:
                 parent.text = (parent.text or "") + joined
         parent.remove(el)
 
-    def rewrite(self, root, raw: str | bytes | frozenset) -> None:
-        """Rewrite ``root`` in place; ``raw`` is the page source (for cheap tests), as text or as
-        bytes in an ASCII-compatible charset (see :func:`source_bytes`), or its :func:`source_hints`."""
-        hints = raw if isinstance(raw, frozenset) else source_hints(raw)
+    def rewrite(self, root, hints: frozenset[str]) -> None:
+        """Rewrite ``root`` in place; ``hints``: the page source's :func:`source_hints` (which
+        passes to run)."""
         if not hints:
             self._images(root)
             self._promote_blocks(root)
