@@ -14,14 +14,11 @@ MIXTURE = pa.schema(
         field("tokens", pa.int64(), "Tokens of text under the mixture's tokenizer."),
         field("epoch", pa.int32(), "Pass over the source this copy belongs to (0 = first; >0 = up-sampled repeat)."),
         field("dataset", pa.string(), "Dataset the row came from (pages, code_samples, ...)."),
-        field("source_shard", pa.string(), "Provenance: the input shard."),
+        field("source_shard", pa.string(), "Lineage: the input shard (the URL and WARC record of the row are "
+                                           "in the mixture_lineage view, joined on source_shard, source_row)."),
         field("source_row", pa.int64(), "Provenance: the row in source_shard."),
-        field("url", pa.string(), "URL of the document, when its dataset has one."),
-        field("crawl", pa.string(), "Crawl of the document, when its dataset has one."),
-        field("warc_path", pa.string(), "Provenance: the WARC file of the page, when its dataset has one."),
-        field("warc_offset", pa.int64(), "Provenance: the record's byte offset in warc_path."),
     ],
-    metadata={"dataset": "mixture", "description": "Rows of a training mixture, shuffled, with provenance."},
+    metadata={"dataset": "mixture", "description": "Rows of a training mixture, shuffled, with a reference to the input row each came from."},
 )
 
 MIXTURE_TOKENS = pa.schema(
@@ -34,14 +31,12 @@ MIXTURE_TOKENS = pa.schema(
         field("id", pa.string(), "Document id in its dataset."),
         field("epoch", pa.int32(), "Pass over the source this copy belongs to."),
         field("dataset", pa.string(), "Dataset the document came from."),
-        field("source_shard", pa.string(), "Provenance: the input shard."),
+        field("source_shard", pa.string(), "Lineage: the input shard (the URL and WARC record of the row are "
+                                           "in the mixture_lineage view, joined on source_shard, source_row)."),
         field("source_row", pa.int64(), "Provenance: the row in source_shard."),
-        field("url", pa.string(), "URL of the document, when its dataset has one."),
-        field("warc_path", pa.string(), "Provenance: the WARC file of the page, when its dataset has one."),
-        field("warc_offset", pa.int64(), "Provenance: the record's byte offset in warc_path."),
     ],
     metadata={"dataset": "mixture_tokens", "description": "Lineage of a tokenized mixture: each document of "
-              "each Megatron token file, its token range, and the row and WARC record it came from."},
+              "each Megatron token file, its token range, and the input row it came from (source_shard, source_row)."},
 )
 
 TOKEN_COUNTS = pa.schema(

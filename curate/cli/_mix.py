@@ -47,10 +47,20 @@ def cmd_mix(args) -> int:
     print(format_manifest(manifest))
     print(f"\nmanifest: {str(args.out).rstrip('/')}/manifest.json")
     if "megatron" in manifest:
-        print(next_steps("Which page did token N of a shard come from?",
-                         f'query "SELECT source, id, url, warc_path, warc_offset FROM mixture_tokens WHERE shard = '
-                         f"'part-00000' AND 1000 >= token_start AND 1000 < token_end\" --root {args.out}"))
+        print(next_steps("Which page did token N of a shard come from? (add --root for each input root)",
+                         f'query "SELECT t.source, t.id, s.url, s.warc_path, s.warc_offset FROM mixture_tokens t '
+                         f"LEFT JOIN mixture_sources s USING (source_shard, source_row) WHERE t.shard = 'part-00000' "
+                         f'AND 1000 >= t.token_start AND 1000 < t.token_end" ' + _roots(manifest, args.out)))
     return 0
+
+
+def _roots(manifest: dict, out) -> str:
+    """``--root`` options for the mixture and every root it read (its lineage views need them)."""
+    import shlex
+
+    spec = manifest["spec"]
+    roots = [str(out), spec["root"]] + [s["root"] for s in spec["sources"] if s.get("root")]
+    return " ".join(f"--root {shlex.quote(r)}" for r in dict.fromkeys(roots))
 
 
 def add_parsers(sub) -> None:

@@ -35,6 +35,13 @@ class Selection:
         return "epoch cap" if self.capped else "no document small enough for the rest of the budget"
 
 
+# What one plan may hold (our choice). The plan keeps every pick in memory (about 50 bytes each),
+# so these bound a mixture's memory whatever its budget or epoch cap: a source of six documents
+# with max_epochs 1e15 and a budget of 1e18 tokens is refused in one line, not looped over.
+MAX_PICKS = 200_000_000
+MAX_PASSES = 100_000
+
+
 def rng_for(seed: int, *parts) -> np.random.Generator:
     """A generator keyed by the seed and names (stable across runs and machines)."""
     return np.random.default_rng([seed] + [zlib.crc32(str(p).encode()) for p in parts])
@@ -66,6 +73,13 @@ def select(tokens: np.ndarray, target: int, max_epochs: float, seed: int, name: 
     n = len(tokens)
     if n == 0 or available == 0 or target <= 0:
         return Selection(np.zeros(0, np.int64), np.zeros(0, np.int32), 0, target, available, 0.0, target > 0)
+    passes = min(float(max_epochs), target / available)
+    if passes > MAX_PASSES or passes * n > MAX_PICKS:
+        from curate.errors import FatalError
+
+        raise FatalError(f"source {name}: its budget needs {passes:.3g} passes over {n} documents "
+                         f"({passes * n:.3g} rows); a mixture holds at most {MAX_PASSES:,} passes and "
+                         f"{MAX_PICKS:,} rows: lower its tokens/share or max_epochs")
     picks, epochs = [], []
     remaining = target
     epoch = 0

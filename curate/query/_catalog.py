@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from curate.query._duck import can_read, connect, roots_of, sql_str
+from curate.query._duck import can_read, connect, files_sql, roots_of, sql_str
 
 REMOVAL_COLUMNS = "pipeline, stage, reason, detail, id, url, crawl, warc_path, warc_offset, source_shard, source_row"
 
@@ -51,11 +51,57 @@ def add_removals(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
+LINEAGE_COLUMNS = ("url", "crawl", "warc_path", "warc_offset")
+
+
+def _mixture_inputs(roots) -> list[str]:
+    """The input shards of the mixtures among ``roots`` (from their manifests)."""
+    import json
+
+    from curate.io._remote import RemoteRoot, is_url
+
+    inputs: list[str] = []
+    for r in roots:
+        raw = RemoteRoot(str(r)).read_bytes("manifest.json") if is_url(r) else \
+            ((Path(r) / "manifest.json").read_bytes() if (Path(r) / "manifest.json").is_file() else None)
+        try:
+            inputs += [i["path"] for i in json.loads(raw)["inputs"] if i["path"] not in inputs] if raw else []
+        except (ValueError, KeyError, TypeError):
+            continue                                       # not a mixture's manifest
+    return inputs
+
+
+def add_lineage(con: duckdb.DuckDBPyConnection, roots) -> bool:
+    """``mixture_sources`` (one row per row of a mixture's input shards: ``source_shard``,
+    ``source_row`` and the URL, crawl and WARC record where the dataset has them) and
+    ``mixture_lineage`` (every mixture row joined to it). Mixture rows keep lineage by reference,
+    so this is where a row's page comes from; the inputs' roots must be among the query's roots
+    to be readable. False when no root holds a mixture."""
+    views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    inputs = _mixture_inputs(roots) if "mixture" in views else []
+    if not inputs:
+        return False
+    scan = f"read_parquet({files_sql(inputs)}, filename=true, file_row_number=true, union_by_name=true)"
+    try:
+        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+    except duckdb.Error:
+        return False                                       # inputs moved or removed since the mixture
+    cols = ", ".join(c if c in present else f"NULL::{'BIGINT' if c == 'warc_offset' else 'VARCHAR'} AS {c}"
+                     for c in LINEAGE_COLUMNS)
+    con.execute(f"CREATE OR REPLACE VIEW mixture_sources AS SELECT filename AS source_shard, "
+                f"file_row_number AS source_row, {cols} FROM {scan}")
+    con.execute("CREATE OR REPLACE VIEW mixture_lineage AS SELECT m.*, "
+                + ", ".join(f"s.{c}" for c in LINEAGE_COLUMNS)
+                + " FROM mixture m LEFT JOIN mixture_sources s USING (source_shard, source_row)")
+    return True
+
+
 def open_root(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """:func:`curate.query.connect` plus ``removals``: the views every query command sees (one
-    output root or a list of them)."""
+    """:func:`curate.query.connect` plus ``removals`` and the mixture lineage views: the views
+    every query command sees (one output root or a list of them)."""
     con = connect(root, database)
     add_removals(con)
+    add_lineage(con, roots_of(root))
     return con
 
 

@@ -38,6 +38,7 @@ from curate.mix import get_tokenizer, rng_for, select
 from pipelines._steps import Map, Single, Steps, execute
 from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, read_text, save_candidates,
                                   source_files, write_ipc)
+from pipelines.mix._removals import NOTHING_EXCLUDED, check_coverage, removal_sets
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
 from curate.io._remote import RemoteRoot, file_stamp, is_url, open_read, parquet_file, publish
@@ -59,7 +60,9 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
     for s, src in enumerate(spec.sources):
         files = source_files(spec, src)
         inputs += [f for f in files if f not in inputs]
-        shard_of, rows = candidates(spec, src, files, work, s)
+        sets = removal_sets(src, spec.root_of(src))
+        uncovered = check_coverage(src, sets, files)
+        shard_of, rows, excluded = candidates(spec, src, files, sets, work, s)
         per_file = [count_tokens(spec, src, f) for f in files]
         offsets = np.concatenate([[0], np.cumsum([len(t) for t in per_file])]).astype(np.int64)
         tokens = np.concatenate(per_file).astype(np.int64)[offsets[shard_of] + rows] if len(rows) else \
@@ -74,7 +77,9 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
         stats.append({"name": src.name, "dataset": src.dataset, "where": src.where, "candidates": int(len(rows)),
                       "available_tokens": chosen.available, "target_tokens": chosen.target,
                       "rows": int(len(chosen.index)), "tokens": chosen.tokens, "epochs": round(chosen.epochs, 4),
-                      "short_by": chosen.short_by, "short_reason": chosen.short_reason})
+                      "short_by": chosen.short_by, "short_reason": chosen.short_reason,
+                      "removals": [{**r.describe(), "excluded": int(n)} for r, n in zip(sets, excluded)],
+                      "removals_note": None if sets else NOTHING_EXCLUDED, "not_covered": uncovered})
     arrays = {k: np.concatenate(v) for k, v in cols.items()}
     # canonical order (shard, source, row, epoch): it fixes which pick gets which key, and groups by shard
     order = np.lexsort((arrays["epoch"], arrays["row"], arrays["src"], arrays["shard"]))
@@ -112,7 +117,7 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
     items = read_ipc(work / "items" / f"{shard_index:06d}.arrow")
     pf = parquet_file(shard)                  # a local file or an object (s3://)
     names = pf.schema_arrow.names
-    meta_all = pf.read(columns=[c for c in ("id", "url", "crawl", "warc_path", "warc_offset") if c in names])
+    ids = pf.read(columns=["id"]).column("id") if "id" in names else None
     texts: dict[tuple, pa.Array] = {}                       # each text column set is read once per shard
     schema = MIXTURE.append(pa.field("key", pa.uint64()))
     count = 0
@@ -123,20 +128,16 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
         order = np.argsort(buckets, kind="stable")         # bucket order: then one slice per bucket
         mine, buckets = mine.take(pa.array(order)), buckets[order]
         rows = pa.array(mine.column("row").to_numpy())
-        meta = meta_all.take(rows)
         if src.text not in texts:
             texts[src.text] = read_text(shard, src.text, pf=pf)
         n = mine.num_rows
-
-        def column(name: str, kind: pa.DataType) -> pa.Array:
-            return meta.column(name) if name in names else pa.nulls(n, kind)
-
+        # lineage by reference: (source_shard, source_row); the URL and WARC record are joined in
+        # the mixture_lineage view, not copied into every row
         table = pa.table({
-            "source": _constant(src.name, n), "id": column("id", pa.string()), "text": texts[src.text].take(rows),
-            "tokens": mine.column("tokens"), "epoch": mine.column("epoch"), "dataset": _constant(src.dataset, n),
-            "source_shard": _constant(shard, n), "source_row": rows, "url": column("url", pa.string()),
-            "crawl": column("crawl", pa.string()), "warc_path": column("warc_path", pa.string()),
-            "warc_offset": column("warc_offset", pa.int64()), "key": mine.column("key")})
+            "source": _constant(src.name, n), "id": ids.take(rows) if ids is not None else pa.nulls(n, pa.string()),
+            "text": texts[src.text].take(rows), "tokens": mine.column("tokens"), "epoch": mine.column("epoch"),
+            "dataset": _constant(src.dataset, n), "source_shard": _constant(shard, n), "source_row": rows,
+            "key": mine.column("key")})
         edges = np.concatenate([[0], np.flatnonzero(np.diff(buckets)) + 1, [n]]) if n else np.zeros(1, np.int64)
         for lo, hi in zip(edges[:-1], edges[1:]):
             part = table.slice(lo, hi - lo)
@@ -157,7 +158,7 @@ def write_bucket(out: Path, work: Path, bucket: int) -> str:
             table = table.sort_by("key").drop_columns(["key"])
         # dictionaries only where values repeat: on texts and ids Parquet's writer tries one
         # and gives up per page (8% of the write, and a larger file)
-        _write(table, path, MIXTURE, dictionary=["source", "dataset", "source_shard", "crawl"])
+        _write(table, path, MIXTURE, dictionary=["source", "dataset", "source_shard"])
     return str(path)
 
 
@@ -179,8 +180,7 @@ def tokenize_shard(spec: MixSpec, out: Path, part: str) -> dict:
         lengths = np.array([len(d) for d in docs], dtype=np.int64)
         ends = np.cumsum(lengths)
         starts = ends - lengths
-        cols = {c: table.column(c) for c in ("source", "id", "epoch", "dataset", "source_shard", "source_row", "url",
-                                             "warc_path", "warc_offset")}
+        cols = {c: table.column(c) for c in ("source", "id", "epoch", "dataset", "source_shard", "source_row")}
         rows = pa.table({"shard": pa.array([name] * table.num_rows, pa.string()),
                          "document": pa.array(np.arange(table.num_rows, dtype=np.int64)),
                          "token_start": pa.array(starts), "token_end": pa.array(ends), **cols})
@@ -245,9 +245,17 @@ def format_manifest(manifest: dict) -> str:
     lines = [f"mixture: {manifest['rows']} rows, {manifest['total_tokens']} tokens ({manifest['tokenizer']}), "
              f"{len(manifest['outputs'])} shards"]
     for s in manifest["sources"]:
-        short = f", SHORT by {s['short_by']} tokens ({s.get('short_reason') or 'epoch cap'})" if s["short_by"] else ""
+        short = f", short of its target by {s['short_by']} tokens ({s.get('short_reason') or 'epoch cap'})" \
+            if s["short_by"] else ""
         lines.append(f"  {s['name']:16s} {s['tokens']:>12} tokens  share {s['share']:.4f}  rows {s['rows']:>9}  "
                      f"epochs {s['epochs']:.3f}  of {s['candidates']} candidates{short}")
+        lines += [f"  {'':16s} excluded {r['excluded']} removed by {r['dataset']} under {r['root']}"
+                  for r in s.get("removals", [])]
+        if s.get("removals_note"):
+            lines.append(f"  {'':16s} {s['removals_note']}")
+        if s.get("not_covered"):
+            lines.append(f"  {'':16s} {len(s['not_covered'])} input shard(s) not read by every removal set: "
+                         + ", ".join(s["not_covered"][:3]) + (" ..." if len(s["not_covered"]) > 3 else ""))
     return "\n".join(lines)
 
 

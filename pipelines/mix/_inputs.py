@@ -20,6 +20,7 @@ from curate.mix import get_tokenizer
 from curate.io import committed
 from curate.io._remote import file_stamp, is_url, local_work, parquet_file
 from curate.query import files_sql, lock_down, reader, sql_str
+from pipelines.mix._removals import RemovalSet, removal_sets
 from pipelines.mix._spec import MixSpec, SourceSpec
 from schemas.mix import TOKEN_COUNTS
 
@@ -103,43 +104,45 @@ def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = No
     return pc.coalesce(*cols) if len(cols) > 1 else cols[0]
 
 
-def _removed(root: Path) -> str | None:
-    parts = []
-    if dups := committed(root, "duplicates"):
-        parts.append(f"SELECT id FROM read_parquet({files_sql(dups)}) WHERE NOT keep")
-    if flagged := committed(root, "contamination"):
-        parts.append(f"SELECT id FROM read_parquet({files_sql(flagged)})")
-    return " UNION ".join(parts) or None
-
-
-def file_candidates(spec: MixSpec, src: SourceSpec, file: str) -> np.ndarray:
-    """Rows of one input file passing the source's filter, in row order."""
+def file_candidates(spec: MixSpec, src: SourceSpec, file: str,
+                    sets: list[RemovalSet] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of one input file passing the source's filter and left out by no removal set, in row
+    order; and, per removal set, how many rows passing the filter it excluded."""
+    root = spec.root_of(src)
+    sets = removal_sets(src, root) if sets is None else sets
     conditions = [f"({src.where})"] if src.where else []
-    removed = _removed(spec.root_of(src)) if src.exclude_removed else None
-    if removed and "id" in parquet_file(file).schema_arrow.names:
-        conditions.append(f"id NOT IN ({removed})")
+    flags = [f"coalesce(id IN ({s.sql()}), false)" for s in sets] \
+        if sets and "id" in parquet_file(file).schema_arrow.names else []
     if src.only_ids:
-        listed = committed(spec.root_of(src), src.only_ids)
+        listed = committed(root, src.only_ids)
         if not listed:
-            raise FatalError(f"source {src.name}: no {src.only_ids} dataset under {spec.root_of(src)} (only_ids)")
+            raise FatalError(f"source {src.name}: no {src.only_ids} dataset under {root} (only_ids)")
         conditions.append(f"id IN (SELECT id FROM read_parquet({files_sql(listed)}))")
     where = " WHERE " + " AND ".join(conditions) if conditions else ""
-    # the filter may read the source's files and its root's removals, nothing else
-    root = spec.root_of(src)
-    con = lock_down(reader([root]), {posixpath.dirname(file) if is_url(file) else str(Path(file).parent), str(root)})
+    columns = ", ".join(["file_row_number"] + [f"{f} AS r{i}" for i, f in enumerate(flags)])
+    # the filter may read the source's files, its root and its removal roots, nothing else
+    allowed = {posixpath.dirname(file) if is_url(file) else str(Path(file).parent), str(root)}
+    allowed |= {s.root if is_url(s.root) else str(Path(s.root).resolve()) for s in sets}
+    con = lock_down(reader([root, *[s.root for s in sets]]), allowed)
     try:
-        found = con.sql(f"SELECT file_row_number FROM read_parquet({sql_str(file)}, file_row_number=true)"
-                        f"{where} ORDER BY 1").fetchnumpy()["file_row_number"]
+        found = con.sql(f"SELECT {columns} FROM read_parquet({sql_str(file)}, file_row_number=true)"
+                        f"{where} ORDER BY 1").fetchnumpy()
     except duckdb.Error as exc:
-        raise FatalError(f"source {src.name}: filter {src.where!r} failed: {exc}") from exc
+        raise FatalError(f"source {src.name}: filter {src.where!r} failed: {' '.join(str(exc).split())}") from exc
     finally:
         con.close()
-    return np.asarray(found, dtype=np.int64)
+    rows = np.asarray(found["file_row_number"], dtype=np.int64)
+    counts = np.zeros(len(sets), np.int64)
+    if flags:
+        marks = np.stack([np.asarray(found[f"r{i}"], dtype=bool) for i in range(len(flags))])
+        counts[:] = marks.sum(axis=1)
+        rows = rows[~marks.any(axis=0)]
+    return rows, counts
 
 
 def candidate_cache(work: Path, source_index: int, file: str) -> Path:
     """Where the count step leaves a file's candidate rows for the plan (work folder of the run)."""
-    return work / "candidates" / f"{source_index:03d}-{hashlib.sha1(file.encode()).hexdigest()[:16]}.npy"
+    return work / "candidates" / f"{source_index:03d}-{hashlib.sha1(file.encode()).hexdigest()[:16]}.npz"
 
 
 def save_candidates(work: Path, spec: MixSpec, source_index: int, file: str) -> None:
@@ -148,21 +151,27 @@ def save_candidates(work: Path, spec: MixSpec, source_index: int, file: str) -> 
     path = candidate_cache(work, source_index, file)
     if path.exists():
         return
-    rows = file_candidates(spec, spec.sources[source_index], file)
+    rows, counts = file_candidates(spec, spec.sources[source_index], file)
     with _atomic(path) as tmp, open(tmp, "wb") as fh:
-        np.save(fh, rows)
+        np.savez(fh, rows=rows, counts=counts)
 
 
-def candidates(spec: MixSpec, src: SourceSpec, files: list[str], work: Path | None = None,
-               source_index: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(file index, row) of the rows passing the source's filter, in file and row order: from the
-    count step's cache when there is one, else one query per file here."""
-    shard_of, rows = [], []
+def candidates(spec: MixSpec, src: SourceSpec, files: list[str], sets: list[RemovalSet], work: Path | None = None,
+               source_index: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(file index, row) of the rows passing the source's filter and no removal set, in file and
+    row order, and the rows each removal set excluded: from the count step's cache when there is
+    one, else one query per file here."""
+    shard_of, rows, counts = [], [], np.zeros(len(sets), np.int64)
     for i, f in enumerate(files):
         cached = candidate_cache(work, source_index, f) if work is not None and source_index is not None else None
-        found = np.load(cached) if cached is not None and cached.exists() else file_candidates(spec, src, f)
+        if cached is not None and cached.exists():
+            with np.load(cached) as saved:
+                found, excluded = saved["rows"], saved["counts"]
+        else:
+            found, excluded = file_candidates(spec, src, f, sets)
         rows.append(found)
+        counts += excluded
         shard_of.append(np.full(len(found), i, np.int32))
     if not rows:
-        return np.zeros(0, np.int32), np.zeros(0, np.int64)
-    return np.concatenate(shard_of), np.concatenate(rows)
+        return np.zeros(0, np.int32), np.zeros(0, np.int64), counts
+    return np.concatenate(shard_of), np.concatenate(rows), counts

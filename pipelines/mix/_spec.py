@@ -25,7 +25,9 @@ class SourceSpec:
     text: tuple[str, ...] = ("text",)         # columns tried in order (first non-null): e.g. [fim_text, text]
     max_epochs: float = 1.0                   # up-sampling cap: passes over the source
     root: str | None = None                   # another output root for this source
-    exclude_removed: bool = True              # leave out ids removed by dedup (keep = false) or decontamination
+    removals: tuple[str, ...] | None = None   # roots of dedup/decontaminate outputs whose removed ids are left out
+                                              # (default: the source's own root)
+    exclude_removed: bool = True              # false: apply no removal set at all
     only_ids: str | None = None               # keep only ids listed in this dataset of the root (e.g. math_selected)
 
     def __post_init__(self):

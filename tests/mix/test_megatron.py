@@ -107,9 +107,10 @@ def test_which_page_did_token_n_come_from(tokenized):
 
     home, _, _ = tokenized
     query = ("SELECT document, token_start, token_end, source_shard, source_row, url, warc_path, warc_offset "
-             "FROM mixture_tokens WHERE shard = 'part-00000' AND 5000 >= token_start AND 5000 < token_end")
+             "FROM mixture_tokens LEFT JOIN mixture_sources USING (source_shard, source_row) "
+             "WHERE shard = 'part-00000' AND 5000 >= token_start AND 5000 < token_end")
     done = subprocess.run([sys.executable, "-m", "curate", "query", query, "--root", str(home / "out"),
-                           "--format", "json"], capture_output=True, text=True)
+                           "--root", str(home / "root"), "--format", "json"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     hit, = [json.loads(line) for line in done.stdout.splitlines()]
     docs = read_indexed(home / "out" / "megatron" / "part-00000")
@@ -120,6 +121,24 @@ def test_which_page_did_token_n_come_from(tokenized):
     assert record.rec_headers.get_header("WARC-Target-URI").strip("<>") == hit["url"]
     page = pq.read_table(hit["source_shard"]).slice(hit["source_row"], 1).to_pylist()[0]
     assert page["url"] == hit["url"]
+
+
+def test_lineage_view_gives_every_mixture_row_its_page(tokenized):
+    """Lineage by reference: mixture rows carry (source_shard, source_row) only; the catalog view
+    mixture_lineage joins each to its page's URL and WARC record, for every row of a real sample."""
+    from curate.query import open_root
+
+    home, _, _ = tokenized
+    assert "url" not in pq.read_schema(home / "out" / "mixture" / "part-00000.parquet").names
+    con = open_root([home / "out", home / "root"])
+    got = con.sql("SELECT id, source_shard, source_row, url, warc_path, warc_offset FROM mixture_lineage").fetchall()
+    assert len(got) >= 50 and all(url and path and offset is not None for _, _, _, url, path, offset in got)
+    pages = {}
+    for _, shard, _, _, _, _ in got:
+        if shard not in pages:
+            pages[shard] = pq.read_table(shard, columns=["id", "url", "warc_offset"]).to_pylist()
+    for doc_id, shard, row, url, _, offset in got:
+        assert pages[shard][row] == {"id": doc_id, "url": url, "warc_offset": offset}
 
 
 def test_megatron_core_reader():

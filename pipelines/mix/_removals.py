@@ -1,0 +1,111 @@
+"""Removal sets a mixture applies: the dedup and decontamination outputs named by a source.
+
+A source takes ``removals: [root, ...]``, each an output root of ``curate dedup`` (its
+``duplicates`` dataset: rows with ``keep = false``) or of ``curate decontaminate`` (its
+``contamination`` dataset: every listed id), or both. Without the key, the source's own root
+is looked at, as before. Why by name: dedup and decontamination usually write into roots of
+their own (``--out dedup/``), and a mixture that looked only under the pages' root silently
+kept what they removed.
+
+Each output records which shards it read (dedup: its completion record's ``inputs``;
+decontamination: one record per shard scanned), so a mixture can say which of its input
+shards a removal set never covered instead of trusting it blindly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curate.errors import FatalError
+from curate.io import committed
+from curate.io._ledger import DONE, Ledger
+from curate.io._remote import is_url
+from curate.query import files_sql
+
+# our wording, printed and recorded for a source that no removal set covers (not an error: a
+# mixture of code or of an already clean dataset has nothing to exclude)
+NOTHING_EXCLUDED = "not deduplicated or decontaminated: nothing excluded"
+
+_KINDS = {"duplicates": "dedup-", "contamination": "decontam-"}
+
+
+def _norm(path: str) -> str:
+    return path.rstrip("/") if is_url(path) else str(Path(path).resolve())
+
+
+@dataclass
+class RemovalSet:
+    """One dataset of removed ids (``duplicates`` or ``contamination``) under one root."""
+
+    root: str
+    dataset: str
+    files: list[str]
+    covered: set[str] = field(default_factory=set)      # input shards it read (normalised paths)
+
+    def sql(self) -> str:
+        """SELECT of the removed ids (one column, ``id``)."""
+        rows = f"read_parquet({files_sql(self.files)})"
+        return f"SELECT id FROM {rows} WHERE NOT keep" if self.dataset == "duplicates" else f"SELECT id FROM {rows}"
+
+    def describe(self) -> dict:
+        return {"root": self.root, "dataset": self.dataset}
+
+
+def _covered(root, dataset: str) -> set[str]:
+    """Input shards the job behind ``dataset`` recorded as read, from its completion records."""
+    ledger = Ledger(root)
+    shards: set[str] = set()
+    for key in ledger.keys(_KINDS[dataset]):
+        record = ledger.get(key)
+        if record is None or record.status != DONE:
+            continue
+        if dataset == "duplicates":
+            shards.update(record.config.get("inputs", []))
+        else:
+            shards.add(record.source)
+    return {_norm(s) for s in shards}
+
+
+def _sets_under(root) -> list[RemovalSet]:
+    found = []
+    for dataset in _KINDS:
+        files = committed(root, dataset)
+        if files:
+            found.append(RemovalSet(str(root), dataset, files, _covered(root, dataset)))
+    return found
+
+
+def removal_sets(src, own_root) -> list[RemovalSet]:
+    """The removal sets ``src`` applies: those of each root in ``src.removals`` (each must hold
+    one, else a one-line error), or those under ``own_root`` when the key is absent."""
+    if not src.exclude_removed:
+        return []
+    if src.removals is None:
+        return _sets_under(own_root)
+    sets = []
+    for root in src.removals:
+        root = root.rstrip("/") if is_url(root) else Path(root)
+        if not is_url(root) and not root.is_dir():
+            raise FatalError(f"source {src.name}: removal root {root} does not exist")
+        found = _sets_under(root)
+        if not found:
+            raise FatalError(f"source {src.name}: {root} holds no dedup or decontamination output "
+                             "(no duplicates or contamination dataset)")
+        sets += found
+    return sets
+
+
+def check_coverage(src, sets: list[RemovalSet], files: list[str]) -> list[str]:
+    """Input shards of ``src`` that some removal set did not read; a one-line error when a
+    named removal set read none of them (it was made from other shards)."""
+    mine = {_norm(f) for f in files}
+    uncovered: set[str] = set()
+    for s in sets:
+        if not s.covered:                     # an output from before coverage was recorded: trust it
+            continue
+        if src.removals is not None and not (mine & s.covered):
+            raise FatalError(f"source {src.name}: the {s.dataset} under {s.root} were made from other shards "
+                             f"than dataset {src.dataset} (none of its {len(mine)} shards)")
+        uncovered |= mine - s.covered
+    return sorted(uncovered)
