@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import re
 import tomllib
 import types
 import typing
@@ -38,6 +40,35 @@ def load_mapping(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise FatalError(f"config {path} must be a mapping")
     return data
+
+
+def _is_name(value: str) -> bool:
+    """Values of path keys that name no file: URLs, crawl ids, "latest", "approx"."""
+    return "://" in value or value in ("latest", "approx") or re.fullmatch(r"CC-MAIN-\d{4}-\d{2}", value) is not None
+
+
+def relative_to(cls, data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """The one path rule: a path inside a config or spec file resolves relative to that file's
+    folder (``base``), for every key the class lists in ``PATHS``; absolute paths, URLs and
+    names (crawl ids, "latest", "approx") stay as written. Paths given on the command line are
+    not passed through here: they resolve relative to the current folder, as any program's do."""
+    out = dict(data)
+    for key in getattr(cls, "PATHS", ()):
+        value = out.get(key)
+        if isinstance(value, str):
+            out[key] = value if _is_name(value) else os.path.normpath(base / value)
+        elif isinstance(value, (list, tuple)):
+            out[key] = [v if not isinstance(v, str) or _is_name(v) else os.path.normpath(base / v) for v in value]
+    return out
+
+
+def from_file(cls: type[T], path: str | Path, overrides: dict[str, Any] | None = None, builder=None) -> T:
+    """``cls`` from a TOML/YAML file (paths in it relative to the file) and command-line
+    ``overrides`` (None values ignored; their paths relative to the current folder)."""
+    path = Path(path)
+    data = relative_to(cls, load_mapping(path), path.parent.absolute())
+    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return (builder or build)(cls, data)
 
 
 def build(cls: type[T], data: dict[str, Any]) -> T:

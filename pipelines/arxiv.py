@@ -23,7 +23,7 @@ from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
 from pipelines._steps import Map, Steps, execute
-from pipelines._config import build, load_mapping, check_fields
+from pipelines._config import build, check_fields, from_file, load_mapping
 from curate.io._lock import config_out, holds_root
 from schemas import ARXIVCAP, FIGURES, REJECTED
 
@@ -32,6 +32,7 @@ from schemas import ARXIVCAP, FIGURES, REJECTED
 class ArxivConfig:
     """Settings of an arXiv run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"dpi": (1, None), "max_pixels": (1, None), "max_image_bytes": (1, None), "max_paper_bytes": (1, None), "paper_seconds": (0.001, None)}
+    PATHS: ClassVar[tuple] = ('sources', 'out')            # resolved relative to a config file (the path rule)
 
     sources: tuple[str, ...]                # arXiv source archives (.tar.gz, .gz) or unpacked folders (globs allowed)
     out: str                                # output root: figures/, figure_images/, _ledger/ (a folder or an s3:// URL)
@@ -45,9 +46,7 @@ class ArxivConfig:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "ArxivConfig":
-        data = load_mapping(path)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, data)
+        return from_file(cls, path, overrides)
 
     @property
     def settings(self) -> FigureSettings:

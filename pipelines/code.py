@@ -28,7 +28,7 @@ from curate.io._ledger import DONE, FAILED
 from pipelines import dedup as dd
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
 from pipelines._steps import Map, Single, Steps, execute
-from pipelines._config import build as build_config, check_fields
+from pipelines._config import build as build_config, check_fields, from_file
 from pipelines._config import load_mapping
 from curate.io._lock import config_out, holds_root
 from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
@@ -38,6 +38,7 @@ from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
 class CodeConfig:
     """Settings of a code run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"fim_rate": (0, 1), "spm_rate": (0, 1), "max_file_bytes": (1, None), "max_repo_bytes": (1, None), "dedup_threshold": (0, 1)}
+    PATHS: ClassVar[tuple] = ('sources', 'out')            # resolved relative to a config file (the path rule)
 
     sources: tuple[str, ...]               # repository folders, archives, Parquet files (globs allowed)
     out: str                                # output root: code_samples/, code_rejected/, _ledger/
@@ -53,9 +54,7 @@ class CodeConfig:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "CodeConfig":
-        data = load_mapping(path)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return build_config(cls, data)
+        return from_file(cls, path, overrides, builder=build_config)
 
     def __post_init__(self):
         check_fields(self)

@@ -14,7 +14,7 @@ from typing import ClassVar
 from curate.io import latest_crawl
 from curate.io._lock import config_out, holds_root
 from pipelines import ingest
-from pipelines._config import build, check_fields, load_mapping
+from pipelines._config import build, check_fields, from_file, load_mapping
 from pipelines._steps import Steps, execute
 from pipelines.ingest import IngestConfig, IngestSummary
 
@@ -23,6 +23,7 @@ from pipelines.ingest import IngestConfig, IngestSummary
 class CrawlConfig:
     """What a scheduled run ingests (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"max_files": (1, None), "timeout": (0.001, None), "math_prefilter_threshold": (0, 1)}
+    PATHS: ClassVar[tuple] = ('out', 'math_prefilter')            # resolved relative to a config file (the path rule)
 
     out: str                                # output root, as for ingest
     crawls: tuple[str, ...] = ("latest",)   # crawl ids, or "latest"
@@ -37,8 +38,8 @@ class CrawlConfig:
     math_prefilter_threshold: float = 0.1   # fast mode's recall-safe cut (benchmarks/math_fast.py)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "CrawlConfig":
-        return build(cls, load_mapping(path))
+    def from_file(cls, path: str | Path, **overrides) -> "CrawlConfig":
+        return from_file(cls, path, overrides)
 
     def ingest_config(self) -> IngestConfig:
         crawls = tuple(latest_crawl(self.cc_index_url) if c == "latest" else c for c in self.crawls)

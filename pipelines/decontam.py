@@ -24,7 +24,7 @@ from curate.io import Completion, Ledger, ShardStore
 from curate.errors import FatalError, ShardError
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import Transaction, config_main
-from pipelines._config import build, load_mapping, check_fields
+from pipelines._config import build, check_fields, from_file, load_mapping
 from pipelines._steps import Map, Steps, execute
 from pipelines.dedup._steps import read_batches
 from pipelines.dedup import input_shards
@@ -38,6 +38,7 @@ COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
 class DecontamConfig:
     """Settings of a decontamination run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"n": (1, None), "min_words": (1, None), "batch_rows": (1, None)}
+    PATHS: ClassVar[tuple] = ('inputs', 'benchmarks', 'out')            # resolved relative to a config file (the path rule)
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, folders
     benchmarks: tuple[str, ...]             # benchmark files or folders (see curate.decontam)
@@ -50,9 +51,7 @@ class DecontamConfig:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "DecontamConfig":
-        data = load_mapping(path)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, data)
+        return from_file(cls, path, overrides)
 
     def __post_init__(self):
         check_fields(self)

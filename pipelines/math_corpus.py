@@ -27,7 +27,7 @@ from curate.io import Ledger, committed
 from curate.io._lock import config_out, holds_root
 from pipelines import crawl, decontam, dedup, math_score, mix
 from pipelines._common import format_value
-from pipelines._config import build, check_fields, load_mapping
+from pipelines._config import build, check_fields, from_file, load_mapping
 from pipelines._steps import Stage, Steps, execute
 from pipelines.mix._spec import MixSpec, SourceSpec
 
@@ -37,6 +37,7 @@ class MathCorpusConfig:
     """Settings of the chain (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"max_files": (1, None), "total_tokens": (1, None), "timeout": (0.001, None),
                               "math_prefilter_threshold": (0, 1), "token_budget": (1, None)}
+    PATHS: ClassVar[tuple] = ('out', 'model', 'benchmarks', 'tokenizer')            # resolved relative to a config file (the path rule)
 
     out: str                                # output root of every stage (shards, scores, dedup, decontamination, mixture)
     model: str                              # the current recall round's model.bin (model.bin.json beside it)
@@ -57,8 +58,8 @@ class MathCorpusConfig:
     task_retries: int = 2                   # Prefect retries of a failed input within one run
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "MathCorpusConfig":
-        return build(cls, load_mapping(path))
+    def from_file(cls, path: str | Path, **overrides) -> "MathCorpusConfig":
+        return from_file(cls, path, overrides)
 
     def __post_init__(self):
         check_fields(self)

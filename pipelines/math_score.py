@@ -24,7 +24,7 @@ from curate.io import committed
 from curate.query import files_sql
 from pipelines.math_recall import _round as step
 from pipelines._steps import Map, Steps, execute
-from pipelines._config import build, load_mapping, check_fields
+from pipelines._config import build, check_fields, from_file, load_mapping
 from pipelines.dedup._plan import input_shards
 from curate.io._lock import config_out, holds_root
 
@@ -33,6 +33,7 @@ from curate.io._lock import config_out, holds_root
 class ScoreConfig:
     """Settings of a scoring run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"threshold": (0, 1), "batch_rows": (1, None), "token_budget": (1, None)}
+    PATHS: ClassVar[tuple] = ('model', 'inputs', 'out', 'tokenizer')            # resolved relative to a config file (the path rule)
 
     model: str                               # a round's model.bin (its model.bin.json must stand beside it)
     inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
@@ -53,9 +54,7 @@ class ScoreConfig:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "ScoreConfig":
-        data = load_mapping(path)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, data)
+        return from_file(cls, path, overrides)
 
     def record(self) -> dict:
         """The model's metadata record; a one-line error when it is missing or the model is weak."""

@@ -56,6 +56,7 @@ class RootLock:
             return self
         if self.root.exists() and not self.root.is_dir():
             raise FatalError(f"output root {self.root} is a file, not a folder")
+        self.created = not self.root.exists()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -88,8 +89,26 @@ class RootLock:
             entry[1] -= 1
             if entry[1] == 0:
                 del _held[self.key]
+                if exc[0] is not None:
+                    self._tidy()
                 fcntl.flock(entry[0], fcntl.LOCK_UN)
                 os.close(entry[0])
+
+    def _tidy(self) -> None:
+        """After a run that failed before writing anything (a refused input, a bad setting): leave
+        no ``_lock``, no empty work folders, and no root the run itself created. A root holding
+        any file (work to resume, earlier outputs) keeps everything."""
+        try:
+            others = [p for p in self.root.rglob("*") if p.name != LOCK_FILE or p.parent != self.root]
+            if any(not p.is_dir() for p in others):
+                return
+            for p in sorted(others, key=lambda p: len(p.parts), reverse=True):
+                p.rmdir()
+            (self.root / LOCK_FILE).unlink()
+            if self.created:
+                self.root.rmdir()
+        except OSError:
+            pass                        # tidying is best effort; the lock itself is released anyway
 
 
 def holds_root(job: str, root_of: Callable[..., str | os.PathLike]):

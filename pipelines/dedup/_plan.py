@@ -13,7 +13,7 @@ from curate.errors import FatalError
 from curate.io._remote import is_url
 from curate.io._work import WorkFolder
 from curate.io import Ledger, committed
-from pipelines._config import build, load_mapping, check_fields
+from pipelines._config import build, check_fields, from_file, load_mapping
 
 ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
     "earliest": "crawl ASC NULLS LAST, id, shard, row",
@@ -27,6 +27,7 @@ READ_COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
 class DedupConfig:
     """Settings of one dedup run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"num_perm": (1, None), "bands": (1, None), "rows": (1, None), "ngram": (1, None), "jaccard_threshold": (0, 1), "batch_rows": (1, None), "threads": (1, None)}
+    PATHS: ClassVar[tuple] = ('inputs', 'out', 'index')            # resolved relative to a config file (the path rule)
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, or folders (root/pages/*.parquet)
     out: str                                # output root: duplicates/, dedup_clusters/, _ledger/ (a folder or an s3:// URL)
@@ -49,9 +50,7 @@ class DedupConfig:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "DedupConfig":
-        data = load_mapping(path)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, data)
+        return from_file(cls, path, overrides)
 
     def __post_init__(self):
         check_fields(self)

@@ -9,13 +9,14 @@ from typing import ClassVar
 
 from curate.errors import FatalError
 from curate.extract import EXTRACTOR
-from pipelines._config import build, check_fields, load_mapping
+from pipelines._config import build, check_fields, from_file, load_mapping
 
 
 @dataclass(frozen=True)
 class IngestConfig:
     """Settings of one ingestion run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"limit": (1, None), "timeout": (0.001, None), "max_body_bytes": (1, None), "target_rows": (1, None), "target_bytes": (1, None), "math_prefilter_threshold": (0, 1)}
+    PATHS: ClassVar[tuple] = ('sources', 'out', 'math_prefilter')            # resolved relative to a config file (the path rule)
 
     sources: tuple[str, ...]                # WARC/WET files, folders of them or of .html files, http(s)/s3 URLs, globs, crawl ids
     out: str                                # output root: pages/, rejected/, _ledger/ (a folder or an s3:// URL)
@@ -36,9 +37,7 @@ class IngestConfig:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "IngestConfig":
-        data = load_mapping(path)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, data)
+        return from_file(cls, path, overrides)
 
     def fingerprint(self) -> dict:
         """Settings that change output rows (stored in each completion record)."""

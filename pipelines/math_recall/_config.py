@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.errors import FatalError
-from pipelines._config import build, check_fields, load_mapping
+from pipelines._config import build, check_fields, from_file, load_mapping
 
 
 POLICIES = ("file", "auto", "ask")
@@ -17,6 +17,7 @@ POLICIES = ("file", "auto", "ask")
 class RecallConfig:
     """Settings of a recall run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"holdout": (0, 0.9), "target_precision": (0, 1), "max_fpr": (0, 1), "threshold": (0, 1), "domain_share": (0, 1), "auto_share": (0, 1), "stop_overlap": (0, 1), "max_rounds": (1, None), "batch_rows": (1, None), "seed_size": (1, None), "negatives": (1, None), "domain_min_pages": (1, None), "prefix_depth": (1, None), "dim": (1, None), "epoch": (1, None), "bucket": (1, None), "chunk_words": (1, None), "train_words": (1, None), "max_train_words": (1, None), "score_chunk_words": (1, None)}
+    PATHS: ClassVar[tuple] = ('inputs', 'out', 'prefiltered', 'seed_files', 'seed_query_root', 'tokenizer', 'annotations')            # resolved relative to a config file (the path rule)
 
     inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
     out: str                                 # output root: round-N/ (model, selection, domains), math_selected/
@@ -85,9 +86,7 @@ class RecallConfig:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides) -> "RecallConfig":
-        data = load_mapping(path)
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return build(cls, data)
+        return from_file(cls, path, overrides)
 
     def train_settings(self) -> dict:
         """fastText settings as given ("auto" ones are chosen from the data at training time)."""

@@ -269,6 +269,8 @@ def _start(spec: MixSpec, state: dict) -> dict:
     folder = output_folder(spec, state.get("out"))
     done = existing(spec, folder)
     jobs = [] if done else [(s, f) for s, src in enumerate(spec.sources) for f in source_files(spec, src)]
+    for s, src in enumerate([] if done else spec.sources):       # refused before anything is written
+        check_coverage(src, removal_sets(src, spec.root_of(src)), [f for i, f in jobs if i == s])
     return {"folder": folder, "work": folder / "_work", "existing": done, "skip": bool(done), "jobs": jobs}
 
 

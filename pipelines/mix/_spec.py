@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from curate.errors import FatalError
 from curate.query import check_filter
-from pipelines._config import build, load_mapping, check_fields
+from pipelines._config import build, check_fields, load_mapping, relative_to
 from schemas import DATASETS
 
 
@@ -16,6 +16,7 @@ from schemas import DATASETS
 class SourceSpec:
     """One source of a mixture: a dataset (optionally filtered) and its token budget."""
     RANGES: ClassVar[dict] = {"share": (0, 1), "tokens": (1, None)}
+    PATHS: ClassVar[tuple] = ("root", "removals")           # relative to the spec file (the path rule)
 
     name: str                               # the source's name (manifest, per-source counts)
     dataset: str                              # folder under the root: pages, code_samples, ...
@@ -41,6 +42,7 @@ class SourceSpec:
 class MixSpec:
     """A mixture: sources under a root, a token budget, a seed (see ``curate mix``)."""
     RANGES: ClassVar[dict] = {"total_tokens": (1, None), "rows_per_shard": (1, None), "tokens_per_shard": (1, None)}
+    PATHS: ClassVar[tuple] = ("root", "tokenizer", "out")   # relative to the spec file (the path rule)
 
     name: str                               # the mixture's name (manifest, shard names)
     root: str                               # output root whose datasets the sources read
@@ -77,18 +79,21 @@ class MixSpec:
 
 
 def spec_from_mapping(data: dict, base: Path | None = None) -> MixSpec:
+    """A spec from a mapping; ``base``: the spec file's folder, which its paths are relative to."""
     data = dict(data)
     sources = data.pop("sources", None)
-    if not sources:
+    if not sources or not isinstance(sources, (list, tuple)):
         raise FatalError("a mixture spec needs a non-empty 'sources' list")
     built = []
     for item in sources:
-        item = dict(item)
+        if not isinstance(item, dict):
+            raise FatalError(f"each source of a mixture spec is a table of keys, not {item!r}")
+        item = relative_to(SourceSpec, item, base) if base is not None else dict(item)
         if isinstance(item.get("text"), str):
             item["text"] = (item["text"],)
         built.append(build(SourceSpec, item))
-    if "root" in data and base is not None and "://" not in data["root"] and not Path(data["root"]).is_absolute():
-        data["root"] = str((base / data["root"]).resolve())
+    if base is not None:
+        data = relative_to(MixSpec, data, base)
     spec = build(MixSpec, {**data, "sources": built})
     validate(spec)
     return spec
@@ -96,7 +101,7 @@ def spec_from_mapping(data: dict, base: Path | None = None) -> MixSpec:
 
 def load_spec(path: str | Path) -> MixSpec:
     path = Path(path)
-    return spec_from_mapping(load_mapping(path), base=path.parent)
+    return spec_from_mapping(load_mapping(path), base=path.parent.absolute())
 
 
 def validate(spec: MixSpec) -> None:

@@ -72,3 +72,74 @@ def test_a_missing_seed_path_is_one_line(tmp_path, capsys):
     assert main(["math", "recall", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert err == f"curate: error: seed file not found: {tmp_path / 'no-such-seed.jsonl'}\n"
+
+
+def _path_rule_cases():
+    from pipelines.arxiv import ArxivConfig
+    from pipelines.code import CodeConfig
+    from pipelines.crawl import CrawlConfig
+    from pipelines.decontam import DecontamConfig
+    from pipelines.dedup import DedupConfig
+    from pipelines.ingest import IngestConfig
+    from pipelines.math_corpus import MathCorpusConfig
+    from pipelines.math_recall import RecallConfig
+    from pipelines.math_score import ScoreConfig
+
+    return [
+        (IngestConfig, {"sources": ["w/a.warc.gz", "CC-MAIN-2024-10", "https://h/x.warc.gz"], "out": "o",
+                        "math_prefilter": "m/model.bin"}),
+        (CrawlConfig, {"out": "o", "math_prefilter": "m/model.bin", "crawls": ["latest"]}),
+        (DedupConfig, {"inputs": ["shards"], "out": "d", "index": "idx"}),
+        (DecontamConfig, {"inputs": ["shards"], "benchmarks": ["b"], "out": "d"}),
+        (ArxivConfig, {"sources": ["papers/*.tar.gz"], "out": "o"}),
+        (CodeConfig, {"sources": ["repos/x"], "out": "o"}),
+        (RecallConfig, {"inputs": ["shards"], "out": "r", "seed_files": ["seed"], "tokenizer": "t/tokenizer.json",
+                        "annotations": "a.yaml", "prefiltered": ["pre"], "seed_query_root": "q"}),
+        (ScoreConfig, {"model": "r/model.bin", "inputs": ["shards"], "out": "o", "tokenizer": "tokenizer.json"}),
+        (MathCorpusConfig, {"out": "o", "model": "r/model.bin", "benchmarks": ["b"], "tokenizer": "tokenizer.json"}),
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_paths_in_a_config_file_resolve_relative_to_it_and_flags_to_the_current_folder(tmp_path, monkeypatch, case):
+    """The one path rule, for every job's config: every path key (PATHS) of a file resolves against
+    the file's folder; URLs, crawl ids and "latest" stay as written; command-line values stay
+    relative to the current folder."""
+    import os
+
+    import yaml
+
+    cls, data = _path_rule_cases()[case]
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "job.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.chdir(tmp_path)
+    config = cls.from_file("conf/job.yaml")
+    assert cls.PATHS
+    for key in cls.PATHS:
+        given, got = data.get(key), getattr(config, key)
+        if given is None:
+            continue
+        given = [given] if isinstance(given, str) else given
+        got = [got] if isinstance(got, str) else list(got)
+        for g, v in zip(given, got):
+            named = "://" in g or g == "latest" or g.startswith("CC-MAIN-")
+            assert v == (g if named else os.path.join(str(tmp_path / "conf"), g)), (key, g, v)
+    # a flag overrides with a path relative to the current folder, as written
+    flag = cls.PATHS[0]
+    again = cls.from_file("conf/job.yaml", **{flag: "here" if isinstance(data[flag], str) else ("here",)})
+    assert getattr(again, flag) in ("here", ("here",))
+
+
+def test_paths_in_a_mixture_spec_resolve_relative_to_it(tmp_path):
+    from pipelines.mix._spec import load_spec
+
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "m.yaml").write_text(
+        "name: m\nroot: ../shards\ntokenizer: tok/tokenizer.json\nout: ../mix\ntotal_tokens: 10\n"
+        "sources:\n  - {name: a, dataset: pages, share: 1.0, root: other, removals: [../dedup, 's3://b/decon']}\n")
+    spec = load_spec(tmp_path / "specs" / "m.yaml")
+    assert spec.root == str(tmp_path / "shards") and spec.out == str(tmp_path / "mix")
+    assert spec.tokenizer == str(tmp_path / "specs" / "tok" / "tokenizer.json")
+    src, = spec.sources
+    assert src.root == str(tmp_path / "specs" / "other")
+    assert src.removals == (str(tmp_path / "dedup"), "s3://b/decon")
