@@ -224,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     _dedup.add_code_parser(sub)
     _mix.add_parsers(sub)
     _mix.add_arxiv_parser(sub)
+    _mix.add_tokenizer_parser(sub)
     _math.add_parsers(sub)
 
     p = sub.add_parser("run", help="run a job as a Prefect flow on Dask")

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import os
 import struct
+from array import array
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -32,35 +34,44 @@ def dtype_for(vocab_size: int) -> np.dtype:
     return np.dtype(np.uint16) if vocab_size < 65_500 else np.dtype(np.int32)
 
 
-def write_indexed(prefix: Path, documents: list[np.ndarray], dtype: np.dtype) -> tuple[int, int]:
+def write_indexed(prefix: Path, documents: Iterable[np.ndarray], dtype: np.dtype) -> tuple[int, int]:
     """Write ``prefix.bin`` and ``prefix.idx`` (each under a temporary name, then renamed: the
-    ``.idx`` last, so a present ``.idx`` means a complete pair). Returns (documents, tokens)."""
+    ``.idx`` last, so a present ``.idx`` means a complete pair). ``documents`` is read once, as
+    it comes (a generator encoding batch by batch keeps memory to one batch plus 4 bytes per
+    document). Returns (documents, tokens)."""
     dtype = np.dtype(dtype)
-    lengths = np.array([len(d) for d in documents], dtype=np.int32)
-    pointers = np.zeros(len(documents), dtype=np.int64)
-    if len(documents) > 1:
-        pointers[1:] = np.cumsum(lengths[:-1].astype(np.int64)) * dtype.itemsize
     prefix.parent.mkdir(parents=True, exist_ok=True)
     bin_tmp, idx_tmp = (prefix.with_name(f".{prefix.name}.{os.getpid()}{ext}.tmp") for ext in (".bin", ".idx"))
-    with open(bin_tmp, "wb") as fh:
-        for doc in documents:
-            fh.write(np.asarray(doc, dtype=dtype).tobytes())
-        fh.flush()
-        os.fsync(fh.fileno())
-    with open(idx_tmp, "wb") as fh:
-        fh.write(MAGIC)
-        fh.write(struct.pack("<Q", VERSION))
-        fh.write(struct.pack("<B", DTYPE_CODES[dtype]))
-        fh.write(struct.pack("<Q", len(documents)))
-        fh.write(struct.pack("<Q", len(documents) + 1))
-        fh.write(lengths.tobytes())
-        fh.write(pointers.tobytes())
-        fh.write(np.arange(len(documents) + 1, dtype=np.int64).tobytes())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(bin_tmp, prefix.with_suffix(".bin"))
-    os.replace(idx_tmp, prefix.with_suffix(".idx"))
-    return len(documents), int(lengths.sum())
+    sizes = array("i")
+    try:
+        with open(bin_tmp, "wb") as fh:
+            for doc in documents:
+                data = np.asarray(doc, dtype=dtype)
+                fh.write(data.tobytes())
+                sizes.append(len(data))
+            fh.flush()
+            os.fsync(fh.fileno())
+        lengths = np.frombuffer(sizes, dtype=np.int32) if len(sizes) else np.zeros(0, np.int32)
+        pointers = np.zeros(len(lengths), dtype=np.int64)
+        if len(lengths) > 1:
+            pointers[1:] = np.cumsum(lengths[:-1].astype(np.int64)) * dtype.itemsize
+        with open(idx_tmp, "wb") as fh:
+            fh.write(MAGIC)
+            fh.write(struct.pack("<Q", VERSION))
+            fh.write(struct.pack("<B", DTYPE_CODES[dtype]))
+            fh.write(struct.pack("<Q", len(lengths)))
+            fh.write(struct.pack("<Q", len(lengths) + 1))
+            fh.write(lengths.astype("<i4").tobytes())
+            fh.write(pointers.astype("<i8").tobytes())
+            fh.write(np.arange(len(lengths) + 1, dtype="<i8").tobytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(bin_tmp, prefix.with_suffix(".bin"))
+        os.replace(idx_tmp, prefix.with_suffix(".idx"))
+    finally:
+        bin_tmp.unlink(missing_ok=True)
+        idx_tmp.unlink(missing_ok=True)
+    return len(lengths), int(lengths.sum())
 
 
 def index_sizes(prefix: Path) -> np.ndarray:

@@ -38,8 +38,18 @@ class HFTokenizer:
     def __init__(self, path: str | Path):
         from tokenizers import Tokenizer
 
-        data = Path(path).read_bytes()
-        self._tok = Tokenizer.from_str(data.decode("utf-8"))
+        from curate.errors import FatalError
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise FatalError(f"tokenizer {path}: {exc.strerror or exc} (give a tokenizer.json: a model's, or one "
+                             "made by `curate tokenizer train`)") from None
+        try:
+            self._tok = Tokenizer.from_str(data.decode("utf-8"))
+        except Exception as exc:                   # tokenizers raises a bare Exception for bad JSON
+            raise FatalError(f"tokenizer {path} is not a Hugging Face tokenizer.json: "
+                             f"{' '.join(str(exc).split())[:200]}") from None
         # Text is data: a page that contains "<|endoftext|>" must not put a document boundary (or
         # any other control token) inside a training document, so special tokens are never parsed.
         self._tok.encode_special_tokens = True

@@ -47,6 +47,8 @@ from schemas import MIXTURE, MIXTURE_TOKENS
 __all__ = ["built", "count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
            "source_files", "write_bucket"]
 
+TOKENIZE_BATCH = 1_000          # rows encoded per call when writing Megatron files (bounded memory)
+
 _ITEMS = pa.schema([("src", pa.int16()), ("shard", pa.int32()), ("row", pa.int64()), ("epoch", pa.int32()),
                     ("tokens", pa.int64()), ("key", pa.uint64()), ("bucket", pa.int32())])
 
@@ -173,17 +175,24 @@ def tokenize_shard(spec: MixSpec, out: Path, part: str) -> dict:
     lineage = out / "mixture_tokens" / f"{name}.parquet"
     if not (prefix.with_suffix(".idx").exists() and lineage.exists()):
         tok = get_tokenizer(spec.tokenizer)
-        table = pq.read_table(part)
-        eod = tok.eod_id(spec.eod_token)
-        docs = [np.append(ids, eod) for ids in tok.encode(table.column("text"))]
-        write_indexed(prefix, docs, dtype_for(tok.vocab_size))
-        lengths = np.array([len(d) for d in docs], dtype=np.int64)
+        eod = np.array([tok.eod_id(spec.eod_token)], dtype=np.int64)
+        pf = pq.ParquetFile(part)
+
+        def documents():
+            # bounded batches: memory follows one batch of texts and ids, whatever the shard size
+            for batch in pf.iter_batches(batch_size=TOKENIZE_BATCH, columns=["text"]):
+                for ids in tok.encode(batch.column(0)):
+                    yield np.concatenate([ids, eod])
+
+        count, _ = write_indexed(prefix, documents(), dtype_for(tok.vocab_size))
+        lengths = index_sizes(prefix).astype(np.int64)
         ends = np.cumsum(lengths)
         starts = ends - lengths
-        cols = {c: table.column(c) for c in ("source", "id", "epoch", "dataset", "source_shard", "source_row")}
-        rows = pa.table({"shard": pa.array([name] * table.num_rows, pa.string()),
-                         "document": pa.array(np.arange(table.num_rows, dtype=np.int64)),
-                         "token_start": pa.array(starts), "token_end": pa.array(ends), **cols})
+        table = pf.read(columns=["source", "id", "epoch", "dataset", "source_shard", "source_row"])
+        rows = pa.table({"shard": pa.array([name] * count, pa.string()),
+                         "document": pa.array(np.arange(count, dtype=np.int64)),
+                         "token_start": pa.array(starts), "token_end": pa.array(ends),
+                         **{c: table.column(c) for c in table.column_names}})
         _write(rows, lineage, MIXTURE_TOKENS)
     sizes = index_sizes(prefix)
     return {"shard": name, "documents": int(len(sizes)), "tokens": int(sizes.sum()),

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.errors import FatalError
+from curate.mix import get_tokenizer
 from curate.query import check_filter
 from pipelines._config import build, check_fields, load_mapping, relative_to
 from schemas import DATASETS
@@ -122,5 +123,7 @@ def validate(spec: MixSpec) -> None:
             raise FatalError(f"source {s.name}: max_epochs must be > 0")
         if s.where is not None:
             check_filter(s.where, f"source {s.name}: where")
+    if spec.tokenizer not in (None, "", "approx"):
+        get_tokenizer(spec.tokenizer)              # missing or unreadable: one line now, before anything is written
     if shares > 1 + 1e-9:
         raise FatalError(f"shares add up to {shares:.3f} > 1")

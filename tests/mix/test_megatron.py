@@ -160,3 +160,31 @@ def test_a_page_that_spells_the_eod_token_gets_no_boundary_inside_it(tokenized):
     assert tok.eod_id() not in ids and len(ids) > 10
     assert tok.decode(ids) == "Forum post: the model printed <|endoftext|> and stopped."
 
+
+
+def test_megatron_offline_from_the_command_line(shared, tmp_path):
+    """The researcher's path with no network: train a tokenizer here on ingested real pages, name it
+    relative to the spec file, build Megatron files; a missing or bad tokenizer is one line, exit 2,
+    and leaves no output folder."""
+    def curate(*args):
+        return subprocess.run([sys.executable, "-m", "curate", *args], capture_output=True, text=True, cwd=tmp_path)
+
+    assert curate("ingest", str(shared / "warc" / "dolma" / "sample-0000.warc.gz"), "--out", "shards", "-q").returncode == 0
+    done = curate("tokenizer", "train", "shards", "--out", "spec/tok/tokenizer.json", "--vocab-size", "1200")
+    assert done.returncode == 0, done.stderr
+    tok = HFTokenizer(tmp_path / "spec" / "tok" / "tokenizer.json")
+    assert tok.vocab_size == 1200 and tok.eod_id() == 0
+    (tmp_path / "spec" / "mix.yaml").write_text("name: m\nroot: ../shards\ntokenizer: tok/tokenizer.json\n"
+                                                "total_tokens: 5000\nformat: megatron\n"
+                                                "sources: [{name: web, dataset: pages, share: 1.0}]\n")
+    done = curate("mix", "spec/mix.yaml", "--out", "mix", "-q")
+    assert done.returncode == 0, done.stderr
+    docs = read_indexed(tmp_path / "mix" / "megatron" / "part-00000")
+    rows = pq.read_table(tmp_path / "mix" / "mixture" / "part-00000.parquet").column("text").to_pylist()
+    assert [tok.decode(d[:-1]) for d in docs] == rows and len(rows) > 5
+    for bad in ("tokenizer: tok/missing.json", "tokenizer: mix.yaml"):
+        (tmp_path / "spec" / "bad.yaml").write_text(f"name: m\nroot: ../shards\n{bad}\ntotal_tokens: 5000\n"
+                                                    "format: megatron\nsources: [{name: web, dataset: pages, share: 1.0}]\n")
+        done = curate("mix", "spec/bad.yaml", "--out", "bad")
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and "tokenizer" in done.stderr, done.stderr
+        assert not (tmp_path / "bad").exists()
