@@ -90,7 +90,10 @@ def main() -> None:
         con = duckdb.connect()
         con.execute(f"SET threads = {args.workers}")
         t0 = time.monotonic()
-        con.execute(f"""COPY (SELECT * FROM read_parquet('{root}/pages/*.parquet')
+        # the baseline writes the reference columns a mixture row carries too (source_shard, source_row)
+        con.execute(f"""COPY (SELECT * EXCLUDE (filename, file_row_number), filename AS source_shard,
+                                     file_row_number AS source_row
+                              FROM read_parquet('{root}/pages/*.parquet', filename=true, file_row_number=true)
                               WHERE hash(id || 'x') % 1000000 < {int(rate * 1_000_000)} ORDER BY hash(id))
                         TO '{out}/baseline.parquet' (FORMAT parquet, COMPRESSION zstd)""")
         base = time.monotonic() - t0
