@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import argparse
 import sys
 from typing import Callable
@@ -43,16 +45,43 @@ def config_main(argv: list[str] | None, module: str, doc: str, config_cls, run: 
     return 1 if getattr(summary, "failed", None) else 0
 
 
+_shared: dict = {}                 # the run's pool of worker processes (see shared_pool)
+
+
+def _new_pool(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+
+
+@contextmanager
+def shared_pool(workers: int):
+    """One pool of ``workers`` processes for every map step of a run: a new pool per step cost
+    each worker its imports again (pyarrow, DuckDB: about a second) three times per mixture."""
+    if workers <= 1 or "pool" in _shared:
+        yield
+        return
+    with _new_pool(workers) as pool:
+        _shared["pool"] = (pool, workers)
+        try:
+            yield
+        finally:
+            _shared.pop("pool", None)
+
+
 def pool_map(fn, args: list[tuple], workers: int):
-    """``fn(*a)`` for each ``a``, in order; in worker processes when ``workers`` > 1."""
+    """``fn(*a)`` for each ``a``, in order; in worker processes when ``workers`` > 1 (the run's
+    shared pool when there is one)."""
     if workers <= 1 or len(args) <= 1:
         for a in args:
             yield fn(*a)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    shared = _shared.get("pool")
+    if shared is not None and shared[1] == workers:
+        yield from shared[0].map(fn, *zip(*args))
+        return
+    with _new_pool(workers) as pool:
         yield from pool.map(fn, *zip(*args))
 
 

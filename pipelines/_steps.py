@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from pipelines._common import pool_map, progress_bar
+from pipelines._common import pool_map, progress_bar, shared_pool
 
 
 @dataclass(frozen=True)
@@ -143,12 +143,14 @@ def drive(steps: Steps, config, *, on_map, on_single, on_stage, ask=None, **extr
 
 
 def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, ask=None, **extra) -> Any:
-    """Run ``steps`` here: map steps over ``workers`` processes, the rest in this process."""
-    return drive(steps, config, ask=ask, **extra,
-                 on_map=lambda step, cfg, state: _map_here(step, cfg, state, workers, progress),
-                 on_single=lambda step, cfg, ctx: step.fn(cfg, ctx),
-                 on_stage=lambda sub_steps, sub, seed: execute(sub_steps, sub, workers=workers, progress=progress,
-                                                               ask=ask, **seed))
+    """Run ``steps`` here: map steps over ``workers`` processes (one pool for the run), the rest
+    in this process."""
+    with shared_pool(workers):
+        return drive(steps, config, ask=ask, **extra,
+                     on_map=lambda step, cfg, state: _map_here(step, cfg, state, workers, progress),
+                     on_single=lambda step, cfg, ctx: step.fn(cfg, ctx),
+                     on_stage=lambda sub_steps, sub, seed: execute(sub_steps, sub, workers=workers,
+                                                                   progress=progress, ask=ask, **seed))
 
 
 def _map_here(step: Map, config, state: dict, workers: int, progress: bool) -> list:

@@ -10,15 +10,36 @@ import numpy as np
 
 @dataclass
 class Selection:
-    """Chosen candidates (indices into the candidate arrays) and the epoch of each pick."""
+    """Chosen candidates: ``whole`` full passes over every candidate, then the candidates in
+    ``partial`` (sorted positions) once more, in pass number ``whole``. Compact whatever the
+    number of passes: nothing is held per pass."""
 
-    index: np.ndarray        # int64 candidate positions
-    epoch: np.ndarray        # int32 pass number (0 = first)
+    whole: int               # full passes (epochs 0 .. whole-1 take every candidate)
+    partial: np.ndarray      # int64 sorted candidate positions of the last, partial pass
     tokens: int              # tokens selected
     target: int
     available: int           # tokens of all candidates (one epoch)
     epochs: float            # tokens / available
     capped: bool             # the epoch cap stopped the source short of its target
+    n: int = 0               # candidates
+
+    def counts(self) -> np.ndarray:
+        """Copies of each candidate (``whole``, plus one for those in ``partial``)."""
+        out = np.full(self.n, self.whole, np.int32)
+        out[self.partial] += 1
+        return out
+
+    @property
+    def index(self) -> np.ndarray:
+        """Every pick's candidate position, pass by pass (materialised: for tests and small sources)."""
+        return np.concatenate([np.arange(self.n, dtype=np.int64)] * self.whole + [self.partial]) \
+            if self.n else np.zeros(0, np.int64)
+
+    @property
+    def epoch(self) -> np.ndarray:
+        """The pass of each pick of :attr:`index`."""
+        return np.concatenate([np.full(self.n, e, np.int32) for e in range(self.whole)]
+                              + [np.full(len(self.partial), self.whole, np.int32)])
 
     @property
     def short_by(self) -> int:
@@ -72,7 +93,7 @@ def select(tokens: np.ndarray, target: int, max_epochs: float, seed: int, name: 
     available = int(tokens.sum())
     n = len(tokens)
     if n == 0 or available == 0 or target <= 0:
-        return Selection(np.zeros(0, np.int64), np.zeros(0, np.int32), 0, target, available, 0.0, target > 0)
+        return Selection(0, np.zeros(0, np.int64), 0, target, available, 0.0, target > 0, n)
     passes = min(float(max_epochs), target / available)
     if passes > MAX_PASSES or passes * n > MAX_PICKS:
         from curate.errors import FatalError
@@ -80,29 +101,18 @@ def select(tokens: np.ndarray, target: int, max_epochs: float, seed: int, name: 
         raise FatalError(f"source {name}: its budget needs {passes:.3g} passes over {n} documents "
                          f"({passes * n:.3g} rows); a mixture holds at most {MAX_PASSES:,} passes and "
                          f"{MAX_PICKS:,} rows: lower its tokens/share or max_epochs")
-    picks, epochs = [], []
-    remaining = target
-    epoch = 0
-    capped = False
-    while remaining > 0:
-        if epoch >= max_epochs:
-            capped = True                                  # passes exhausted before the budget
-            break
-        allowed = min(1.0, max_epochs - epoch)            # a fractional cap allows part of a pass
-        order = rng_for(seed, name, epoch).permutation(n)
-        if remaining >= available and allowed >= 1.0:
-            chosen, last = order, False
-        else:
-            budget = min(remaining, int(available * allowed))
-            capped = budget < remaining
-            chosen, last = _fill(order, tokens, budget), True
-        picks.append(chosen)
-        epochs.append(np.full(len(chosen), epoch, np.int32))
-        remaining -= int(tokens[chosen].sum())
-        epoch += 1
-        if last:
-            break
-    index = np.concatenate(picks) if picks else np.zeros(0, np.int64)
-    got = int(tokens[index].sum())
-    return Selection(index.astype(np.int64), np.concatenate(epochs) if epochs else np.zeros(0, np.int32), got,
-                     target, available, got / available, capped)
+    # whole passes: as many as the budget and the cap both allow (computed, not looped)
+    whole = int(min(target // available, int(max_epochs)))
+    remaining = target - whole * available
+    allowed = min(1.0, max_epochs - whole)                  # a fractional cap allows part of a pass
+    partial = np.zeros(0, np.int64)
+    capped = whole >= max_epochs and remaining > 0
+    if remaining > 0 and allowed > 0:
+        budget = min(remaining, int(available * allowed))
+        capped = budget < remaining
+        order = rng_for(seed, name, whole).permutation(n)
+        mask = np.zeros(n, bool)
+        mask[_fill(order, tokens, budget)] = True
+        partial = np.flatnonzero(mask).astype(np.int64)         # sorted, in linear time
+    got = whole * available + int(tokens[partial].sum())
+    return Selection(whole, partial, got, target, available, got / available, capped, n)

@@ -36,7 +36,7 @@ from curate.errors import FatalError
 from curate.io import write_atomic
 from curate.mix import get_tokenizer, rng_for, select
 from pipelines._steps import Map, Single, Steps, execute
-from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, read_text, save_candidates,
+from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, read_meta, read_text, save_candidates,
                                   source_files, write_ipc)
 from pipelines.mix._removals import NOTHING_EXCLUDED, check_coverage, removal_sets
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
@@ -49,15 +49,35 @@ __all__ = ["built", "count_tokens", "existing", "finish", "format_manifest", "pl
 
 TOKENIZE_BATCH = 1_000          # rows encoded per call when writing Megatron files (bounded memory)
 
-_ITEMS = pa.schema([("src", pa.int16()), ("shard", pa.int32()), ("row", pa.int64()), ("epoch", pa.int32()),
-                    ("tokens", pa.int64()), ("key", pa.uint64()), ("bucket", pa.int32())])
+_ITEMS = pa.schema([("src", pa.int16()), ("row", pa.int64()), ("epoch", pa.int32()), ("tokens", pa.int64()),
+                    ("key", pa.uint64()), ("bucket", pa.int32())])
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, vectorised (uint64 arithmetic wraps, as the hash wants)."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def shuffle_keys(seed: int, shard: np.ndarray, src: int, row: np.ndarray, epoch: np.ndarray) -> np.ndarray:
+    """Each pick's shuffle key: a hash of (seed, input shard, source, row, pass). A function of
+    the pick alone, so keys need no global sort to assign and are the same whatever the order
+    picks are made in (the plan stays linear in the number of picks)."""
+    base = _mix64(np.array([seed & (2**64 - 1)], np.uint64))[0]
+    h = _mix64(base ^ shard.astype(np.uint64))
+    h = _mix64(h ^ ((np.uint64(src) << np.uint64(32)) | epoch.astype(np.uint64)))
+    return _mix64(h ^ row.astype(np.uint64))
 
 
 def plan_selection(spec: MixSpec, work: Path) -> dict:
-    """Step 2: ``work/items/<shard>.arrow`` (every pick with its shuffle key and output bucket,
-    grouped by input shard) and per-source stats in ``work/plan.json``."""
+    """Step 2: ``work/items/<shard>.arrow`` (every pick of an input shard with its shuffle key and
+    output bucket) and per-source stats in ``work/plan.json``. Linear in the picks: candidates
+    come in (shard, row) order, a selection is whole passes plus one partial pass (no per-pass
+    arrays), and keys are hashes (no sort)."""
     inputs: list[str] = []
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("src", "shard", "row", "epoch", "tokens")}
+    picks = []                                   # per source: (global shard of each pick, columns)
     stats = []
     for s, src in enumerate(spec.sources):
         files = source_files(spec, src)
@@ -70,97 +90,116 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
         tokens = np.concatenate(per_file).astype(np.int64)[offsets[shard_of] + rows] if len(rows) else \
             np.zeros(0, np.int64)
         chosen = select(tokens, spec.budget(src), src.max_epochs, spec.seed, src.name)
+        counts = chosen.counts()
+        pick = np.repeat(np.arange(len(rows), dtype=np.int64), counts)      # candidate order: by shard, row
+        first = np.cumsum(counts, dtype=np.int64) - counts
+        epoch = (np.arange(len(pick), dtype=np.int64) - np.repeat(first, counts)).astype(np.int32)
         glob_shard = np.array([inputs.index(f) for f in files], dtype=np.int32)
-        cols["src"].append(np.full(len(chosen.index), s, np.int16))
-        cols["shard"].append(glob_shard[shard_of[chosen.index]])
-        cols["row"].append(rows[chosen.index])
-        cols["epoch"].append(chosen.epoch)
-        cols["tokens"].append(tokens[chosen.index])
+        shard = glob_shard[shard_of[pick]] if len(pick) else np.zeros(0, np.int32)
+        cols = {"row": rows[pick], "epoch": epoch, "tokens": tokens[pick]}
+        if len(shard) and np.any(np.diff(shard) < 0):        # files shared with an earlier source
+            order = np.argsort(shard, kind="stable")
+            shard, cols = shard[order], {k: v[order] for k, v in cols.items()}
+        cols["key"] = shuffle_keys(spec.seed, shard, s, cols["row"], cols["epoch"])
+        picks.append((s, shard, cols))
         stats.append({"name": src.name, "dataset": src.dataset, "where": src.where, "candidates": int(len(rows)),
                       "available_tokens": chosen.available, "target_tokens": chosen.target,
-                      "rows": int(len(chosen.index)), "tokens": chosen.tokens, "epochs": round(chosen.epochs, 4),
+                      "rows": int(len(pick)), "tokens": chosen.tokens, "epochs": round(chosen.epochs, 4),
                       "short_by": chosen.short_by, "short_reason": chosen.short_reason,
                       "removals": [{**r.describe(), "excluded": int(n)} for r, n in zip(sets, excluded)],
                       "removals_note": None if sets else NOTHING_EXCLUDED, "not_covered": uncovered})
-    arrays = {k: np.concatenate(v) for k, v in cols.items()}
-    # canonical order (shard, source, row, epoch): it fixes which pick gets which key, and groups by shard
-    order = np.lexsort((arrays["epoch"], arrays["row"], arrays["src"], arrays["shard"]))
-    arrays = {k: v[order] for k, v in arrays.items()}
-    n = len(order)
-    keys = rng_for(spec.seed, "shuffle").integers(0, 2**63, n, dtype=np.uint64)
+    n = sum(len(shard) for _, shard, _ in picks)
     if spec.tokens_per_shard:                              # shards of about tokens_per_shard tokens each
-        buckets = max(1, -(-int(arrays["tokens"].sum()) // spec.tokens_per_shard))
+        buckets = max(1, -(-sum(int(c["tokens"].sum()) for _, _, c in picks) // spec.tokens_per_shard))
     else:
         buckets = max(1, -(-n // spec.rows_per_shard))
-    arrays["key"] = keys
-    arrays["bucket"] = (keys % np.uint64(buckets)).astype(np.int32)
-    items = pa.table(arrays, schema=_ITEMS)
-    starts = np.searchsorted(arrays["shard"], np.arange(len(inputs)), side="left")
-    ends = np.searchsorted(arrays["shard"], np.arange(len(inputs)), side="right")
+    bounds = [(np.searchsorted(shard, np.arange(len(inputs)), "left"),
+               np.searchsorted(shard, np.arange(len(inputs)), "right")) for _, shard, _ in picks]
     for i in range(len(inputs)):                            # one small file per input shard for step 3
-        write_ipc(items.slice(starts[i], ends[i] - starts[i]), work / "items" / f"{i:06d}.arrow", _ITEMS)
+        parts = []
+        for (s, _, cols), (lo, hi) in zip(picks, bounds):
+            a, b = int(lo[i]), int(hi[i])
+            if b > a:
+                part = {k: v[a:b] for k, v in cols.items()}
+                parts.append(pa.table({"src": np.full(b - a, s, np.int16), **part,
+                                       "bucket": (part["key"] % np.uint64(buckets)).astype(np.int32)}, schema=_ITEMS))
+        write_ipc(pa.concat_tables(parts) if parts else _ITEMS.empty_table(), work / "items" / f"{i:06d}.arrow",
+                  _ITEMS)
     plan = {"inputs": inputs, "buckets": buckets, "sources": stats}
     write_atomic(work / "plan.json", json.dumps(plan).encode())
     return plan
 
 
-def _constant(value: str, n: int) -> pa.Array:
-    """``value`` n times, built in C++ (a Python list of n strings costs a second per 10M rows)."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array([value], pa.string()))
+def _labels(values: list[str], codes: np.ndarray) -> pa.Array:
+    """``values[codes[i]]`` per row as a dictionary array, built in C++ (a Python list of n
+    strings costs a second per 10M rows)."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int16)), pa.array(values, pa.string()))
 
 
 def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
-    """Step 3: the picks of one input shard, as rows, into ``work/buckets/<b>/<shard>-<source>.arrow``
-    (each source's rows taken from the shard once, already in bucket order)."""
-    done = work / "routed" / f"{shard_index:06d}"
-    if done.exists():
-        return int(done.read_text())
+    """Step 3: the picks of one input shard, as rows in bucket order, into one work file
+    ``work/routed/<shard>.arrow`` (where each bucket's rows start is in its metadata): the
+    text is taken from the shard once, and a shard makes one file, not one per bucket."""
+    target = work / "routed" / f"{shard_index:06d}.arrow"
+    if target.exists():
+        return int(json.loads(read_meta(target)[b"rows"]))
     shard = plan["inputs"][shard_index]
     items = read_ipc(work / "items" / f"{shard_index:06d}.arrow")
-    pf = parquet_file(shard)                  # a local file or an object (s3://)
+    buckets = items.column("bucket").to_numpy()
+    order = np.argsort(buckets, kind="stable")              # bucket order (radix sort on int32)
+    items = items.take(pa.array(order))
+    buckets = buckets[order]
+    n = items.num_rows
+    src = items.column("src").to_numpy()
+    rows = items.column("row").to_numpy()
+    pf = parquet_file(shard)                                # a local file or an object (s3://)
     names = pf.schema_arrow.names
-    ids = pf.read(columns=["id"]).column("id") if "id" in names else None
-    texts: dict[tuple, pa.Array] = {}                       # each text column set is read once per shard
-    schema = MIXTURE.append(pa.field("key", pa.uint64()))
-    count = 0
-    for s in sorted(set(items.column("src").to_pylist())):
-        src = spec.sources[s]
-        mine = items.filter(pc.equal(items.column("src"), s))
-        buckets = mine.column("bucket").to_numpy()
-        order = np.argsort(buckets, kind="stable")         # bucket order: then one slice per bucket
-        mine, buckets = mine.take(pa.array(order)), buckets[order]
-        rows = pa.array(mine.column("row").to_numpy())
-        if src.text not in texts:
-            texts[src.text] = read_text(shard, src.text, pf=pf)
-        n = mine.num_rows
-        # lineage by reference: (source_shard, source_row); the URL and WARC record are joined in
-        # the mixture_lineage view, not copied into every row
-        table = pa.table({
-            "source": _constant(src.name, n), "id": ids.take(rows) if ids is not None else pa.nulls(n, pa.string()),
-            "text": texts[src.text].take(rows), "tokens": mine.column("tokens"), "epoch": mine.column("epoch"),
-            "dataset": _constant(src.dataset, n), "source_shard": _constant(shard, n), "source_row": rows,
-            "key": mine.column("key")})
-        edges = np.concatenate([[0], np.flatnonzero(np.diff(buckets)) + 1, [n]]) if n else np.zeros(1, np.int64)
-        for lo, hi in zip(edges[:-1], edges[1:]):
-            part = table.slice(lo, hi - lo)
-            write_ipc(part, work / "buckets" / f"{int(buckets[lo]):05d}" / f"{shard_index:06d}-{s:03d}.arrow", schema)
-            count += part.num_rows
-    done.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(done, str(count).encode())
-    return count
+    ids = pf.read(columns=["id"]).column("id").take(pa.array(rows)) if "id" in names else pa.nulls(n, pa.string())
+    used = sorted(set(src.tolist()))
+    sets = sorted({spec.sources[s].text for s in used})
+    if len(sets) <= 1:                                     # the usual case: every source reads one column set
+        text = read_text(shard, sets[0], pf=pf).take(pa.array(rows)) if sets else pa.nulls(0, pa.string())
+    else:                                                  # per row, the text columns of its own source
+        which = np.array([sets.index(spec.sources[s].text) if s in used else 0 for s in range(len(spec.sources))])
+        where = [np.flatnonzero(which[src] == k) for k in range(len(sets))]
+        pieces = [read_text(shard, t, pf=pf).take(pa.array(rows[w])).cast(pa.string()) for t, w in zip(sets, where)]
+        text = pa.concat_arrays(pieces).take(pa.array(np.argsort(np.concatenate(where), kind="stable")))
+    table = pa.table({
+        "source": _labels([x.name for x in spec.sources], src), "id": ids, "text": text,
+        "tokens": items.column("tokens"), "epoch": items.column("epoch"),
+        "dataset": _labels([x.dataset for x in spec.sources], src),
+        "source_shard": _labels([shard], np.zeros(n, np.int16)), "source_row": items.column("row"),
+        "key": items.column("key")})
+    starts = np.searchsorted(buckets, np.arange(plan["buckets"] + 1), "left").tolist()
+    # lineage by reference: (source_shard, source_row); the URL and WARC record are joined in the
+    # mixture_lineage view, not copied into every row
+    write_ipc(table, target, table.schema.with_metadata({b"starts": json.dumps(starts), b"rows": str(n)}))
+    return n
 
 
-def write_bucket(out: Path, work: Path, bucket: int) -> str:
-    """Step 4: one output shard: the bucket's rows in shuffle-key order."""
+def write_bucket(out: Path, work: Path, plan: dict, bucket: int) -> str:
+    """Step 4: one output shard: the bucket's rows of every routed shard, in shuffle-key order."""
     path = out / "mixture" / f"part-{bucket:05d}.parquet"
     if not path.exists():
-        parts = sorted((work / "buckets" / f"{bucket:05d}").glob("*.arrow"))
-        table = pa.concat_tables([read_ipc(p) for p in parts]) if parts else MIXTURE.empty_table()
-        if parts:
-            table = table.sort_by("key").drop_columns(["key"])
+        parts = []
+        for i in range(len(plan["inputs"])):
+            routed = read_ipc(work / "routed" / f"{i:06d}.arrow")          # memory-mapped: slices copy nothing
+            starts = json.loads(routed.schema.metadata[b"starts"])
+            if starts[bucket + 1] > starts[bucket]:
+                parts.append(routed.slice(starts[bucket], starts[bucket + 1] - starts[bucket]))
+        table = pa.concat_tables([p.replace_schema_metadata(None) for p in parts]) if parts else None
+        if table is not None:
+            order = np.argsort(table.column("key").to_numpy(), kind="stable")
+            table = table.take(pa.array(order)).drop_columns(["key"])
+        else:
+            table = MIXTURE.empty_table()
         # dictionaries only where values repeat: on texts and ids Parquet's writer tries one
         # and gives up per page (8% of the write, and a larger file)
         _write(table, path, MIXTURE, dictionary=["source", "dataset", "source_shard"])
+    summed = work / "sums" / f"{bucket:05d}.json"
+    if not summed.exists():                  # checksummed here, in parallel, while the file is in cache
+        write_atomic(summed, json.dumps({"rows": pq.ParquetFile(path).metadata.num_rows,
+                                         "sha256": _sha256(str(path))}).encode())
     return str(path)
 
 
@@ -215,6 +254,14 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
+def _summed(work: Path, part: str) -> dict:
+    """Rows and sha256 of an output shard: as the bucket step recorded them, else computed."""
+    summed = work / "sums" / f"{Path(part).stem.split('-')[-1]}.json"
+    if summed.exists():
+        return json.loads(summed.read_text())
+    return {"rows": pq.ParquetFile(part).metadata.num_rows, "sha256": _sha256(part)}
+
+
 def finish(spec: MixSpec, out: Path, work: Path, plan: dict, outputs: list[str], tokenized: list[dict] | None = None) -> dict:
     """Step 5: the manifest, from which the same mixture can be rebuilt."""
     total = sum(s["tokens"] for s in plan["sources"])
@@ -224,8 +271,7 @@ def finish(spec: MixSpec, out: Path, work: Path, plan: dict, outputs: list[str],
                 "total_tokens": total, "rows": sum(s["rows"] for s in plan["sources"]), "sources": plan["sources"],
                 "inputs": [{"path": p, "sha256": _sha256(p) if spec.checksums else None,
                             "bytes": file_stamp(p)[0]} for p in plan["inputs"]],
-                "outputs": [{"path": Path(p).name, "rows": pq.ParquetFile(p).metadata.num_rows,
-                             "sha256": _sha256(p)} for p in outputs]}
+                "outputs": [{"path": Path(p).name, **_summed(work, p)} for p in outputs]}
     if spec.format == "megatron":
         tok = get_tokenizer(spec.tokenizer)
         manifest["megatron"] = {"eod_id": tok.eod_id(spec.eod_token), "vocab_size": tok.vocab_size,
@@ -299,7 +345,7 @@ def _route(spec: MixSpec, ctx: dict, index: int, tick) -> int:
 
 
 def _bucket(spec: MixSpec, ctx: dict, bucket: int, tick) -> str:
-    return write_bucket(ctx["folder"], ctx["work"], bucket)
+    return write_bucket(ctx["folder"], ctx["work"], ctx["plan"], bucket)
 
 
 def _tokenize(spec: MixSpec, ctx: dict, part: str, tick) -> dict:
@@ -326,7 +372,7 @@ STEPS = Steps(
      Map("route", _route, items=lambda spec, state: list(range(len(state["plan"]["inputs"]))),
          context=("work", "plan"), label=lambda i: f"shard {i}", unit=" shard"),
      Map("bucket", _bucket, items=lambda spec, state: list(range(state["plan"]["buckets"])),
-         context=("folder", "work"), label=lambda b: f"bucket {b}", unit=" bucket"),
+         context=("folder", "work", "plan"), label=lambda b: f"bucket {b}", unit=" bucket"),
      Map("tokenize", _tokenize, items=lambda spec, state: list(state["bucket"]) if spec.format == "megatron" else [],
          context=("folder",), label=lambda part: Path(part).stem, unit=" shard")),
     _manifest, result=_result, title=lambda spec: f"Mixture {spec.out or ''}".strip(),

@@ -62,6 +62,12 @@ def read_ipc(path: Path) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
+def read_meta(path: Path) -> dict:
+    """The schema metadata of an IPC work file (without reading its rows)."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).schema.metadata or {}
+
+
 def source_files(spec: MixSpec, src: SourceSpec) -> list[str]:
     files = sorted(p if is_url(p) else str(Path(p).resolve()) for p in committed(spec.root_of(src), src.dataset))
     if not files:
