@@ -49,8 +49,7 @@ __all__ = ["built", "count_tokens", "existing", "finish", "format_manifest", "pl
 
 TOKENIZE_BATCH = 1_000          # rows encoded per call when writing Megatron files (bounded memory)
 
-_ITEMS = pa.schema([("src", pa.int16()), ("row", pa.int64()), ("epoch", pa.int32()), ("tokens", pa.int64()),
-                    ("key", pa.uint64()), ("bucket", pa.int32())])
+_ITEMS = pa.schema([("src", pa.int16()), ("row", pa.int64()), ("epoch", pa.int32()), ("tokens", pa.int64())])
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -100,7 +99,6 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
         if len(shard) and np.any(np.diff(shard) < 0):        # files shared with an earlier source
             order = np.argsort(shard, kind="stable")
             shard, cols = shard[order], {k: v[order] for k, v in cols.items()}
-        cols["key"] = shuffle_keys(spec.seed, shard, s, cols["row"], cols["epoch"])
         picks.append((s, shard, cols))
         stats.append({"name": src.name, "dataset": src.dataset, "where": src.where, "candidates": int(len(rows)),
                       "available_tokens": chosen.available, "target_tokens": chosen.target,
@@ -121,8 +119,7 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
             a, b = int(lo[i]), int(hi[i])
             if b > a:
                 part = {k: v[a:b] for k, v in cols.items()}
-                parts.append(pa.table({"src": np.full(b - a, s, np.int16), **part,
-                                       "bucket": (part["key"] % np.uint64(buckets)).astype(np.int32)}, schema=_ITEMS))
+                parts.append(pa.table({"src": np.full(b - a, s, np.int16), **part}, schema=_ITEMS))
         write_ipc(pa.concat_tables(parts) if parts else _ITEMS.empty_table(), work / "items" / f"{i:06d}.arrow",
                   _ITEMS)
     plan = {"inputs": inputs, "buckets": buckets, "sources": stats}
@@ -145,13 +142,17 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
         return int(json.loads(read_meta(target)[b"rows"]))
     shard = plan["inputs"][shard_index]
     items = read_ipc(work / "items" / f"{shard_index:06d}.arrow")
-    buckets = items.column("bucket").to_numpy()
+    src, rows, epoch = (items.column(c).to_numpy() for c in ("src", "row", "epoch"))
+    keys = np.empty(items.num_rows, np.uint64)               # computed here, in parallel, not in the plan
+    for s in np.unique(src):
+        mine = src == s
+        keys[mine] = shuffle_keys(spec.seed, np.full(int(mine.sum()), shard_index, np.int32), int(s), rows[mine],
+                                  epoch[mine])
+    buckets = (keys % np.uint64(plan["buckets"])).astype(np.int32)
     order = np.argsort(buckets, kind="stable")              # bucket order (radix sort on int32)
     items = items.take(pa.array(order))
-    buckets = buckets[order]
+    buckets, keys, src, rows = buckets[order], keys[order], src[order], rows[order]
     n = items.num_rows
-    src = items.column("src").to_numpy()
-    rows = items.column("row").to_numpy()
     pf = parquet_file(shard)                                # a local file or an object (s3://)
     names = pf.schema_arrow.names
     ids = pf.read(columns=["id"]).column("id").take(pa.array(rows)) if "id" in names else pa.nulls(n, pa.string())
@@ -169,7 +170,7 @@ def route(spec: MixSpec, work: Path, plan: dict, shard_index: int) -> int:
         "tokens": items.column("tokens"), "epoch": items.column("epoch"),
         "dataset": _labels([x.dataset for x in spec.sources], src),
         "source_shard": _labels([shard], np.zeros(n, np.int16)), "source_row": items.column("row"),
-        "key": items.column("key")})
+        "key": pa.array(keys)})
     starts = np.searchsorted(buckets, np.arange(plan["buckets"] + 1), "left").tolist()
     # lineage by reference: (source_shard, source_row); the URL and WARC record are joined in the
     # mixture_lineage view, not copied into every row
