@@ -87,7 +87,6 @@ def pool_map(fn, args: list[tuple], workers: int):
 
 def expand_inputs(sources, *, what: str = "input", allow_urls: bool = False) -> list[str]:
     """Files, folders and globs (and URLs when allowed) as a sorted, de-duplicated list of absolute paths."""
-    import glob
     from pathlib import Path
 
     from curate.errors import FatalError
@@ -97,7 +96,9 @@ def expand_inputs(sources, *, what: str = "input", allow_urls: bool = False) -> 
         if allow_urls and "://" in s:
             out.append(s)
             continue
-        hits = sorted(glob.glob(s)) if any(c in s for c in "*?[") else [s]
+        from curate.io._sources import matches
+
+        hits = matches(s) or [s]                 # an existing name as written, else a glob
         if not hits or not all(Path(h).exists() for h in hits):
             raise FatalError(f"no {what} at {s}")
         out += [str(Path(h).resolve()) for h in hits]

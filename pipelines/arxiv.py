@@ -23,7 +23,7 @@ from curate.io import Completion, ShardStore
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
 from pipelines._steps import Map, Steps, execute
-from pipelines._config import build, check_fields, from_file, load_mapping
+from pipelines._config import check_fields, from_file
 from curate.io._lock import config_out, holds_root
 from schemas import ARXIVCAP, FIGURES, REJECTED
 

@@ -29,7 +29,6 @@ from pipelines import dedup as dd
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
 from pipelines._steps import Map, Single, Steps, execute
 from pipelines._config import build as build_config, check_fields, from_file
-from pipelines._config import load_mapping
 from curate.io._lock import config_out, holds_root
 from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
 

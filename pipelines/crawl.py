@@ -14,7 +14,7 @@ from typing import ClassVar
 from curate.io import latest_crawl
 from curate.io._lock import config_out, holds_root
 from pipelines import ingest
-from pipelines._config import build, check_fields, from_file, load_mapping
+from pipelines._config import check_fields, from_file
 from pipelines._steps import Steps, execute
 from pipelines.ingest import IngestConfig, IngestSummary
 

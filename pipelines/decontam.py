@@ -24,7 +24,7 @@ from curate.io import Completion, Ledger, ShardStore
 from curate.errors import FatalError, ShardError
 from curate.io._ledger import DONE, FAILED
 from pipelines._common import Transaction, config_main
-from pipelines._config import build, check_fields, from_file, load_mapping
+from pipelines._config import check_fields, from_file
 from pipelines._steps import Map, Steps, execute
 from pipelines.dedup._steps import read_batches
 from pipelines.dedup import input_shards

@@ -27,7 +27,7 @@ from curate.io import Ledger, committed
 from curate.io._lock import config_out, holds_root
 from pipelines import crawl, decontam, dedup, math_score, mix
 from pipelines._common import format_value
-from pipelines._config import build, check_fields, from_file, load_mapping
+from pipelines._config import check_fields, from_file
 from pipelines._steps import Stage, Steps, execute
 from pipelines.mix._spec import MixSpec, SourceSpec
 

@@ -24,7 +24,7 @@ from curate.io import committed
 from curate.query import files_sql
 from pipelines.math_recall import _round as step
 from pipelines._steps import Map, Steps, execute
-from pipelines._config import build, check_fields, from_file, load_mapping
+from pipelines._config import check_fields, from_file
 from pipelines.dedup._plan import input_shards
 from curate.io._lock import config_out, holds_root
 

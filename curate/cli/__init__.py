@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shlex import quote
+
 import argparse
 import logging
 import sys
@@ -57,6 +59,9 @@ def cmd_extract(args) -> int:
 
 
 def cmd_query(args) -> int:
+    import shutil
+    import tempfile
+
     import duckdb
 
     from curate.query import find_roots, lock_down, open_catalog, open_root, require_select
@@ -70,30 +75,54 @@ def cmd_query(args) -> int:
         con = open_root(roots)
     else:
         raise CurateError("curate query: give --root DIR (once per output root) or --db CATALOG")
-    lock_down(con, roots)            # files outside the roots are never read or written
+    # DuckDB spills to a folder of the run's own (never ./.tmp, which a query could read and
+    # write), set before the configuration is locked
+    spill = tempfile.mkdtemp(prefix="curate-query-")
     try:
-        rel = con.sql(args.sql)
-    except duckdb.Error as exc:
+        con.execute(f"SET temp_directory = '{spill}'")
+        lock_down(con, roots)            # files outside the roots are never read or written
+        return _print_query(con, args)
+    except duckdb.Error as exc:          # parse, bind and run-time errors alike: one line
         raise CurateError(" ".join(str(exc).split())) from None
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _print_query(con, args, batch_rows: int = 10_000) -> int:
+    """Print the result in ``args.format``; csv, json and text stream batch by batch (the first
+    rows print before the rest is computed, and memory follows one batch)."""
+    rel = con.sql(args.sql)
     if rel is None:
         return 0
     if args.format == "table":
         rel.show(max_width=args.max_width, max_rows=args.max_rows)
-    elif args.format == "csv":                   # written here: the connection may not open files
-        import csv
+        return 0
+    cols = rel.columns
+    if args.format == "csv":                   # written here (Arrow's writer): the connection may not open files
+        import csv as pycsv
 
-        out = csv.writer(sys.stdout, lineterminator="\n")
-        out.writerow(rel.columns)
-        out.writerows(("" if v is None else v for v in row) for row in rel.fetchall())
-    elif args.format == "json":
+        from pyarrow import csv
+
+        batches = rel.to_arrow_reader(batch_rows)
+        pycsv.writer(sys.stdout, lineterminator="\n").writerow(cols)
+        sys.stdout.flush()
+        for batch in batches:
+            csv.write_csv(batch, sys.stdout.buffer, csv.WriteOptions(include_header=False, quoting_style="needed"))
+            sys.stdout.buffer.flush()
+        return 0
+    if args.format == "json":
         import json
 
-        cols = rel.columns
-        for row in rel.fetchall():
-            print(json.dumps(dict(zip(cols, row)), default=str, ensure_ascii=False))
+        write = lambda rows: sys.stdout.write("".join(  # noqa: E731
+            json.dumps(dict(zip(cols, row)), default=str, ensure_ascii=False) + "\n" for row in rows))
     else:  # text: values only, one per line (for reading extracted text)
-        for row in rel.fetchall():
-            print("\t".join("" if v is None else str(v) for v in row))
+        write = lambda rows: sys.stdout.write("".join(  # noqa: E731
+            "\t".join("" if v is None else str(v) for v in row) + "\n" for row in rows))
+    for batch in rel.to_arrow_reader(batch_rows):
+        data = batch.to_pydict()
+        write(zip(*(data[c] for c in batch.schema.names)) if batch.num_columns else [])
+        sys.stdout.flush()
     return 0
 
 
@@ -123,7 +152,7 @@ def cmd_demo(args) -> int:
     print()
     from curate.cli._name import next_steps
 
-    print(next_steps("Next, query the shards (DuckDB):", *(q.format(root=root / "shards") for q in DEMO_QUERIES)))
+    print(next_steps("Next, query the shards (DuckDB):", *(q.format(root=quote(str(root / "shards"))) for q in DEMO_QUERIES)))
     print()
     return 1 if failed else 0
 

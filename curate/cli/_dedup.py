@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shlex import quote
+
 import argparse
 
 from curate.cli._name import next_steps
@@ -57,7 +59,7 @@ def cmd_dedup(args) -> int:
         print(format_report(quality(config, summary.run, sample=args.report)))
     print()
     print(next_steps("Why was a document removed, and what is it a duplicate of?",
-                     *(q.format(root=config.out) for q in DEDUP_QUERIES)))
+                     *(q.format(root=quote(str(config.out))) for q in DEDUP_QUERIES)))
     print()
     return 0
 
@@ -77,7 +79,7 @@ def cmd_decontaminate(args) -> int:
     print(summary.format())
     print(next_steps("\nWhich documents match which benchmark item, and on what evidence?",
                      'query "SELECT id, benchmark, item, part, rule, ngram FROM contamination LIMIT 20" '
-                     f'--root {config.out}'))
+                     f'--root {quote(str(config.out))}'))
     return 1 if summary.failed else 0
 
 
@@ -135,8 +137,8 @@ def cmd_code(args) -> int:
     summary = run(config, progress=not args.quiet)
     print(summary.format())
     print(next_steps("\nNext:",
-                     f'query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" --root {config.out}',
-                     f'query "SELECT path, dependencies FROM code_files WHERE repo = \'...\'" --root {config.out}'))
+                     f'query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" --root {quote(str(config.out))}',
+                     f'query "SELECT path, dependencies FROM code_files WHERE repo = \'...\'" --root {quote(str(config.out))}'))
     return 1 if summary.failed else 0
 
 

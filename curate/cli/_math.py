@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shlex import quote
+
 import sys
 
 from curate.cli._name import next_steps, program
@@ -74,9 +76,9 @@ def cmd_recall(args) -> int:
     print()
     if summary.undecided:
         print(next_steps("Decide the candidate prefixes (accepted ones seed the next round):",
-                         f"math annotate --config {args.config} --interactive"))
-    print(next_steps("Review the last round, then the pages it selected:", f"math domains --config {args.config}",
-                     f'query "SELECT round, count(*) FROM math_selected GROUP BY ALL" --root {config.out}'))
+                         f"math annotate --config {quote(str(args.config))} --interactive"))
+    print(next_steps("Review the last round, then the pages it selected:", f"math domains --config {quote(str(args.config))}",
+                     f'query "SELECT round, count(*) FROM math_selected GROUP BY ALL" --root {quote(str(config.out))}'))
     return 0
 
 
@@ -107,7 +109,7 @@ def cmd_annotate(args) -> int:
     print(format_review(apply_decisions(rows, decisions), args.limit))
     print()
     print(next_steps(f"{len(left)} undecided candidate(s); accepted prefixes seed the next round:",
-                     f"math recall --config {args.config}"))
+                     f"math recall --config {quote(str(args.config))}"))
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shlex import quote
+
 from pathlib import Path
 
 from curate.cli._name import next_steps
@@ -13,8 +15,8 @@ def cmd_catalog(args) -> int:
     path, views = write_catalog(find_roots(args.root), args.db)
     print(f"catalog: {path}\nviews: {', '.join(views)}")
     print(next_steps("\nQuery it (or open it with any DuckDB client):",
-                     f'query "SELECT pipeline, reason, count(*) FROM removals GROUP BY ALL" --db {path}',
-                     f'query "SELECT * FROM removals WHERE id = \'...\'" --db {path}'))
+                     f'query "SELECT pipeline, reason, count(*) FROM removals GROUP BY ALL" --db {quote(str(path))}',
+                     f'query "SELECT * FROM removals WHERE id = \'...\'" --db {quote(str(path))}'))
     return 0
 
 
@@ -86,7 +88,7 @@ def cmd_tokenizer(args) -> int:
     print(f"tokenizer: {done.path} ({done.vocab_size} tokens, trained on {done.documents} documents, {done.name})")
     if not args.quiet:
         print(next_steps("Use it in a mixture spec (tokenizer: ...; format: megatron), or:",
-                         f"mix SPEC --out DIR --format megatron   # with tokenizer: {done.path} in SPEC"))
+                         f"mix SPEC --out DIR --format megatron   # with tokenizer: {quote(done.path)} in SPEC"))
     return 0
 
 
@@ -158,7 +160,7 @@ def cmd_arxiv(args) -> int:
     summary = run(config, progress=not args.quiet)
     print(summary.format())
     print(next_steps("\nNext:", 'query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
-                                 f'FROM figures" --root {config.out}'))
+                                 f'FROM figures" --root {quote(str(config.out))}'))
     return 1 if summary.failed else 0
 
 

@@ -66,6 +66,15 @@ def _has_glob(spec: str) -> bool:
     return any(c in spec for c in "*?[")
 
 
+def matches(spec: str) -> list[str]:
+    """The paths ``spec`` names: itself when a file or folder of that name exists (taken as
+    written, so ``crawl[1].warc.gz`` is that file, not a character class), else its glob
+    matches when it has glob characters, else nothing. Sorted."""
+    if os.path.lexists(spec):
+        return [spec]
+    return sorted(_glob.glob(spec, recursive=True)) if _has_glob(spec) else []
+
+
 def latest_crawl(index_url: str | None = None) -> str:
     """Newest crawl id in Common Crawl's crawl list (``<index>/collinfo.json``)."""
     url = f"{(index_url or DEFAULT_CC_INDEX).rstrip('/')}/collinfo.json"
@@ -91,8 +100,8 @@ def _crawl_paths(crawl: str, base: str, kind: str) -> list[str]:
 
 
 def _local(spec: str) -> list[str]:
-    if _has_glob(spec):
-        found = sorted(p for p in _glob.glob(spec, recursive=True) if os.path.isfile(p))
+    if _has_glob(spec) and not os.path.lexists(spec):
+        found = [p for p in matches(spec) if os.path.isfile(p)]
         if not found:
             raise FatalError(f"no file matches {spec!r}")
         return [os.path.abspath(p) for p in found]

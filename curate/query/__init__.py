@@ -5,6 +5,6 @@ from curate.query._report import render as render_report
 from curate.query._stats import collect as collect_stats
 from curate.query._stats import format_stats
 from curate.query._duck import connect, dataset_files, files_sql, find_roots, reader, sql_str, write_query
-from curate.query._safe import check_filter, lock_down, require_select
+from curate.query._safe import apply_filter, check_filter, lock_down, require_select
 
-__all__ = ["add_removals", "check_filter", "lock_down", "require_select", "collect_stats", "format_stats", "render_report", "connect", "dataset_files", "files_sql", "find_roots", "open_catalog", "open_root", "reader", "sql_str", "write_catalog", "write_query"]
+__all__ = ["add_removals", "apply_filter", "check_filter", "lock_down", "require_select", "collect_stats", "format_stats", "render_report", "connect", "dataset_files", "files_sql", "find_roots", "open_catalog", "open_root", "reader", "sql_str", "write_catalog", "write_query"]

@@ -15,7 +15,7 @@ import duckdb
 
 from curate.errors import FatalError
 
-__all__ = ["check_filter", "lock_down", "require_select"]
+__all__ = ["apply_filter", "check_filter", "lock_down", "require_select"]
 
 
 def lock_down(con: duckdb.DuckDBPyConnection, readable) -> duckdb.DuckDBPyConnection:
@@ -46,9 +46,20 @@ def require_select(sql: str) -> None:
 
 
 def check_filter(where: str, name: str = "filter") -> str:
-    """``where`` if it is one SQL expression (a WHERE clause's body), else a one-line error: a
-    filter such as ``1=1) ; COPY ... ; SELECT (1`` would otherwise run as three statements."""
-    statements = _statements(f"SELECT * FROM t WHERE ({where})")
-    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-        raise FatalError(f"{name} must be one SQL expression over the dataset's columns: {where!r}")
+    """``where`` if it parses as exactly one SQL expression, else a one-line error. The check is
+    DuckDB's own expression parser, the one that runs the filter too (:func:`apply_filter`): text
+    such as ``1=1) OR (1=1`` or ``x) UNION SELECT ...`` is refused here, and can never widen a
+    query it is pasted into, because it is never pasted into one."""
+    try:
+        duckdb.connect().sql("SELECT 1 AS _").filter(where)
+    except duckdb.ParserException as exc:
+        raise FatalError(f"{name} must be one SQL expression over the dataset's columns: {where!r} "
+                         f"({' '.join(str(exc).split())[:120]})") from None
+    except duckdb.Error:
+        pass                         # columns are bound when the filter runs over the dataset
     return where
+
+
+def apply_filter(rel: duckdb.DuckDBPyRelation, where: str | None) -> duckdb.DuckDBPyRelation:
+    """``rel`` filtered by ``where``, bound as one expression (never spliced into SQL text)."""
+    return rel if not where else rel.filter(check_filter(where))

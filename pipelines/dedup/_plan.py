@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,8 @@ from curate.errors import FatalError
 from curate.io._remote import is_url
 from curate.io._work import WorkFolder
 from curate.io import Ledger, committed
-from pipelines._config import build, check_fields, from_file, load_mapping
+from curate.io._sources import matches
+from pipelines._config import check_fields, from_file
 
 ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
     "earliest": "crawl ASC NULLS LAST, id, shard, row",
@@ -146,7 +146,7 @@ def input_shards(inputs) -> list[str]:
             folder = path / "pages" if (path / "pages").is_dir() else path
             hits = committed(folder.parent, folder.name)     # shards with a completion record
         else:
-            hits = glob.glob(item) if any(c in item for c in "*?[") else ([item] if path.exists() else [])
+            hits = matches(item)                   # an existing name as written, else a glob
         if not hits:
             raise FatalError(f"no Parquet input found at {item}")
         found.update(str(Path(h).resolve()) for h in hits)

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from curate.errors import FatalError
 from curate.extract import EXTRACTOR
-from pipelines._config import build, check_fields, from_file, load_mapping
+from pipelines._config import check_fields, from_file
 
 
 @dataclass(frozen=True)

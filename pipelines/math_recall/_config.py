@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.errors import FatalError
-from pipelines._config import build, check_fields, from_file, load_mapping
+from pipelines._config import check_fields, from_file
 
 
 POLICIES = ("file", "auto", "ask")

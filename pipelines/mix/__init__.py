@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from curate.errors import FatalError
 from curate.io import write_atomic
-from curate.mix import get_tokenizer, rng_for, select
+from curate.mix import get_tokenizer, select
 from pipelines._steps import Map, Single, Steps, execute
 from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, read_meta, read_text, save_candidates,
                                   source_files, write_ipc)

@@ -19,7 +19,7 @@ from curate.errors import FatalError
 from curate.mix import get_tokenizer
 from curate.io import committed
 from curate.io._remote import file_stamp, is_url, local_work, parquet_file
-from curate.query import files_sql, lock_down, reader, sql_str
+from curate.query import apply_filter, files_sql, lock_down, reader, sql_str
 from pipelines.mix._removals import RemovalSet, removal_sets
 from pipelines.mix._spec import MixSpec, SourceSpec
 from schemas.mix import TOKEN_COUNTS
@@ -103,6 +103,10 @@ def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = No
     present = [c for c in columns if c in pf.schema_arrow.names]
     if not present:
         raise FatalError(f"{shard} has none of the text columns {list(columns)}")
+    for c in present:
+        kind = pf.schema_arrow.field(c).type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            raise FatalError(f"{shard}: column {c!r} is {kind}, not text")
     table = pf.read(columns=present)
     if rows is not None:
         table = table.take(pa.array(rows))
@@ -116,25 +120,28 @@ def file_candidates(spec: MixSpec, src: SourceSpec, file: str,
     order; and, per removal set, how many rows passing the filter it excluded."""
     root = spec.root_of(src)
     sets = removal_sets(src, root) if sets is None else sets
-    conditions = [f"({src.where})"] if src.where else []
     flags = [f"coalesce(id IN ({s.sql()}), false)" for s in sets] \
         if sets and "id" in parquet_file(file).schema_arrow.names else []
+    only = None
     if src.only_ids:
         listed = committed(root, src.only_ids)
         if not listed:
             raise FatalError(f"source {src.name}: no {src.only_ids} dataset under {root} (only_ids)")
-        conditions.append(f"id IN (SELECT id FROM read_parquet({files_sql(listed)}))")
-    where = " WHERE " + " AND ".join(conditions) if conditions else ""
+        only = f"id IN (SELECT id FROM read_parquet({files_sql(listed)}))"
     columns = ", ".join(["file_row_number"] + [f"{f} AS r{i}" for i, f in enumerate(flags)])
     # the filter may read the source's files, its root and its removal roots, nothing else
     allowed = {posixpath.dirname(file) if is_url(file) else str(Path(file).parent), str(root)}
     allowed |= {s.root if is_url(s.root) else str(Path(s.root).resolve()) for s in sets}
     con = lock_down(reader([root, *[s.root for s in sets]]), allowed)
     try:
-        found = con.sql(f"SELECT {columns} FROM read_parquet({sql_str(file)}, file_row_number=true)"
-                        f"{where} ORDER BY 1").fetchnumpy()
+        # the user's filter is bound as one expression (apply_filter), never pasted into SQL text
+        rel = apply_filter(con.sql(f"SELECT * FROM read_parquet({sql_str(file)}, file_row_number=true)"), src.where)
+        if only:
+            rel = rel.filter(only)
+        found = rel.project(columns).order("file_row_number").fetchnumpy()
     except duckdb.Error as exc:
-        raise FatalError(f"source {src.name}: filter {src.where!r} failed: {' '.join(str(exc).split())}") from exc
+        raise FatalError(f"source {src.name}: filter {src.where!r} failed on {file}: "
+                         f"{' '.join(str(exc).split())[:300]}") from exc
     finally:
         con.close()
     rows = np.asarray(found["file_row_number"], dtype=np.int64)
