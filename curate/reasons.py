@@ -12,6 +12,7 @@ NOT_A_DOCUMENT = "not_a_document"          # resource/metadata record without HT
 
 # decode stage: HTTP payload to HTML text
 HTTP_STATUS = "http_status"                # not a 2xx response (redirects, errors)
+BAD_HEADER = "bad_header"                  # a header value out of range or unparsable (status 99999999999)
 NON_HTML = "non_html"                      # content type is not HTML/XHTML
 EMPTY_BODY = "empty_body"                  # zero-length payload
 BODY_TOO_LARGE = "body_too_large"          # above max_body_bytes, not read into memory
@@ -31,7 +32,7 @@ ALL = sorted(v for k, v in dict(globals()).items() if k.isupper() and isinstance
 #: reason -> pipeline stage that applies it (the ``stage`` column of ``rejected``).
 STAGE = {
     TRUNCATED_RECORD: "read", WARC_READ_ERROR: "read", REVISIT_RECORD: "read",
-    CONTENT_DECODING: "read", BODY_TOO_LARGE: "read",
+    CONTENT_DECODING: "read", BODY_TOO_LARGE: "read", BAD_HEADER: "read",
     NOT_A_DOCUMENT: "filter", MATH_PREFILTER: "filter", HTTP_STATUS: "filter", NON_HTML: "filter", EMPTY_BODY: "filter",
     UNDECODABLE: "extract", EXTRACT_TIMEOUT: "extract", EXTRACT_ERROR: "extract", NO_TEXT: "extract",
 }

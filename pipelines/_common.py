@@ -109,8 +109,11 @@ def input_key(prefix: str, source: str) -> str:
     """Ledger and shard key of one input: readable name plus a hash of the full path."""
     import hashlib
 
-    name = source.rstrip("/").rsplit("/", 1)[-1][:60]
-    return f"{prefix}-{name}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+    from curate.io._names import readable
+
+    # readable: a name that is not UTF-8 would fail as a shard file's name (its bytes as \xNN)
+    name = readable(source.rstrip("/").rsplit("/", 1)[-1][:60])
+    return f"{prefix}-{name}-{hashlib.sha1(source.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
 
 
 def pending(sources: list[str], out: str, prefix: str) -> tuple[list[str], int]:

@@ -122,7 +122,7 @@ def process_source(config: CodeConfig, source: str) -> Completion:
             for path, reason, detail in refused:
                 reasons[reason] += 1
                 writers["rejected"].write({
-                    "id": hashlib.sha1(f"{repo.name}/{path}".encode()).hexdigest()[:16],
+                    "id": hashlib.sha1(f"{repo.name}/{path}".encode('utf-8', 'surrogateescape')).hexdigest()[:16],
                     "url": f"repo://{repo.name}/{path}", "warc_path": source, "stage": "code_filter",
                     "reason": reason, "detail": detail})
             done.config["files"] = done.config.get("files", 0) + len(files)
@@ -141,7 +141,7 @@ def dedup_samples(config: CodeConfig) -> int:
     shards = committed(config.out, "code_samples")
     if not shards:
         return 0
-    run = "code-" + hashlib.sha1("\n".join(shards).encode()).hexdigest()[:12]
+    run = "code-" + hashlib.sha1("\n".join(shards).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     from curate.dedup import lsh_params
 
     bands, rows = lsh_params(config.dedup_threshold, 112)

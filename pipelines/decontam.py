@@ -87,7 +87,7 @@ class DecontamSummary:
 
 
 def shard_key(path: str) -> str:
-    return f"{Path(path).stem}-{hashlib.sha1(path.encode()).hexdigest()[:8]}"
+    return f"{Path(path).stem}-{hashlib.sha1(path.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
 
 
 def select_benchmarks(config: DecontamConfig) -> list[Benchmark]:
@@ -122,7 +122,7 @@ def retract_other_rules(config: DecontamConfig, key: str) -> None:
 def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], index: NgramIndex) -> Completion:
     """Scan one shard against ``benches`` (whose items ``index`` holds); write rows and the ledger record."""
     keys = sorted(b.key for b in benches)
-    key = f"decontam-{shard_key(shard)}-{hashlib.sha1(' '.join([*keys, config.rule]).encode()).hexdigest()[:8]}"
+    key = f"decontam-{shard_key(shard)}-{hashlib.sha1(' '.join([*keys, config.rule]).encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
     store = ShardStore(config.out, {"contamination": CONTAMINATION})
     done = Completion(key=key, source=shard, status=DONE,
                       config={"benchmarks": keys, "n": config.n, "rule": config.rule})

@@ -89,7 +89,7 @@ class MathCorpusConfig:
                        sources=(SourceSpec(name="math", dataset="pages", share=1.0, only_ids="math_selected"),))
         inputs = [*committed(self.out, "pages"), *committed(self.out, "duplicates"),
                   *committed(self.out, "contamination"), *sorted(map(str, (Path(self.out) / "math_selected").glob("*")))]
-        stamp = hashlib.sha1("\n".join([repr(spec.to_dict()), *inputs]).encode()).hexdigest()[:12]
+        stamp = hashlib.sha1("\n".join([repr(spec.to_dict()), *inputs]).encode("utf-8", "surrogateescape")).hexdigest()[:12]
         return spec, str(Path(self.out) / "mixtures" / stamp)
 
 

@@ -19,6 +19,7 @@ from typing import Iterator
 
 from curate.code import _filters as F
 from curate.errors import ShardError
+from curate.io._names import readable
 from curate.io._tree import read_tree
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
@@ -168,6 +169,16 @@ def read_parquet_rows(path: Path, max_file_bytes: int) -> Iterator[Repository]:
 
 def read_source(source: str, max_file_bytes: int = 1 << 20, max_repo_bytes: int = 512 << 20) -> Iterator[Repository]:
     """The repositories of one input: a folder, an archive, or a Parquet file."""
+    for repo in _read(source, max_file_bytes, max_repo_bytes):
+        # names that are not UTF-8 (folders, files, archive members) become readable labels here;
+        # the bytes were read through the real names already
+        repo.name, repo.source = readable(repo.name), readable(repo.source)
+        repo.files = {readable(p): data for p, data in repo.files.items()}
+        repo.refused = [tuple(readable(list(r))) for r in repo.refused]
+        yield repo
+
+
+def _read(source: str, max_file_bytes: int, max_repo_bytes: int) -> Iterator[Repository]:
     path = Path(source)
     if path.is_dir():
         yield read_folder(path, max_file_bytes, max_repo_bytes)

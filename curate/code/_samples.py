@@ -104,7 +104,7 @@ def build(repo: Repository, settings: SampleSettings) -> tuple[list[dict], list[
             parts.append(f"{path_comment(p, language_of(p))}\n{body}")
         text = "".join(parts)
         key = f"{repo.name}\0{ordered[0]}\0{index}"
-        sid = hashlib.sha1(key.encode()).hexdigest()[:16]
+        sid = hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         result = fim(text, key, rate=settings.fim_rate, spm_rate=settings.spm_rate, seed=settings.seed,
                      sentinels=settings.sentinels)
         samples.append({"id": sid, "repo": repo.name, "component": index, "language": language,
@@ -114,6 +114,6 @@ def build(repo: Repository, settings: SampleSettings) -> tuple[list[dict], list[
         for position, p in enumerate(ordered):
             file_rows.append({"repo": repo.name, "path": p, "language": language_of(p), "sample_id": sid,
                               "component": index, "position": position, "n_chars": len(files[p]),
-                              "sha1": hashlib.sha1(files[p].encode()).hexdigest(),
+                              "sha1": hashlib.sha1(files[p].encode("utf-8", "surrogateescape")).hexdigest(),
                               "dependencies": sorted(deps.get(p, ())), "source": repo.source})
     return samples, file_rows, refused

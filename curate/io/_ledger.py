@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from curate.io._names import readable
+
 LEDGER = "_ledger"
 
 DONE = "done"            # every record read
@@ -20,6 +22,8 @@ PARTIAL = "partial"      # the file is corrupt past some point; rows before it w
 FAILED = "failed"        # nothing usable (404, network gave up): no rows; redone on the next run
 UNSUPPORTED = "unsupported"  # not an input of this job (a WAT file, an HTML file): said once, not redone
 FINISHED = (DONE, PARTIAL, UNSUPPORTED)
+
+
 
 
 @dataclass
@@ -87,7 +91,9 @@ class Ledger:
         return done is not None and done.status in FINISHED
 
     def record(self, completion: Completion) -> None:
-        data = json.dumps(asdict(completion), indent=1, sort_keys=True).encode()
+        # a name that is not UTF-8 is recorded readably (its bytes as \x escapes): JSON readers
+        # such as DuckDB's refuse lone surrogates; the record's key (a hash of the bytes) is exact
+        data = json.dumps(readable(asdict(completion)), indent=1, sort_keys=True).encode()
         if self.remote is not None:
             self.remote.write_bytes(f"{LEDGER}/{completion.key}.json", data)   # one PUT: whole or absent
         else:

@@ -62,6 +62,29 @@ def _inflate(data: bytes, wbits: int, limit: int, name: str) -> bytes:
     return out
 
 
+def _unbrotli(brotli, data: bytes, limit: int) -> bytes:
+    """Brotli, streamed with an output cap: a small body that would inflate past ``limit`` is
+    refused after at most ``limit`` + 1 MiB of output, never decompressed whole (a 1 KB body can
+    expand to gigabytes)."""
+    dec = brotli.Decompressor()
+    step = 1 << 20
+    try:
+        parts = [dec.process(data, output_buffer_limit=step)]
+        size = len(parts[0])
+        while not dec.is_finished() and not dec.can_accept_more_data():
+            if size > limit:
+                raise PayloadError(reasons.BODY_TOO_LARGE, f"br: decompressed payload exceeds {limit} bytes")
+            parts.append(dec.process(b"", output_buffer_limit=step))
+            size += len(parts[-1])
+    except brotli.error as exc:
+        raise PayloadError(reasons.CONTENT_DECODING, f"br: {exc}") from None
+    if size > limit:
+        raise PayloadError(reasons.BODY_TOO_LARGE, f"br: decompressed payload exceeds {limit} bytes")
+    if not dec.is_finished():
+        raise PayloadError(reasons.CONTENT_DECODING, "br: compressed stream is truncated")
+    return b"".join(parts)
+
+
 def decode_content(data: bytes, encoding: str | None, limit: int) -> bytes:
     """Undo ``Content-Encoding`` (gzip, deflate; identity passes)."""
     enc = (encoding or "").strip().lower()
@@ -84,13 +107,7 @@ def decode_content(data: bytes, encoding: str | None, limit: int) -> bytes:
             import brotli
         except ImportError:
             raise PayloadError(reasons.CONTENT_DECODING, "br: brotli is not installed") from None
-        try:
-            out = brotli.decompress(data)
-        except brotli.error as exc:
-            raise PayloadError(reasons.CONTENT_DECODING, f"br: {exc}") from None
-        if len(out) > limit:
-            raise PayloadError(reasons.BODY_TOO_LARGE, f"br: decompressed payload exceeds {limit} bytes")
-        return out
+        return _unbrotli(brotli, data, limit)
     raise PayloadError(reasons.CONTENT_DECODING, f"unsupported Content-Encoding {encoding!r}")
 
 

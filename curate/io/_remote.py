@@ -152,7 +152,7 @@ def local_work(root, *parts: str):
     if not is_url(root):
         return Path(root).joinpath(*parts)
     cache = Path(os.environ.get("CURATE_CACHE", Path.home() / ".cache" / "curate"))
-    return cache.joinpath("work", hashlib.sha256(str(root).rstrip("/").encode()).hexdigest()[:16], *parts)
+    return cache.joinpath("work", hashlib.sha256(str(root).rstrip("/").encode("utf-8", "surrogateescape")).hexdigest()[:16], *parts)
 
 
 def publish(local, url: str, *, record_key: str | None = None, last: str | None = None,

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.errors import FatalError
+from curate.io._names import readable
 
 STAGING = "_staging"
 # In a dataset folder written here: readers see only the shards a completion record lists.
@@ -36,6 +37,8 @@ def listed_shards(root: str | os.PathLike) -> set[str]:
     from curate.io._ledger import Ledger
 
     return {path for done in Ledger(root).all() for paths in done.shards.values() for path in paths}
+
+
 
 
 def committed(root: str | os.PathLike, name: str, listed: set[str] | None = None) -> list[str]:
@@ -104,7 +107,12 @@ class ShardWriter:
     def _flush(self) -> None:
         if not self._buffer:
             return
-        batch = pa.RecordBatch.from_pylist(self._buffer, schema=self.schema)
+        try:
+            batch = pa.RecordBatch.from_pylist(self._buffer, schema=self.schema)
+        except UnicodeEncodeError:
+            # a file name that is not UTF-8 (Linux names are bytes; Python carries the odd ones
+            # as surrogates): recorded readably, its bytes as \x escapes, instead of losing the file
+            batch = pa.RecordBatch.from_pylist([readable(row) for row in self._buffer], schema=self.schema)
         self._buffer = []
         self._write_batch(batch)
 

@@ -50,7 +50,7 @@ def file_name(uri: str) -> str:
 def input_key(uri: str) -> str:
     """Stable, file-system safe name of an input: basename plus 8 hex of its URI hash."""
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", file_name(uri))[:80] or "input"
-    return f"{base}-{hashlib.sha1(uri.encode()).hexdigest()[:8]}"
+    return f"{base}-{hashlib.sha1(uri.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
 
 
 def crawl_of(uri: str) -> str | None:

@@ -46,13 +46,16 @@ class Record:
     source_path: str | None = None  # the file a record came from, when not the input itself (HTML folders)
 
     def doc_id(self, file_name: str) -> str:
-        """Stable id: the file's name plus the record id (or offset when it has none).
+        """Stable id: the file's name plus the record id and offset (the offset alone when it has no id).
 
         The file name, not its full path, so the same file read from disk or over
         HTTP gives the same ids; the name, because copies of one capture in two
         files (a .warc and its .warc.gz) are two rows.
         """
-        return hashlib.sha1(f"{file_name}|{self.record_id or self.offset}".encode()).hexdigest()[:16]
+        # the offset too: WARC-Record-IDs are not always unique (copied or hand-made records), and
+        # two documents sharing an id would let dedup or a mixture drop one for the other
+        key = f"{self.record_id}|{self.offset}" if self.record_id else str(self.offset)
+        return hashlib.sha1(f"{file_name}|{key}".encode('utf-8', 'surrogateescape')).hexdigest()[:16]
 
 
 def _clean_uri(uri: str | None) -> str | None:
@@ -259,6 +262,12 @@ def _record(rec, kind: str, crawl: str | None, max_body_bytes: int) -> Record:
     if "application/http" in (headers.get("Content-Type") or ""):
         out.http_status, http, body = parse_http_head(block)
         out.content_type, out.charset = _content_type(http.get("content-type"))
+        status_line = block[:200].split(b"\n", 1)[0].decode("latin-1").strip()
+        if status_line.startswith("HTTP/") and (out.http_status is None or not 100 <= out.http_status <= 999):
+            # a status no column can hold, or none at all, is this record's fault, not the file's
+            out.reason, out.detail = reasons.BAD_HEADER, f"HTTP status line {status_line[:80]!r}"
+            out.http_status = None
+            return out
     else:
         out.content_type, out.charset = _content_type(headers.get("Content-Type"))
     if http is not None:

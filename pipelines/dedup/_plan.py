@@ -157,7 +157,7 @@ def plan(config: DedupConfig, spread: bool = True) -> Plan:
     """The run's inputs and folders; ``spread``: its steps may run on several machines, so
     on object storage the work files are shared through it (see curate/io/_work.py)."""
     shards = input_shards(config.inputs)
-    run = config.run or "run-" + hashlib.sha1("\n".join(shards).encode()).hexdigest()[:12]
+    run = config.run or "run-" + hashlib.sha1("\n".join(shards).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     work = WorkFolder(config.out, "_dedup", run, spread=spread)
     base = DedupIndex(config.index, config.params).base_for(run) if config.index else 0
     return Plan(run, shards, work, base)

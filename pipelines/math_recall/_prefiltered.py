@@ -59,7 +59,7 @@ def relation(config) -> str:
     from pipelines.math_recall._round import write_table
 
     shards = rejected_shards(config.prefiltered)
-    key = hashlib.sha1("\n".join([str(config.prefix_depth), *shards]).encode()).hexdigest()[:12]
+    key = hashlib.sha1("\n".join([str(config.prefix_depth), *shards]).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     target = Path(config.out) / "math_prefiltered" / f"counts-{key}.parquet"
     if not target.exists():
         write_table(target, count(shards, config.prefix_depth))

@@ -120,15 +120,15 @@ def file_candidates(spec: MixSpec, src: SourceSpec, file: str,
     order; and, per removal set, how many rows passing the filter it excluded."""
     root = spec.root_of(src)
     sets = removal_sets(src, root) if sets is None else sets
-    flags = [f"coalesce(id IN ({s.sql()}), false)" for s in sets] \
-        if sets and "id" in parquet_file(file).schema_arrow.names else []
+    has_id = bool(sets) and "id" in parquet_file(file).schema_arrow.names
+    flags = [(i, f) for i, f in enumerate(s.flag(file, has_id) for s in sets) if f is not None]
     only = None
     if src.only_ids:
         listed = committed(root, src.only_ids)
         if not listed:
             raise FatalError(f"source {src.name}: no {src.only_ids} dataset under {root} (only_ids)")
         only = f"id IN (SELECT id FROM read_parquet({files_sql(listed)}))"
-    columns = ", ".join(["file_row_number"] + [f"{f} AS r{i}" for i, f in enumerate(flags)])
+    columns = ", ".join(["file_row_number"] + [f"{f} AS r{i}" for i, f in flags])
     # the filter may read the source's files, its root and its removal roots, nothing else
     allowed = {posixpath.dirname(file) if is_url(file) else str(Path(file).parent), str(root)}
     allowed |= {s.root if is_url(s.root) else str(Path(s.root).resolve()) for s in sets}
@@ -147,15 +147,15 @@ def file_candidates(spec: MixSpec, src: SourceSpec, file: str,
     rows = np.asarray(found["file_row_number"], dtype=np.int64)
     counts = np.zeros(len(sets), np.int64)
     if flags:
-        marks = np.stack([np.asarray(found[f"r{i}"], dtype=bool) for i in range(len(flags))])
-        counts[:] = marks.sum(axis=1)
+        marks = np.stack([np.asarray(found[f"r{i}"], dtype=bool) for i, _ in flags])
+        counts[[i for i, _ in flags]] = marks.sum(axis=1)
         rows = rows[~marks.any(axis=0)]
     return rows, counts
 
 
 def candidate_cache(work: Path, source_index: int, file: str) -> Path:
     """Where the count step leaves a file's candidate rows for the plan (work folder of the run)."""
-    return work / "candidates" / f"{source_index:03d}-{hashlib.sha1(file.encode()).hexdigest()[:16]}.npz"
+    return work / "candidates" / f"{source_index:03d}-{hashlib.sha1(file.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}.npz"
 
 
 def save_candidates(work: Path, spec: MixSpec, source_index: int, file: str) -> None:

@@ -21,7 +21,7 @@ from curate.errors import FatalError
 from curate.io import committed
 from curate.io._ledger import DONE, Ledger
 from curate.io._remote import is_url
-from curate.query import files_sql
+from curate.query import files_sql, sql_str
 
 # our wording, printed and recorded for a source that no removal set covers (not an error: a
 # mixture of code or of an already clean dataset has nothing to exclude)
@@ -47,6 +47,17 @@ class RemovalSet:
         """SELECT of the removed ids (one column, ``id``)."""
         rows = f"read_parquet({files_sql(self.files)})"
         return f"SELECT id FROM {rows} WHERE NOT keep" if self.dataset == "duplicates" else f"SELECT id FROM {rows}"
+
+    def flag(self, file: str, has_id: bool) -> str | None:
+        """A boolean SQL expression over one input file's rows: removed by this set. By row
+        reference (``source_shard``, ``source_row``) where the set read this very file, so two
+        documents sharing an id are never confused; by id otherwise (a set made from a copy)."""
+        if _norm(file) in self.covered:
+            keep = " AND NOT keep" if self.dataset == "duplicates" else ""
+            rows = (f"SELECT source_row FROM read_parquet({files_sql(self.files)}) "
+                    f"WHERE source_shard = {sql_str(file)}{keep}")
+            return f"coalesce(file_row_number IN ({rows}), false)"
+        return f"coalesce(id IN ({self.sql()}), false)" if has_id else None
 
     def describe(self) -> dict:
         return {"root": self.root, "dataset": self.dataset}
