@@ -23,6 +23,7 @@ UNDECODABLE = "undecodable"                # no charset decodes the bytes cleanl
 MATH_PREFILTER = "math_prefilter"          # cheap-text math score below the recall-safe threshold, no formula markup
 
 # extract stage
+TOO_COSTLY = "too_costly"                  # the cost check before parsing: unmatched TeX openers x page length
 EXTRACT_TIMEOUT = "extract_timeout"        # extractor exceeded the hard per-document timeout (worker killed)
 EXTRACT_ERROR = "extract_error"            # extractor raised
 NO_TEXT = "no_text"                        # extractor found no main text
@@ -34,5 +35,5 @@ STAGE = {
     TRUNCATED_RECORD: "read", WARC_READ_ERROR: "read", REVISIT_RECORD: "read",
     CONTENT_DECODING: "read", BODY_TOO_LARGE: "read", BAD_HEADER: "read",
     NOT_A_DOCUMENT: "filter", MATH_PREFILTER: "filter", HTTP_STATUS: "filter", NON_HTML: "filter", EMPTY_BODY: "filter",
-    UNDECODABLE: "extract", EXTRACT_TIMEOUT: "extract", EXTRACT_ERROR: "extract", NO_TEXT: "extract",
+    UNDECODABLE: "extract", TOO_COSTLY: "extract", EXTRACT_TIMEOUT: "extract", EXTRACT_ERROR: "extract", NO_TEXT: "extract",
 }

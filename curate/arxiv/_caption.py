@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-from curate.arxiv._macros import expand_macros
+from curate.arxiv._macros import ExpansionError, expand_macros
 
 _MATH = re.compile(r"(?<!\\)\$\$(.+?)\$\$|(?<!\\)\$(.+?)(?<!\\)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)   # not \\$
 _REF = re.compile(r"\\(?:eq|auto|c|C|page|name|sub|v|V)?ref\*?\s*\{[^}]*\}")
@@ -56,7 +56,10 @@ def clean_caption(raw: str | None, defs: dict | None = None) -> str:
     """Plain text of a caption; math segments are kept verbatim between ``$``."""
     if not raw:
         return ""
-    text = expand_macros(raw, defs or {})
+    try:
+        text = expand_macros(raw, defs or {})
+    except ExpansionError:                    # a self-multiplying macro: the caption as written
+        text = raw
     text = _REF.sub("[ref]", text)
     text = _CITE.sub("[cite]", text)
     text = _DROP.sub(" ", text)

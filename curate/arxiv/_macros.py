@@ -67,10 +67,22 @@ def macros(text: str) -> dict[str, Macro]:
     return found
 
 
+class ExpansionError(ValueError):
+    """Macro expansion past its bound (a macro that multiplies itself)."""
+
+
+def expansion_limit(size: int) -> int:
+    """Characters an expansion of a ``size``-character text may reach (our bound: real papers
+    grow by a few percent; ``\\def\\a{\\a\\a}`` doubles every round)."""
+    return 4 * size + (1 << 20)
+
+
 def expand_macros(text: str, defs: dict, rounds: int = 5) -> str:
-    """Expand uses of ``defs`` in ``text`` (a few rounds, for macros using macros)."""
+    """Expand uses of ``defs`` in ``text`` (at most ``rounds`` rounds deep, for macros using
+    macros, and at most :func:`expansion_limit` characters: else :class:`ExpansionError`)."""
     if not defs:
         return text
+    limit, size = expansion_limit(len(text)), 0
     pattern = re.compile(r"\\(" + "|".join(sorted(map(re.escape, defs), key=len, reverse=True)) + r")(?![A-Za-z@])")
     for _ in range(rounds):
         out, pos, changed = [], 0, False
@@ -93,9 +105,13 @@ def expand_macros(text: str, defs: dict, rounds: int = 5) -> str:
                 continue
             body = _ARG.sub(lambda a: _joined(a, args), macro.body)
             out += [text[pos:m.start()], body]
+            size += m.start() - pos + len(body)
+            if size > limit:
+                raise ExpansionError(f"macro \\{m.group(1)} expands past {limit} characters")
             pos, changed = end, True
         out.append(text[pos:])
         text = "".join(out)
+        size = 0
         if not changed:
             break
     return text

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from curate.arxiv._caption import clean_caption
 from curate.arxiv._figures import Figure, find_figures
 from curate.arxiv._images import ImageError, resolve, to_png
-from curate.arxiv._macros import expand_figure_macros, macros
+from curate.arxiv._macros import ExpansionError, expand_figure_macros, macros
 from curate.arxiv._source import Paper
 from curate.arxiv._tex import find_mains, flatten, graphicspath, strip_comments
 
@@ -64,7 +64,12 @@ def documents(paper: Paper, mains: list[str] | None = None) -> list[Document]:
         # TeX stops reading at \end{document}; the last one (listings in manuals show others)
         text = text.rsplit("\\end{document}", 1)[0] if "\\end{document}" in text else text
         defs = macros(text)
-        figures = find_figures(expand_figure_macros(text, _local_packages(text, tex)))
+        try:
+            expanded = expand_figure_macros(text, _local_packages(text, tex))
+        except ExpansionError as exc:       # a self-multiplying macro: figures as written, and why
+            problems.append(f"macro expansion stopped: {exc}")
+            expanded = text
+        figures = find_figures(expanded)
         out.append(Document(main, figures, defs, graphicspath(text), problems))
     return out
 

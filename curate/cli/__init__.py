@@ -305,6 +305,19 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"curate: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        import errno
+
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+            raise
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        # a folder or file we may not write (or a full disk): one line naming it; what the run
+        # had begun is removed by its transaction, and a rerun resumes
+        print(f"curate: error: cannot write {exc.filename or 'output'}: {exc.strerror}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

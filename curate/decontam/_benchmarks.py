@@ -53,14 +53,24 @@ def _text(value) -> str | None:
 
 
 def _json_items(bench: Benchmark) -> Iterator[Item]:
+    try:
+        yield from _json_lines(bench)
+    except UnicodeDecodeError as exc:
+        raise FatalError(f"{bench.path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _json_lines(bench: Benchmark) -> Iterator[Item]:
     with open(bench.path, encoding="utf-8") as fh:
         for n, line in enumerate(fh):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FatalError(f"{bench.path}:{n + 1}: not JSON: {exc}") from exc
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise FatalError(f"{bench.path}:{n + 1}: not JSON: {exc}") from None
+            if not isinstance(row, dict):
+                raise FatalError(f"{bench.path}:{n + 1}: a JSON {type(row).__name__}, not an object "
+                                 "with question/answer fields")
             item = next((str(row[k]) for k in ID_KEYS if k in row), str(n))
             question = next((_text(row[k]) for k in QUESTION_KEYS if _text(row.get(k))), None)
             context = [_text(row[k]) for k in CONTEXT_KEYS if _text(row.get(k))]

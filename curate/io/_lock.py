@@ -67,7 +67,10 @@ class RootLock:
                 _held[self.key][1] += 1
                 return self
             path = self.root / LOCK_FILE
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:              # read-only folder or file system: refused, nothing written
+                raise FatalError(f"output root {self.root} is not writable: {exc.strerror}") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
