@@ -111,8 +111,9 @@ def input_key(prefix: str, source: str) -> str:
 
     from curate.io._names import readable
 
-    # readable: a name that is not UTF-8 would fail as a shard file's name (its bytes as \xNN)
-    name = readable(source.rstrip("/").rsplit("/", 1)[-1][:60])
+    # readable: a name that is not UTF-8 would fail as a shard file's name (its bytes as xNN, with
+    # no backslash, which globs such as DuckDB's read as an escape)
+    name = readable(source.rstrip("/").rsplit("/", 1)[-1][:60]).replace(chr(92), "_")
     return f"{prefix}-{name}-{hashlib.sha1(source.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
 
 

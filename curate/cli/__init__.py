@@ -80,6 +80,7 @@ def cmd_query(args) -> int:
     spill = tempfile.mkdtemp(prefix="curate-query-")
     try:
         con.execute(f"SET temp_directory = '{spill}'")
+        con.execute("SET enable_progress_bar = false")     # it writes into stdout: a CSV's last line
         lock_down(con, roots)            # files outside the roots are never read or written
         return _print_query(con, args)
     except duckdb.Error as exc:          # parse, bind and run-time errors alike: one line

@@ -37,7 +37,7 @@ from curate.io import write_atomic
 from curate.mix import get_tokenizer, select
 from pipelines._steps import Map, Single, Steps, execute
 from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, read_meta, read_text, save_candidates,
-                                  source_files, write_ipc)
+                                  source_files, text_columns, write_ipc)
 from pipelines.mix._removals import NOTHING_EXCLUDED, check_coverage, removal_sets
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
@@ -327,6 +327,8 @@ def _start(spec: MixSpec, state: dict) -> dict:
     jobs = [] if done else [(s, f) for s, src in enumerate(spec.sources) for f in source_files(spec, src)]
     for s, src in enumerate([] if done else spec.sources):       # refused before anything is written
         check_coverage(src, removal_sets(src, spec.root_of(src)), [f for i, f in jobs if i == s])
+    for s, f in jobs:
+        text_columns(f, spec.sources[s].text)
     return {"folder": folder, "work": folder / "_work", "existing": done, "skip": bool(done), "jobs": jobs}
 
 

@@ -96,9 +96,9 @@ def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
     return counts
 
 
-def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = None, pf=None) -> pa.Array:
-    """The first non-null of ``columns`` per row (optionally only ``rows``); ``pf``: the shard
-    already open (its footer is not read again: on object storage, a request)."""
+def text_columns(shard: str, columns: tuple[str, ...], pf=None) -> list[str]:
+    """Those of ``columns`` the shard has; a one-line error naming the shard and column when
+    none is there or one is not text (an int64 ``text`` column)."""
     pf = pf if pf is not None else parquet_file(shard)
     present = [c for c in columns if c in pf.schema_arrow.names]
     if not present:
@@ -107,6 +107,14 @@ def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = No
         kind = pf.schema_arrow.field(c).type
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             raise FatalError(f"{shard}: column {c!r} is {kind}, not text")
+    return present
+
+
+def read_text(shard: str, columns: tuple[str, ...], rows: np.ndarray | None = None, pf=None) -> pa.Array:
+    """The first non-null of ``columns`` per row (optionally only ``rows``); ``pf``: the shard
+    already open (its footer is not read again: on object storage, a request)."""
+    pf = pf if pf is not None else parquet_file(shard)
+    present = text_columns(shard, columns, pf)
     table = pf.read(columns=present)
     if rows is not None:
         table = table.take(pa.array(rows))
