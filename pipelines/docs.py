@@ -34,6 +34,7 @@ EXAMPLES = {
             '[[sources]]\nname = "web"\ndataset = "pages"\nwhere = "NOT has_math AND lang = \'en\'"\nshare = 0.3\n'),
     "math-recall": 'inputs = ["shards"]\nout = "recall"\nseed_files = ["seed/"]\npolicy = "auto"\nmax_rounds = 3\n',
     "math-score": 'model = "recall/round-3/model.bin"\ninputs = ["new-shards"]\nout = "scored"\n',
+    "filter": 'inputs = ["shards"]\nout = "quality"\nmath_aware = true\nc4_curly_bracket = true\n',
     "math-corpus": ('out = "math-corpus"\nmodel = "recall/round-3/model.bin"\nbenchmarks = ["benchmarks/"]\n'
                     'crawls = ["latest"]\nmax_files = 10\ntotal_tokens = 10_000_000\n'),
 }
@@ -41,7 +42,7 @@ EXAMPLES = {
 # The command of each job besides `curate run` (the README section says more).
 COMMANDS = {"ingest": "curate ingest", "crawl": "curate serve crawl", "dedup": "curate dedup",
             "decontaminate": "curate decontaminate", "code": "curate code", "arxiv": "curate arxiv",
-            "mix": "curate mix", "math-recall": "curate math recall", "math-score": "curate math score",
+            "mix": "curate mix", "filter": "curate filter", "math-recall": "curate math recall", "math-score": "curate math score",
             "math-corpus": "curate serve math-corpus"}
 
 _FIELD = re.compile(r"^\s+(\w+)\s*:\s*[^#=]+(?:=[^#]*)?(?:#\s?(.*))?$")
@@ -62,7 +63,16 @@ def config_classes(job: Job) -> list[type]:
 
 def meanings(cls: type) -> dict[str, str]:
     """Field name -> the comment that declares it: on its line, continued on comment lines aligned
-    under it, or the block comment just above it."""
+    under it, or the block comment just above it (fields of dataclass bases too)."""
+    out: dict[str, str] = {}
+    for base in reversed(cls.__mro__[1:]):
+        if dataclasses.is_dataclass(base):
+            out.update(_own_meanings(base))
+    out.update(_own_meanings(cls))
+    return out
+
+
+def _own_meanings(cls: type) -> dict[str, str]:
     out: dict[str, str] = {}
     current, block = None, []
     for line in inspect.getsource(cls).splitlines()[1:]:
@@ -72,7 +82,7 @@ def meanings(cls: type) -> dict[str, str]:
         elif comment:
             block.append(comment.group(2).strip())
             current = None
-        elif field and not line.lstrip().startswith(("def ", "@", "RANGES")):
+        elif field and not line.lstrip().startswith(("def ", "@", "RANGES", "PATHS")):
             current = field.group(1)
             out[current] = (field.group(2) or "").strip() or " ".join(block)
             block = []

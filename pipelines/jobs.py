@@ -57,6 +57,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         "pipelines.code:CodeConfig", "pipelines.code:run", "flows.code:code_flow"),
     Job("arxiv", "arXiv LaTeX sources -> figure/caption pairs, images as PNG",
         "pipelines.arxiv:ArxivConfig", "pipelines.arxiv:run", "flows.arxiv:arxiv_flow"),
+    Job("filter", "heuristic quality filters that keep math (Gopher, C4, FineWeb) -> quality rows",
+        "pipelines.filter:FilterConfig", "pipelines.filter:run", "flows.filter:filter_flow"),
     Job("mix", "a reproducible training mixture to a token budget",
         "pipelines.mix._spec:load_spec", "pipelines.mix:run", "flows.mixture:mixture_flow"),
     Job("math-recall", "DeepSeekMath's iterative math page recall (fastText rounds)",

@@ -11,6 +11,7 @@ from schemas.dedup import CONTAMINATION, DUPLICATES
 from schemas.math import MATH_DOMAINS, MATH_PREFILTERED, MATH_ROUNDS, MATH_SCORES, MATH_SEED, MATH_SELECTED
 from schemas.mix import MIXTURE, MIXTURE_TOKENS
 from schemas.pages import PAGES, REJECTED
+from schemas.quality import QUALITY
 
 #: dataset name -> schema; the name is also the folder under an output root.
 DATASETS = {
@@ -30,6 +31,7 @@ DATASETS = {
     "math_seed": MATH_SEED,
     "math_rounds": MATH_ROUNDS,
     "math_prefiltered": MATH_PREFILTERED,
+    "quality": QUALITY,
 }
 
-__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_PREFILTERED", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "MIXTURE_TOKENS", "PAGES", "REJECTED", "field", "describe"]
+__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_PREFILTERED", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "MIXTURE_TOKENS", "PAGES", "QUALITY", "REJECTED", "field", "describe"]

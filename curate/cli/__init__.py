@@ -198,7 +198,7 @@ def cmd_server(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="curate", description="Turn raw public data into pre-training corpora.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log retries and worker restarts")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    from curate.cli import _dedup, _math, _mix
+    from curate.cli import _dedup, _generated, _math, _mix
     from pipelines.jobs import JOBS
 
     _dedup.add_parsers(sub)
@@ -255,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     _mix.add_parsers(sub)
     _mix.add_arxiv_parser(sub)
     _mix.add_tokenizer_parser(sub)
+    words = sys.argv[1:] if argv is None else argv
+    _generated.add_filter_parser(sub, full="filter" in words[:3])
     _math.add_parsers(sub)
 
     p = sub.add_parser("run", help="run a job as a Prefect flow on Dask")
@@ -293,7 +295,7 @@ def _quiet_third_parties(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     _quiet_third_parties(args.verbose)

@@ -28,7 +28,7 @@ from curate.errors import FatalError
 
 LOCK_FILE = "_lock"
 #: jobs that may write to an fsspec URL (``s3://``): their outputs are shards and completion records
-REMOTE_JOBS = frozenset({"ingest", "arxiv", "dedup", "decontaminate"})
+REMOTE_JOBS = frozenset({"ingest", "arxiv", "dedup", "decontaminate", "filter"})
 #: jobs that run on a local mirror of an fsspec URL and publish it when they finish
 MIRRORED_JOBS = frozenset({"code", "math-recall", "math-score", "math-corpus", "crawl"})
 _held: dict[str, list] = {}          # resolved root -> [fd, depth]

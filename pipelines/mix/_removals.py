@@ -1,8 +1,9 @@
 """Removal sets a mixture applies: the dedup and decontamination outputs named by a source.
 
 A source takes ``removals: [root, ...]``, each an output root of ``curate dedup`` (its
-``duplicates`` dataset: rows with ``keep = false``) or of ``curate decontaminate`` (its
-``contamination`` dataset: every listed id), or both. Without the key, the source's own root
+``duplicates`` dataset: rows with ``keep = false``), of ``curate decontaminate`` (its
+``contamination`` dataset: every listed id) or of ``curate filter`` (its ``quality`` dataset:
+rows with ``keep = false``), or several. Without the key, the source's own root
 is looked at, as before. Why by name: dedup and decontamination usually write into roots of
 their own (``--out dedup/``), and a mixture that looked only under the pages' root silently
 kept what they removed.
@@ -27,7 +28,7 @@ from curate.query import files_sql, sql_str
 # mixture of code or of an already clean dataset has nothing to exclude)
 NOTHING_EXCLUDED = "not deduplicated or decontaminated: nothing excluded"
 
-_KINDS = {"duplicates": "dedup-", "contamination": "decontam-"}
+_KINDS = {"duplicates": "dedup-", "contamination": "decontam-", "quality": "filter-"}
 
 
 def _norm(path: str) -> str:
@@ -46,14 +47,14 @@ class RemovalSet:
     def sql(self) -> str:
         """SELECT of the removed ids (one column, ``id``)."""
         rows = f"read_parquet({files_sql(self.files)})"
-        return f"SELECT id FROM {rows} WHERE NOT keep" if self.dataset == "duplicates" else f"SELECT id FROM {rows}"
+        return f"SELECT id FROM {rows}" + ("" if self.dataset == "contamination" else " WHERE NOT keep")
 
     def flag(self, file: str, has_id: bool) -> str | None:
         """A boolean SQL expression over one input file's rows: removed by this set. By row
         reference (``source_shard``, ``source_row``) where the set read this very file, so two
         documents sharing an id are never confused; by id otherwise (a set made from a copy)."""
         if _norm(file) in self.covered:
-            keep = " AND NOT keep" if self.dataset == "duplicates" else ""
+            keep = "" if self.dataset == "contamination" else " AND NOT keep"
             rows = (f"SELECT source_row FROM read_parquet({files_sql(self.files)}) "
                     f"WHERE source_shard = {sql_str(file)}{keep}")
             return f"coalesce(file_row_number IN ({rows}), false)"
@@ -73,6 +74,8 @@ def _covered(root, dataset: str) -> set[str]:
             continue
         if dataset == "duplicates":
             shards.update(record.config.get("inputs", []))
+        elif dataset == "quality":
+            shards.add(record.source)
         else:
             shards.add(record.source)
     return {_norm(s) for s in shards}
@@ -101,8 +104,8 @@ def removal_sets(src, own_root) -> list[RemovalSet]:
             raise FatalError(f"source {src.name}: removal root {root} does not exist")
         found = _sets_under(root)
         if not found:
-            raise FatalError(f"source {src.name}: {root} holds no dedup or decontamination output "
-                             "(no duplicates or contamination dataset)")
+            raise FatalError(f"source {src.name}: {root} holds no dedup, decontamination or filter output "
+                             "(no duplicates, contamination or quality dataset)")
         sets += found
     return sets
 

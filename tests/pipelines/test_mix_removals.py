@@ -88,7 +88,7 @@ def test_a_source_with_no_removal_set_says_so_and_records_it(layout, tmp_path):
 
 def test_a_removal_root_without_output_or_from_other_shards_is_refused(layout, tmp_path, shared):
     base = {"name": "x", "root": str(layout / "shards"), "total_tokens": 1000, "seed": 1}
-    with pytest.raises(FatalError, match="holds no dedup or decontamination output"):
+    with pytest.raises(FatalError, match="holds no dedup, decontamination or filter output"):
         run(spec_from_mapping({**base, "sources": [{"name": "web", "dataset": "pages", "share": 1.0,
                                                     "removals": [str(layout / "shards")]}]}), tmp_path / "a")
     # a dedup of other shards: refused, naming the removal set
