@@ -36,7 +36,11 @@ def judge(text: str | None, lang: str | None = "en", thresholds: Thresholds | No
     failure is the page's reason)."""
     t = thresholds or Thresholds()
     view = prepare(text or "", math_aware)
-    tokens = words(view.text)
+    # On a page with formulas, words are what the Gopher paper counts: whitespace-separated (a
+    # formula, a code span: one word each). datatrove counts spaCy's tokens, every punctuation
+    # mark a word, which drops 80% of real math documentation for "too few alphabetic words"
+    # (benchmarks/filters.py); a page without formulas is judged exactly as datatrove judges it.
+    tokens = view.text.split() if view.formulas else words(view.text)
     measures: dict = {"formulas": view.formulas}
     failed: dict = {}
     for name in families:

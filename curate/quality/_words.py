@@ -4,7 +4,8 @@ Our extraction writes math as ``$...$`` / ``$$...$$`` and structure as markdown.
 rules read both as noise: braces and backslashes are symbols, ``\\frac{a}{b}`` is a run of
 non-alphabetic words, a display formula is a short line without end punctuation, ``- item`` is a
 bullet and ``# Title`` a hash. :func:`prepare` gives the rules a *view* of the page in which
-each formula is one word (:data:`FORMULA`, inside its sentence) and markdown markers are gone,
+each formula is one word (:data:`FORMULA`, inside its sentence), each code span or block one
+word (:data:`CODE`), and markdown markers, escapes and doctest prompts are gone,
 so a rule judges the prose around the math (``math_aware=False`` gives the page as is, which is
 what the standard implementations see).
 
@@ -19,9 +20,17 @@ import re
 from dataclasses import dataclass
 
 FORMULA = "formula"                # what a formula counts as: one alphabetic word of ordinary length
+CODE = "code"                      # what a code span or block counts as (markdown our extraction writes)
 
-_DISPLAY = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]", re.S)
-_INLINE = re.compile(r"(?<![\\$])\$(?!\s)[^$\n]{1,400}?(?<![\\\s])\$(?!\d)|\\\(.+?\\\)", re.S)
+# what our extraction writes: $$...$$ (display) and $...$ (inline); a \[ or \( in its markdown
+# is an escaped bracket, not math
+_DISPLAY = re.compile(r"\$\$.+?\$\$", re.S)
+_INLINE = re.compile(r"(?<![\\$])\$(?!\s)[^$\n]{1,400}?(?<![\\\s])\$(?!\d)")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")      # markdown's backslash escapes
+_CODE_SPAN = re.compile(r"`[^`\n]{1,200}`")
+_FENCE = re.compile(r"^```.*?^```[ \t]*$", re.S | re.M)
+_ALONE = re.compile(rf"[ \t]*\n\s*((?:(?:{FORMULA}|{CODE})[ \t,.;:¶]*)+)(?=\n|$)")
+_PROMPT = re.compile(r"(?:>>>|\.\.\.)(?= )")                   # doctest prompts: code, not ellipses
 _HEADER = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 _LIST = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+", re.M)
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$", re.M)
@@ -56,16 +65,29 @@ def prepare(text: str, math_aware: bool = True) -> View:
         count += 1
         return FORMULA
 
-    # a display formula joins the sentence around it: "so that\n$$x^2$$\nholds." is one line
-    text = re.sub(r"\s*\n\s*(\$\$|\\\[)", r" \1", text)
-    text = re.sub(r"(\$\$|\\\])\s*\n(?=\s*[a-z,.;:)])", r"\1 ", text)
+    # a display formula joins the line before it ("so that\n$$x^2$$\nholds." is "so that formula"
+    # and "holds."): never a line of its own, so never a short line or a repeated one
+    text = re.sub(r"\s*\n\s*(?=\$\$)", " ", text)
+    text = re.sub(r"(\$\$.+?\$\$)[ \t]*\n(?=\s*[a-z,.;:)])", r"\1 ", text, flags=re.S)
     text = _DISPLAY.sub(display, text)
     text = _INLINE.sub(inline, text)
+    if count:
+        # a page with formulas is technical writing: its code (blocks, spans, doctest prompts) and
+        # the escapes markdown adds around notation are not prose to judge; a page without
+        # formulas keeps them, as the standard rules see it (our choice, measured in
+        # benchmarks/filters.py: agreement with datatrove on non-math pages stays high)
+        text = _FENCE.sub(f" {CODE} ", text)
+        text = _ESCAPE.sub(r"\1", text)
+        text = _CODE_SPAN.sub(CODE, text)
+        text = _PROMPT.sub("", text)
     text = _TABLE_RULE.sub("", text)
     text = _HEADER.sub("", text)
     text = _LIST.sub(r"\1", text)
     text = _EMPHASIS.sub(r"\2", text)
     text = text.replace("|", " ")
+    # a line left holding only formulas or code joins the line before it (not a short line, not a
+    # line repeating another)
+    text = _ALONE.sub(lambda m: " " + m.group(1).strip(), text)
     return View(text, count)
 
 
