@@ -177,12 +177,26 @@ def _finish(page: dict, url: str | None, text: str, markers: set[str]) -> dict:
 # ``\(`` took over 120 s. About 1e8 such steps run per second here; pages above the budget
 # (about 2 s) are rejected before the parser runs, with the measured figure.
 MAX_DELIMITER_COST = 200_000_000
+_SPACED_BLOCK = re.compile(rb"(?<!\S)\\\[")
 
 
 def delimiter_cost(body: bytes) -> int:
-    """Unmatched TeX openers times the page's length: the regex work a page may cost."""
-    unmatched = max(0, body.count(b"\\(") - body.count(b"\\)")) + max(0, body.count(b"\\[") - body.count(b"\\]"))
-    return unmatched * len(body)
+    """The regex work a page may cost: each unmatched ``\\(`` scans to the end of its line,
+    each unmatched ``\\[`` to the end of the page (an upper bound, refined line by line only
+    when the whole-page bound is over budget)."""
+    opens, closes = body.count(b"\\("), body.count(b"\\)")
+    blocks = max(0, body.count(b"\\[") - body.count(b"\\]")) * len(body)
+    inline = max(0, opens - closes) * len(body)
+    if inline + blocks <= MAX_DELIMITER_COST:
+        return inline + blocks
+    if blocks:                      # trafilatura's display pattern wants a space before \[ (JS has none)
+        blocks = max(0, len(_SPACED_BLOCK.findall(body)) - body.count(b"\\]")) * len(body)
+    if opens and inline + blocks > MAX_DELIMITER_COST:
+        inline = 0
+        for line in body.split(b"\n"):
+            if b"\\(" in line:
+                inline += max(0, line.count(b"\\(") - line.count(b"\\)")) * len(line)
+    return inline + blocks
 
 
 def extract_html(body: bytes, url: str | None = None, charset: str | None = None) -> dict:

@@ -59,6 +59,8 @@ class RootLock:
         self.created = not self.root.exists()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
+            # tidied after a failed run only if it held nothing of anyone's before (see _tidy)
+            self.was_empty = self.created or not any(p.name != LOCK_FILE for p in self.root.iterdir())
         except OSError as exc:
             raise FatalError(f"cannot create output root {self.root}: {exc.strerror or exc}") from exc
         self.key = str(self.root.resolve())
@@ -92,15 +94,16 @@ class RootLock:
             entry[1] -= 1
             if entry[1] == 0:
                 del _held[self.key]
-                if exc[0] is not None:
+                if exc[0] is not None and self.was_empty:
                     self._tidy()
                 fcntl.flock(entry[0], fcntl.LOCK_UN)
                 os.close(entry[0])
 
     def _tidy(self) -> None:
-        """After a run that failed before writing anything (a refused input, a bad setting): leave
-        no ``_lock``, no empty work folders, and no root the run itself created. A root holding
-        any file (work to resume, earlier outputs) keeps everything."""
+        """After a run into an empty (or new) root that failed before writing anything (a refused
+        input, a bad setting): leave no ``_lock``, no empty work folders, and no root the run
+        itself created. A root that held anything before, or now holds any file (work to
+        resume), keeps everything."""
         try:
             others = [p for p in self.root.rglob("*") if p.name != LOCK_FILE or p.parent != self.root]
             if any(not p.is_dir() for p in others):

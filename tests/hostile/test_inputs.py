@@ -143,7 +143,8 @@ def test_header_values_out_of_range_are_rows_and_the_rest_of_the_file_is_kept(tm
     summary = run(IngestConfig(sources=(str(warc),), out=str(home / "o")))
     assert not summary.failed
     pages = duckdb.sql(f"SELECT text FROM read_parquet('{home}/o/pages/*.parquet')").fetchall()
-    rejected = duckdb.sql(f"SELECT count(*) FROM read_parquet('{home}/o/rejected/*.parquet')").fetchall()[0][0]
+    rejected = duckdb.sql(f"SELECT count(*) FROM read_parquet('{home}/o/rejected/*.parquet')").fetchall()[0][0] \
+        if list((home / "o" / "rejected").glob("*.parquet")) else 0
     texts = " ".join(t for (t,) in pages)
     assert "First good page" in texts and "Last good page" in texts and len(pages) + rejected == 3
     assert run(IngestConfig(sources=(str(warc),), out=str(home / "o"))).skipped == 1      # a rerun completes

@@ -133,7 +133,11 @@ def test_paths_in_a_config_file_resolve_relative_to_it_and_flags_to_the_current_
 def test_paths_in_a_mixture_spec_resolve_relative_to_it(tmp_path):
     from pipelines.mix._spec import load_spec
 
+    from curate.mix import train_tokenizer
+
     (tmp_path / "specs").mkdir()
+    train_tokenizer(["a small text to learn a few merges from, and a few more words"] * 20,
+                    tmp_path / "specs" / "tok" / "tokenizer.json", vocab_size=300)
     (tmp_path / "specs" / "m.yaml").write_text(
         "name: m\nroot: ../shards\ntokenizer: tok/tokenizer.json\nout: ../mix\ntotal_tokens: 10\n"
         "sources:\n  - {name: a, dataset: pages, share: 1.0, root: other, removals: [../dedup, 's3://b/decon']}\n")
