@@ -76,7 +76,11 @@ def build(cls: type[T], data: dict[str, Any]) -> T:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise FatalError(f"unknown {cls.__name__} setting(s): {', '.join(unknown)}")
+        import difflib
+
+        hints = [f"{k} (did you mean {close[0]}?)" if (close := difflib.get_close_matches(k, names, n=1)) else k
+                 for k in unknown]
+        raise FatalError(f"unknown {cls.__name__} setting(s): {', '.join(hints)}")
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 

@@ -32,7 +32,7 @@ def _ingest_config(args):
     if args.config:
         return IngestConfig.from_file(args.config, **overrides)
     if not args.sources or not args.out:
-        raise SystemExit("curate ingest: give SOURCE... and --out DIR (or --config FILE)")
+        raise CurateError("give SOURCE... and --out DIR (or --config FILE)")
     return IngestConfig(**{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -198,10 +198,27 @@ def cmd_server(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one behaviour for every mistake: one line, exit 2, and "did you mean" for a
+    mistyped subcommand or choice."""
+
+    def error(self, message: str):
+        import difflib
+        import re
+
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            choices = re.findall(r"'([^']*)'", wrong.group(2)) or [c.strip() for c in wrong.group(2).split(",")]
+            close = difflib.get_close_matches(wrong.group(1), choices, n=1)
+            message = f"invalid choice {wrong.group(1)!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                              f" (choose from {', '.join(choices)})")
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="curate", description="Turn raw public data into pre-training corpora.")
+    parser = _Parser(prog="curate", description="Turn raw public data into pre-training corpora.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log retries and worker restarts")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("ingest", help="WARC/WET files, URLs or crawl ids -> page shards")
     p.add_argument("sources", nargs="*", metavar="SOURCE",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from curate.errors import CurateError
+
 from shlex import quote
 
 import argparse
@@ -28,7 +30,7 @@ def config_from(cls, args, overrides: dict, command: str, required=("out",)):
         return cls(**overrides)
     flags = ", ".join(k[:-1].upper() + "..." if k in ("inputs", "sources") else f"--{k.replace('_', '-')}"
                       for k in required)
-    raise SystemExit(f"curate {command}: give {flags} (or --config FILE)")
+    raise CurateError(f"curate {command}: give {flags} (or --config FILE)")
 
 
 def cmd_dedup(args) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from curate.errors import CurateError
+
 from shlex import quote
 
 import sys
@@ -22,7 +24,7 @@ def _last_round(out) -> int:
     rounds = sorted(int(p.name.split("=", 1)[1]) for p in Path(out).glob("round=*")
                     if (p / "math_domains" / "domains.parquet").exists())
     if not rounds:
-        raise SystemExit(f"curate math: no finished discovery under {out} (run `{program()} math recall` first)")
+        raise CurateError(f"no finished discovery under {out} (run `{program()} math recall` first)")
     return rounds[-1]
 
 
@@ -122,7 +124,7 @@ def cmd_score(args) -> int:
         config = ScoreConfig.from_file(args.config, **given)
     else:
         if not (args.model and args.shards and args.out):
-            raise SystemExit("curate math score: give --model, SHARDS and --out (or --config FILE)")
+            raise CurateError("give --model, SHARDS and --out (or --config FILE)")
         config = ScoreConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in given.items() if v is not None})
     print(run(config, workers=args.workers, progress=not args.quiet).format())
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from curate.errors import CurateError
+
 from shlex import quote
 
 from pathlib import Path
@@ -45,7 +47,7 @@ def cmd_mix(args) -> int:
             spec = replace(spec, format=args.format)
         manifest = run(spec, args.out, progress=not args.quiet, workers=args.workers)
     else:
-        raise SystemExit("curate mix: give SPEC (or --rebuild MANIFEST) and --out DIR")
+        raise CurateError("give SPEC (or --rebuild MANIFEST) and --out DIR")
     print(format_manifest(manifest))
     print(f"\nmanifest: {str(args.out).rstrip('/')}/manifest.json")
     if "megatron" in manifest:
@@ -137,7 +139,7 @@ def cmd_arxiv_export(args) -> int:
     from curate.arxiv import export
 
     if len(args.sources) != 2 or not args.out:
-        raise SystemExit("curate arxiv export: give one output ROOT of an arXiv run and --out DIR")
+        raise CurateError("give one output ROOT of an arXiv run and --out DIR")
     summary = export(args.sources[1], args.out, limit=args.limit)
     print(f"exported {summary.images} figure images of {summary.papers} papers to {Path(args.out) / 'images'}")
     print(f"captions: {summary.jsonl} (image, caption, sub_caption, paper_id per line)")
