@@ -81,5 +81,5 @@ def get(name: str) -> Job:
 def markdown_table() -> str:
     """The jobs as a markdown table (the README's, checked by a test)."""
     lines = ["| job | what it does |", "| --- | --- |"]
-    lines += [f"| `{job.name}` | {job.summary} |" for job in JOBS.values()]
+    lines += [f"| [`{job.name}`](docs/{job.name}.md) | {job.summary} |" for job in JOBS.values()]
     return "\n".join(lines)

@@ -127,7 +127,7 @@ def test_a_bad_config_is_one_line_and_exit_2(tmp_path, capsys):
     bad.write_text('out = "x"\nsources = ["a"]\nworkerz = 3\n')
     assert main(["run", "ingest", "--config", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "curate: error: unknown IngestConfig setting(s): workerz"
+    assert err == "curate: error: unknown IngestConfig setting(s): workerz (did you mean workers?)"
 
 
 def test_stats_and_catalog_never_answer_with_silence(tmp_path, shared, capsys):

@@ -17,10 +17,12 @@ COMMAND = re.compile(r"^curate (query|catalog|stats)\b")
 
 
 def readme_commands() -> list[str]:
-    """The commands outside the ten-minute tour (tests/test_readme_tour.py runs the tour's, on the demo)."""
+    """The commands of the README outside the ten-minute tour (tests/test_readme_tour.py runs the
+    tour's, on the demo) and of the guides under docs/guide/ it links."""
     text = (ROOT / "README.md").read_text()
     head, _, rest = text.partition("## Ten-minute tour")
     text = head + ("\n## " + rest.split("\n## ", 1)[1] if "\n## " in rest else "")
+    text += "".join(p.read_text() for p in sorted((ROOT / "docs" / "guide").glob("*.md")))
     lines = [line.strip() for block in re.findall(r"```bash\n(.*?)```", text, re.S) for line in block.splitlines()]
     return [line for line in lines if COMMAND.match(line)]
 
@@ -48,6 +50,7 @@ def layout(shared, tmp_path_factory, s3):
         ["ingest", str(warc), str(shared / "warc" / "dolma"), str(shared / "warc" / "warcio" / "example.warc.gz"),
          "--out", "shards/"],
         ["dedup", "shards/", "--out", "dedup/"],
+        ["filter", "shards/", "--out", "quality/"],
         ["decontaminate", "shards/", "--benchmarks", str(shared / "benchmarks"), "--out", "dedup/"],
         ["code", str(shared / "repos" / "python-requests"), "--out", "code/"],
         ["arxiv", *map(str, sorted((shared / "arxiv").iterdir())), "--out", "figs/"],
