@@ -24,21 +24,30 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     work = plan.work
     # this step may run on a machine other than the earlier ones: fetch what it reads
     edge_files = [str(p) for p in work.fetch([edges_rel(k) for k in config.kinds])]
-    rounds = components(con, f"SELECT node, peer FROM read_parquet({_files(edge_files)})", log=log)
     docs = _files([str(p) for p in work.fetch([docs_rel(i) for i in range(len(plan.shards))])])
     nodes = sql_str(str(work.fetch([NODES_REL])[0]))
     con.execute(f"CREATE TEMP TABLE shards AS SELECT * FROM (VALUES {', '.join(f'({i}, {sql_str(p)})' for i, p in enumerate(plan.shards))}) t(shard, path)")
     con.execute(f"""CREATE TEMP VIEW docs AS SELECT d.*, n.node FROM read_parquet({docs}) d
                     JOIN read_parquet({nodes}) n USING (shard, row)""")
+    con.execute("CREATE TEMP TABLE verified (node BIGINT, jaccard FLOAT)")
+    if config.verify:
+        # edges are verified before clustering: components of verified pairs (a chain of close
+        # copies stays one cluster even when its smallest node is far from some of them)
+        band = [f for k, f in zip(config.kinds, edge_files) if k.startswith("band_")]
+        other = [f for k, f in zip(config.kinds, edge_files) if not k.startswith("band_")]
+        _verify_edges(con, config, band, log)
+        edges = "SELECT node, peer FROM vedges"
+        if other:
+            edges += f" UNION ALL SELECT node, peer FROM read_parquet({_files(other)})"
+    else:
+        edges = f"SELECT node, peer FROM read_parquet({_files(edge_files)})"
+    rounds = components(con, edges, log=log)
     old_docs = DedupIndex(config.index, config.params).doc_files(plan.run) if config.index else []
     info = "SELECT node, id, crawl, exact_hash, url_hash FROM docs"
     if old_docs:
         info += f" UNION ALL SELECT node, id, crawl, exact_hash, url_hash FROM read_parquet({_files(old_docs)})"
     con.execute("CREATE TEMP TABLE sizes AS SELECT label, count(*) AS size FROM labels GROUP BY label")
     con.execute(f"CREATE TEMP TABLE reps AS SELECT * FROM ({info}) WHERE node IN (SELECT label FROM sizes)")
-    con.execute("CREATE TEMP TABLE verified (node BIGINT, jaccard FLOAT)")
-    if config.verify:
-        _verify(con, config, log)
     key = f"dedup-{plan.run}"
     store = ShardStore(config.out, {"duplicates": DUPLICATES})
     done = Completion(key=key, source=",".join(plan.shards)[:2000], status=DONE,
@@ -76,8 +85,7 @@ def _shard_sql(config: DedupConfig, plan: Plan, i: int, path: str) -> str:
     return f"""
         WITH dec AS (
             SELECT d.*, n.node, coalesce(l.label, n.node) AS cluster_id, v.jaccard,
-                   coalesce(l.label, n.node) <> n.node AND coalesce(v.jaccard >= {config.jaccard_threshold}, true)
-                   AS removed
+                   coalesce(l.label, n.node) <> n.node AS removed
             FROM read_parquet({docs}) d
             JOIN (SELECT row, node FROM read_parquet({nodes}) WHERE shard = {i}) n USING (row)
             LEFT JOIN labels l ON l.node = n.node LEFT JOIN verified v ON v.node = n.node)
@@ -103,30 +111,35 @@ def _shard_sql(config: DedupConfig, plan: Plan, i: int, path: str) -> str:
 AMBIGUOUS = 0.05
 
 
-def _verify(con, config: DedupConfig, log) -> None:
-    """Fill ``verified(node, jaccard)`` for documents whose representative is in this run.
+def _verify_edges(con, config: DedupConfig, band_files: list[str], log) -> None:
+    """``vedges(node, peer)``: the band edges whose pair is similar enough, and ``verified(node,
+    jaccard)``: each document's best verified similarity.
 
-    The Jaccard of each candidate with its representative is first estimated from their MinHash
-    signatures (the share of equal values; standard error about 0.043 at 0.7 with 112
-    permutations), streamed from the sketch files. Estimates within ``AMBIGUOUS`` of the
-    threshold, where the estimate could decide wrongly, are replaced by the exact Jaccard of the
-    shingles (the texts of those pairs only are read again). So no text is re-read for most
-    pairs, memory stays flat, and no pair is merged on a wrong estimate."""
+    Each pair's Jaccard is first estimated from the two MinHash signatures (the share of equal
+    values; standard error about 0.043 at 0.7 with 112 permutations), streamed from the sketch
+    files. Estimates within ``AMBIGUOUS`` of the threshold are replaced by the exact Jaccard of the
+    shingles (only those pairs' texts are read again). An edge to a document of an earlier run
+    (no signature here) is kept as the index found it."""
+    con.execute("CREATE TEMP TABLE vedges (node BIGINT, peer BIGINT)")
+    if not band_files:
+        return
+    con.execute(f"""CREATE TEMP TABLE cand AS SELECT DISTINCT least(node, peer) AS a, greatest(node, peer) AS b
+                    FROM read_parquet({_files(band_files)}) WHERE node <> peer""")
     reader = con.sql("""
-        SELECT d.node, d.signature AS a, r.signature AS b, sd.path AS d_path, d.row AS d_row,
-               sr.path AS r_path, r.row AS r_row FROM docs d
-        JOIN labels l ON l.node = d.node AND l.label <> d.node
-        JOIN docs r ON r.node = l.label
-        JOIN shards sd ON sd.shard = d.shard JOIN shards sr ON sr.shard = r.shard
-        WHERE d.exact_hash <> r.exact_hash AND d.url_hash IS DISTINCT FROM r.url_hash""").to_arrow_reader(50_000)
-    nodes, estimates, unsure = [], [], []          # small per candidate; the signatures stream through
+        SELECT c.a, c.b, x.signature AS sa, y.signature AS sb, sx.path AS a_path, x.row AS a_row,
+               sy.path AS b_path, y.row AS b_row
+        FROM cand c JOIN docs x ON x.node = c.a JOIN docs y ON y.node = c.b
+        JOIN shards sx ON sx.shard = x.shard JOIN shards sy ON sy.shard = y.shard
+        ORDER BY c.a, c.b""").to_arrow_reader(50_000)
+    a_all, b_all, estimates, unsure = [], [], [], []
     for batch in reader:
-        js = signature_jaccard(batch.column("a"), batch.column("b"))
+        js = signature_jaccard(batch.column("sa"), batch.column("sb"))
         close = np.flatnonzero(np.abs(js - config.jaccard_threshold) < AMBIGUOUS)
         if len(close):
-            cols = [batch.column(c).take(pa.array(close)).to_pylist() for c in ("d_path", "d_row", "r_path", "r_row")]
+            cols = [batch.column(c).take(pa.array(close)).to_pylist() for c in ("a_path", "a_row", "b_path", "b_row")]
             unsure.append((sum(len(e) for e in estimates) + close, list(zip(*cols))))
-        nodes.append(batch.column("node").cast(pa.int64()).to_numpy())
+        a_all.append(batch.column("a").to_numpy())
+        b_all.append(batch.column("b").to_numpy())
         estimates.append(js)
     js = np.concatenate(estimates) if estimates else np.zeros(0, np.float32)
     if unsure:
@@ -135,15 +148,22 @@ def _verify(con, config: DedupConfig, log) -> None:
         order = sorted(range(len(pairs)), key=lambda k: pairs[k])    # chunks read few row groups
         exact = pair_jaccards([pairs[k] for k in order], config.ngram)
         js[where[order]] = np.asarray(exact, np.float32)
-    table = pa.table({"node": np.concatenate(nodes) if nodes else np.zeros(0, np.int64), "jaccard": js})
-    con.register("verified_pairs", table)
-    con.execute("INSERT INTO verified SELECT node, jaccard FROM verified_pairs")
-    con.unregister("verified_pairs")
+    a = np.concatenate(a_all) if a_all else np.zeros(0, np.int64)
+    b = np.concatenate(b_all) if b_all else np.zeros(0, np.int64)
+    con.register("checked", pa.table({"a": a, "b": b, "jaccard": js}))
+    con.execute(f"INSERT INTO vedges SELECT a, b FROM checked WHERE jaccard >= {config.jaccard_threshold}")
+    # pairs without signatures on both sides (a document of an earlier run): as the index found them
+    con.execute("""INSERT INTO vedges SELECT c.a, c.b FROM cand c
+                   WHERE NOT (c.a IN (SELECT node FROM docs) AND c.b IN (SELECT node FROM docs))""")
+    con.execute(f"""INSERT INTO verified SELECT node, max(jaccard) FROM (
+                        SELECT a AS node, jaccard FROM checked WHERE jaccard >= {config.jaccard_threshold}
+                        UNION ALL SELECT b, jaccard FROM checked WHERE jaccard >= {config.jaccard_threshold})
+                    GROUP BY node""")
+    con.unregister("checked")
     if log:
         below = int((js < config.jaccard_threshold).sum())
-        exact = sum(len(p) for _, p in unsure)
-        log(f"verified {len(js)} near-duplicate candidates ({exact} by exact Jaccard): {below} below "
-            f"{config.jaccard_threshold}, kept")
+        log(f"verified {len(js)} candidate pairs ({sum(len(p) for _, p in unsure)} by exact Jaccard): "
+            f"{below} below {config.jaccard_threshold}, not linked")
 
 
 def _fingerprint(config: DedupConfig) -> dict:

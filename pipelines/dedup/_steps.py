@@ -38,6 +38,7 @@ def edges_rel(kind: str) -> str:
 
 
 NODES_REL = "nodes.parquet"
+PAIR_BUCKET = 8          # buckets up to this size give all their pairs when edges are verified (our choice)
 
 
 def _signature_column(signatures: np.ndarray) -> pa.Array:
@@ -178,9 +179,18 @@ def bucket_edges(config: DedupConfig, plan: Plan, kind: str) -> int:
     allk = "SELECT hash, node FROM new"
     if old_files:
         allk += f" UNION ALL SELECT hash, node FROM read_parquet({_files(old_files)}) WHERE hash IN (SELECT hash FROM new)"
+    star = f"""SELECT allk.node, b.peer FROM allk JOIN b USING (hash) WHERE allk.node <> b.peer"""
+    if config.verify and kind.startswith("band_"):
+        # verification judges pairs, so a bucket of a few documents gives all its pairs: two close
+        # copies whose bucket's smallest node is a farther copy keep their own link (large buckets:
+        # the star, as before)
+        star = f"""SELECT allk.node, b.peer FROM allk JOIN b USING (hash) WHERE allk.node <> b.peer AND b.n > {PAIR_BUCKET}
+                   UNION ALL
+                   SELECT x.node, y.node AS peer FROM allk x JOIN allk y USING (hash) JOIN b USING (hash)
+                   WHERE b.n <= {PAIR_BUCKET} AND x.node > y.node"""
     sql = f"""WITH new AS ({new}), allk AS ({allk}),
-              b AS (SELECT hash, min(node) AS peer FROM allk GROUP BY hash HAVING count(*) > 1)
-              SELECT allk.node, b.peer FROM allk JOIN b USING (hash) WHERE allk.node <> b.peer"""
+              b AS (SELECT hash, min(node) AS peer, count(*) AS n FROM allk GROUP BY hash HAVING count(*) > 1)
+              {star}"""
     rows = write_query(con, sql, path, EDGES)
     con.close()
     work.put([edges_rel(kind)])
