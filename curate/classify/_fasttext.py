@@ -1,8 +1,11 @@
 """fastText math classifier: DeepSeekMath's hyper-parameters, one normalisation for training and scoring.
 
 Known pitfalls of fastText 0.9.x builds handled here (../shared/docs/dependencies.md):
-training with fewer than 11 threads leaves part of the input matrix uninitialised,
-so ``thread = max(11, cpus)``; ``bucket`` is set explicitly (200k) because the
+the input matrix is initialised in ten blocks, one per training thread, so with fewer than ten
+threads the rest is whatever memory the allocator hands out (NaN, or runs that differ), and
+with ten or more, Hogwild threads race (14 or 15 pages selected on identical data). We train
+with one thread on memory fresh from the kernel, which is zeros (:func:`_train_fresh`): the
+same data and seed give the same model, byte for byte. ``bucket`` is set explicitly (200k) because the
 default makes 2 GB models at dim 256; models cannot be pickled, so callers pass a
 model path and :func:`load` caches one model per process.
 """
@@ -87,7 +90,6 @@ def fit_params(per_class: int, seed: int = 0, **given) -> tuple[TrainParams, lis
 
 def train(positives: list[str], negatives: list[str], path: str | Path, params: TrainParams = TrainParams()) -> Path:
     """Train on the two lists and save the model to ``path`` (atomically)."""
-    import fasttext
 
     rng = np.random.default_rng(params.seed)
     lines = [f"{LABEL_POS} {normalize(t)}" for t in positives] + [f"{LABEL_NEG} {normalize(t)}" for t in negatives]
@@ -98,15 +100,39 @@ def train(positives: list[str], negatives: list[str], path: str | Path, params: 
         fh.write("\n".join(lines) + "\n")
         data = fh.name
     try:
-        model = fasttext.train_supervised(input=data, dim=params.dim, lr=params.lr, wordNgrams=params.word_ngrams,
-                                          minCount=params.min_count, epoch=params.epoch, bucket=params.bucket,
-                                          thread=max(11, os.cpu_count() or 1), seed=params.seed, verbose=0)
         tmp = path.with_name(f".{path.name}.tmp")
-        model.save_model(str(tmp))
+        _train_fresh(data, tmp, params)
         tmp.replace(path)
     finally:
         os.unlink(data)
     return path
+
+
+_TRAIN = """
+import json, sys
+import fasttext
+data, out, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+model = fasttext.train_supervised(input=data, dim=params["dim"], lr=params["lr"], wordNgrams=params["word_ngrams"],
+                                  minCount=params["min_count"], epoch=params["epoch"], bucket=params["bucket"],
+                                  thread=1, seed=params["seed"], verbose=0)
+model.save_model(out)
+"""
+
+
+def _train_fresh(data: str, out: Path, params: TrainParams) -> None:
+    """Train with one thread in a process of its own, whose large allocations come straight from
+    the kernel (glibc's mmap threshold fixed at 64 KiB): fresh pages are zeros, so the blocks of
+    the input matrix fastText leaves uninitialised with one thread start at zero, never at what
+    an earlier model or library left in this process's memory (NaN, or runs that differ)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(1 << 16), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", _TRAIN, data, str(out), json.dumps(asdict(params))],
+                          capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        raise RuntimeError(f"fastText training failed: {lines[-1] if lines else done.returncode}")
 
 
 @lru_cache(maxsize=2)
