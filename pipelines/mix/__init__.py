@@ -29,15 +29,14 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curate.errors import FatalError
 from curate.io import write_atomic
 from curate.mix import get_tokenizer, select
 from pipelines._steps import Map, Single, Steps, execute
-from pipelines.mix._inputs import (_write, candidates, count_tokens, read_ipc, read_meta, read_text, save_candidates,
-                                  source_files, text_columns, write_ipc)
+from pipelines.mix._inputs import (_write, candidates, count_tokens, ids_cache, read_ipc, read_meta, read_text,
+                                  save_candidates, source_files, text_columns, write_ipc)
 from pipelines.mix._removals import NOTHING_EXCLUDED, check_coverage, removal_sets
 from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
 from curate.io._lock import holds_root
@@ -217,12 +216,38 @@ def tokenize_shard(spec: MixSpec, out: Path, part: str) -> dict:
         tok = get_tokenizer(spec.tokenizer)
         eod = np.array([tok.eod_id(spec.eod_token)], dtype=np.int64)
         pf = pq.ParquetFile(part)
+        by_name = {s.name: s for s in spec.sources}
+        opened: dict = {}
+
+        def cached(name: str, shard: str):
+            """The count step's ids of ``shard`` for source ``name`` (memory-mapped), or None."""
+            if (name, shard) not in opened:
+                path = ids_cache(spec, by_name[name], shard)
+                opened[(name, shard)] = read_ipc(path).column("ids") if path.exists() else None
+            return opened[(name, shard)]
 
         def documents():
-            # bounded batches: memory follows one batch of texts and ids, whatever the shard size
-            for batch in pf.iter_batches(batch_size=TOKENIZE_BATCH, columns=["text"]):
-                for ids in tok.encode(batch.column(0)):
-                    yield np.concatenate([ids, eod])
+            # bounded batches: memory follows one batch of rows and ids, whatever the shard size;
+            # ids come from the count step's cache (each document tokenized once), else are encoded
+            for batch in pf.iter_batches(batch_size=TOKENIZE_BATCH, columns=["source", "source_shard", "source_row",
+                                                                           "text"]):
+                names, shards = batch.column(0).to_pylist(), batch.column(1).to_pylist()
+                rows = batch.column(2).to_numpy()
+                docs: list = [None] * batch.num_rows
+                groups: dict = {}
+                for k, key in enumerate(zip(names, shards)):
+                    groups.setdefault(key, []).append(k)
+                for (name, shard), where in groups.items():
+                    ids = cached(name, shard)
+                    if ids is None:
+                        encoded = tok.encode(batch.column(3).take(pa.array(where)))
+                    else:
+                        taken = ids.take(pa.array(rows[where]))
+                        encoded = [taken[i].values.to_numpy() for i in range(len(where))]
+                    for k, e in zip(where, encoded):
+                        docs[k] = e
+                for e in docs:
+                    yield np.concatenate([np.asarray(e, np.int64), eod])
 
         count, _ = write_indexed(prefix, documents(), dtype_for(tok.vocab_size))
         lengths = index_sizes(prefix).astype(np.int64)

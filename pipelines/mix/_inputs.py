@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
@@ -81,19 +82,58 @@ def token_cache(spec: MixSpec, src: SourceSpec, shard: str) -> Path:
     return local_work(spec.root_of(src), "_tokens", name, src.dataset, "+".join(src.text), Path(shard).name)
 
 
+COUNT_BATCH = 1_000            # rows encoded per call when counting (memory follows one batch)
+
+
+def ids_cache(spec: MixSpec, src: SourceSpec, shard: str) -> Path:
+    """Where the count step leaves a shard's token ids for the Megatron step (format megatron)."""
+    cache = token_cache(spec, src, shard)
+    return cache.with_name(cache.name + ".ids.arrow")
+
+
+def _fresh(path: Path, stamp: bytes) -> bool:
+    return path.exists() and read_meta(path).get(b"shard") == stamp if path.suffix == ".arrow" else \
+        path.exists() and (pq.read_schema(path).metadata or {}).get(b"shard") == stamp
+
+
 def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
-    """Step 1: token counts of one shard (cached; recomputed when the shard changed)."""
+    """Step 1: token counts of one shard (cached; recomputed when the shard changed). For Megatron
+    output the ids themselves are kept too (``ids_cache``): a cold run tokenizes each document
+    once, not once to count and again to write. Texts are encoded in batches of ``COUNT_BATCH``."""
     cache = token_cache(spec, src, shard)
     stamp = file_stamp(shard)[1].encode()
-    if cache.exists():
-        table = pq.read_table(cache)
-        if (table.schema.metadata or {}).get(b"shard") == stamp:
-            return table.column("tokens").to_numpy()
-    texts = read_text(shard, src.text)
-    counts = get_tokenizer(spec.tokenizer).count(texts)
-    schema = TOKEN_COUNTS.with_metadata({**(TOKEN_COUNTS.metadata or {}), b"shard": stamp})
-    _write(pa.table({"tokens": counts}), cache, schema)
-    return counts
+    tok = get_tokenizer(spec.tokenizer)
+    keep_ids = spec.format == "megatron" and hasattr(tok, "encode")
+    ids_path = ids_cache(spec, src, shard)
+    if _fresh(cache, stamp) and (not keep_ids or _fresh(ids_path, stamp)):
+        return pq.read_table(cache).column("tokens").to_numpy()
+    pf = parquet_file(shard)
+    present = text_columns(shard, src.text, pf)
+    counts: list[np.ndarray] = []
+    schema = pa.schema([("ids", pa.large_list(pa.uint32()))], metadata={b"shard": stamp})
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if keep_ids:
+            tmp = stack.enter_context(_atomic(ids_path))
+            sink = stack.enter_context(pa.OSFile(str(tmp), "wb"))
+            writer = stack.enter_context(pa.ipc.new_file(sink, schema))
+        for batch in pf.iter_batches(batch_size=COUNT_BATCH, columns=present):
+            cols = [batch.column(c) for c in present]
+            texts = pc.coalesce(*cols) if len(cols) > 1 else cols[0]
+            if writer is None:
+                counts.append(tok.count(texts))
+                continue
+            ids = tok.encode(texts)
+            lengths = np.fromiter((len(i) for i in ids), np.int64, len(ids))
+            offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+            values = np.concatenate(ids).astype(np.uint32) if len(ids) else np.zeros(0, np.uint32)
+            writer.write_batch(pa.record_batch([pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values))],
+                                               schema=schema))
+            counts.append(lengths)
+    total = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+    meta = TOKEN_COUNTS.with_metadata({**(TOKEN_COUNTS.metadata or {}), b"shard": stamp})
+    _write(pa.table({"tokens": total}), cache, meta)
+    return total
 
 
 def text_columns(shard: str, columns: tuple[str, ...], pf=None) -> list[str]:

@@ -188,3 +188,28 @@ def test_megatron_offline_from_the_command_line(shared, tmp_path):
         done = curate("mix", "spec/bad.yaml", "--out", "bad")
         assert done.returncode == 2 and done.stderr.count("\n") == 1 and "tokenizer" in done.stderr, done.stderr
         assert not (tmp_path / "bad").exists()
+
+
+def test_a_cold_megatron_build_tokenizes_each_document_once(tokenized, tmp_path, monkeypatch):
+    """The count step keeps the ids it computed; the Megatron step reads them instead of encoding
+    the mixture's rows again (the same bytes as before)."""
+    from pipelines.mix import run
+    from pipelines.mix._spec import spec_from_mapping
+
+    home, spec, manifest = tokenized
+    encoded = []
+    original = HFTokenizer.encode
+
+    def counting(self, texts):
+        encoded.append(len(texts))
+        return original(self, texts)
+
+    monkeypatch.setattr(HFTokenizer, "encode", counting)
+    root = tmp_path / "root"
+    import shutil
+
+    shutil.copytree(home / "root", root, ignore=shutil.ignore_patterns("_tokens"))
+    again = run(spec_from_mapping({**spec, "root": str(root)}), tmp_path / "out")
+    inputs = sum(pq.ParquetFile(p["path"]).metadata.num_rows for p in again["inputs"])
+    assert sum(encoded) == inputs < inputs + again["rows"]          # once per input row, none per mixture row
+    assert [s["bin_sha256"] for s in again["megatron"]["shards"]] == [s["bin_sha256"] for s in manifest["megatron"]["shards"]]
