@@ -65,6 +65,17 @@ class HFTokenizer:
         values = [t or "" for t in texts.to_pylist()]
         return [np.asarray(e.ids, dtype=np.int64) for e in self._tok.encode_batch(values, add_special_tokens=False)]
 
+    def encode_flat(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """(tokens per text, every text's ids back to back as uint32): the same encoding as
+        :meth:`encode`, converted to NumPy in one pass instead of one array per text."""
+        from itertools import chain
+
+        values = [t or "" for t in texts.to_pylist()]
+        encodings = self._tok.encode_batch(values, add_special_tokens=False)
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        ids = np.fromiter(chain.from_iterable(e.ids for e in encodings), dtype=np.uint32, count=int(lengths.sum()))
+        return lengths, ids
+
     def decode(self, ids) -> str:
         return self._tok.decode([int(i) for i in ids], skip_special_tokens=False)
 

@@ -103,7 +103,7 @@ def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
     cache = token_cache(spec, src, shard)
     stamp = file_stamp(shard)[1].encode()
     tok = get_tokenizer(spec.tokenizer)
-    keep_ids = spec.format == "megatron" and hasattr(tok, "encode")
+    keep_ids = spec.format == "megatron" and hasattr(tok, "encode_flat")
     ids_path = ids_cache(spec, src, shard)
     if _fresh(cache, stamp) and (not keep_ids or _fresh(ids_path, stamp)):
         return pq.read_table(cache).column("tokens").to_numpy()
@@ -123,10 +123,8 @@ def count_tokens(spec: MixSpec, src: SourceSpec, shard: str) -> np.ndarray:
             if writer is None:
                 counts.append(tok.count(texts))
                 continue
-            ids = tok.encode(texts)
-            lengths = np.fromiter((len(i) for i in ids), np.int64, len(ids))
+            lengths, values = tok.encode_flat(texts)
             offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-            values = np.concatenate(ids).astype(np.uint32) if len(ids) else np.zeros(0, np.uint32)
             writer.write_batch(pa.record_batch([pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values))],
                                                schema=schema))
             counts.append(lengths)
