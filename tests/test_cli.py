@@ -94,9 +94,11 @@ def test_mix_catalog_and_stats_commands(shared, tmp_path):
     spec.write_text(f"name: t\nroot: {root}\ntotal_tokens: 50000\nseed: 1\nrows_per_shard: 100\nsources:\n"
                     "  - {name: math, dataset: pages, where: has_math, share: 0.7, max_epochs: 3}\n"
                     "  - {name: other, dataset: pages, where: NOT has_math, share: 0.3}\n")
-    done = curate("mix", str(spec), "--out", str(root / "mixes" / "t"), "-q")
+    done = curate("mix", str(spec), "--out", str(root / "mixes" / "t"))
     assert done.returncode == 0, done.stderr
     assert "math" in done.stdout and "share 0.7" in done.stdout
+    quiet = curate("mix", str(spec), "--out", str(root / "mixes" / "t"), "-q")       # -q: the one-line result
+    assert quiet.returncode == 0 and quiet.stdout.count("\n") == 1 and quiet.stdout.startswith("mixture:")
     again = curate("mix", "--rebuild", str(root / "mixes" / "t" / "manifest.json"), "--out", str(tmp_path / "t2"), "-q")
     assert again.returncode == 0, again.stderr
     cat = curate("catalog", "--root", str(root))

@@ -40,7 +40,10 @@ def cmd_ingest(args) -> int:
     from pipelines.ingest import run
 
     summary = run(_ingest_config(args), progress=not args.quiet)
-    print(summary.format())
+    from curate.cli._name import result
+
+    result(args, summary.format(), f"ingest: {summary.pages} pages written, {summary.rejected} rejected, "
+                                   f"{len(summary.failed)} input(s) failed")
     return 1 if summary.failed else 0
 
 

@@ -8,7 +8,7 @@ from shlex import quote
 
 import argparse
 
-from curate.cli._name import next_steps
+from curate.cli._name import hint, next_steps, result
 from curate.errors import FatalError
 
 DEDUP_QUERIES = (
@@ -54,15 +54,13 @@ def cmd_dedup(args) -> int:
         overrides["inputs"] = tuple(args.inputs)
     config = config_from(DedupConfig, args, overrides, "dedup", ("inputs", "out"))
     summary = run(config, progress=not args.quiet, workers=args.workers)
-    print(summary.format())
+    result(args, summary.format())
     if args.report:
         from pipelines.dedup import format_report, quality
 
         print(format_report(quality(config, summary.run, sample=args.report)))
-    print()
-    print(next_steps("Why was a document removed, and what is it a duplicate of?",
-                     *(q.format(root=quote(str(config.out))) for q in DEDUP_QUERIES)))
-    print()
+    hint(args, "\n" + next_steps("Why was a document removed, and what is it a duplicate of?",
+                                *(q.format(root=quote(str(config.out))) for q in DEDUP_QUERIES)) + "\n")
     return 0
 
 
@@ -78,8 +76,9 @@ def cmd_decontaminate(args) -> int:
         overrides["only"] = tuple(args.only.split(","))
     config = config_from(DecontamConfig, args, overrides, "decontaminate", ("inputs", "benchmarks", "out"))
     summary = run(config, progress=not args.quiet)
-    print(summary.format())
-    print(next_steps("\nWhich documents match which benchmark item, and on what evidence?",
+    result(args, summary.format(), f"decontaminate: {summary.documents} documents scanned, {summary.contaminated} "
+                                   f"contaminated, {len(summary.failed)} shard(s) failed")
+    hint(args, next_steps("\nWhich documents match which benchmark item, and on what evidence?",
                      'query "SELECT id, benchmark, item, part, rule, ngram FROM contamination LIMIT 20" '
                      f'--root {quote(str(config.out))}'))
     return 1 if summary.failed else 0
@@ -137,8 +136,8 @@ def cmd_code(args) -> int:
         overrides["sources"] = tuple(args.sources)
     config = config_from(CodeConfig, args, overrides, "code", ("sources", "out"))
     summary = run(config, progress=not args.quiet)
-    print(summary.format())
-    print(next_steps("\nNext:",
+    result(args, summary.format())
+    hint(args, next_steps("\nNext:",
                      f'query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" --root {quote(str(config.out))}',
                      f'query "SELECT path, dependencies FROM code_files WHERE repo = \'...\'" --root {quote(str(config.out))}'))
     return 1 if summary.failed else 0

@@ -10,7 +10,7 @@ import dataclasses
 import typing
 from shlex import quote
 
-from curate.cli._name import next_steps
+from curate.cli._name import next_steps, result
 
 
 def _kind(tp):
@@ -80,7 +80,7 @@ def cmd_filter(args) -> int:
 
     config = config_of(FilterConfig, args, "inputs")
     summary = run(config, progress=not args.quiet, workers=args.workers)
-    print(summary.format())
+    result(args, summary.format())
     if not args.quiet:
         print(next_steps("\nWhy were pages dropped, and by how much?",
                          'query "SELECT reason, count(*) AS pages, round(median(value), 3) AS median_value '

@@ -8,7 +8,7 @@ from shlex import quote
 
 import sys
 
-from curate.cli._name import next_steps, program
+from curate.cli._name import hint, next_steps, program, result
 
 
 def _config(args):
@@ -74,12 +74,13 @@ def cmd_recall(args) -> int:
     config = _config(args)
     ask = prompt if config.policy == "ask" and sys.stdin.isatty() else None
     summary = run(config, progress=not args.quiet, workers=args.workers, ask=ask)
-    print(summary.format())
-    print()
+    last = summary.rounds[-1] if summary.rounds else {}
+    result(args, summary.format() + "\n", f"math recall: {len(summary.rounds)} round(s); the last selected "
+                                         f"{last.get('selected', 0)} pages (stop: {last.get('stop') or 'none'})")
     if summary.undecided:
-        print(next_steps("Decide the candidate prefixes (accepted ones seed the next round):",
+        hint(args, next_steps("Decide the candidate prefixes (accepted ones seed the next round):",
                          f"math annotate --config {quote(str(args.config))} --interactive"))
-    print(next_steps("Review the last round, then the pages it selected:", f"math domains --config {quote(str(args.config))}",
+    hint(args, next_steps("Review the last round, then the pages it selected:", f"math domains --config {quote(str(args.config))}",
                      f'query "SELECT round, count(*) FROM math_selected GROUP BY ALL" --root {quote(str(config.out))}'))
     return 0
 

@@ -8,7 +8,7 @@ from shlex import quote
 
 from pathlib import Path
 
-from curate.cli._name import next_steps
+from curate.cli._name import hint, next_steps, result
 
 
 def cmd_catalog(args) -> int:
@@ -48,10 +48,9 @@ def cmd_mix(args) -> int:
         manifest = run(spec, args.out, progress=not args.quiet, workers=args.workers)
     else:
         raise CurateError("give SPEC (or --rebuild MANIFEST) and --out DIR")
-    print(format_manifest(manifest))
-    print(f"\nmanifest: {str(args.out).rstrip('/')}/manifest.json")
+    result(args, format_manifest(manifest) + f"\n\nmanifest: {str(args.out).rstrip('/')}/manifest.json")
     if "megatron" in manifest:
-        print(next_steps("Which page did token N of a shard come from? (add --root for each input root)",
+        hint(args, next_steps("Which page did token N of a shard come from? (add --root for each input root)",
                          f'query "SELECT t.source, t.id, s.url, s.warc_path, s.warc_offset FROM mixture_tokens t '
                          f"LEFT JOIN mixture_sources s USING (source_shard, source_row) WHERE t.shard = 'part-00000' "
                          f'AND 1000 >= t.token_start AND 1000 < t.token_end" ' + _roots(manifest, args.out)))
@@ -160,8 +159,8 @@ def cmd_arxiv(args) -> int:
         overrides["sources"] = tuple(args.sources)
     config = config_from(ArxivConfig, args, overrides, "arxiv", ("sources", "out"))
     summary = run(config, progress=not args.quiet)
-    print(summary.format())
-    print(next_steps("\nNext:", 'query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
+    result(args, summary.format())
+    hint(args, next_steps("\nNext:", 'query "SELECT paper_id, figure_index, subfigure_index, width, height, caption '
                                  f'FROM figures" --root {quote(str(config.out))}'))
     return 1 if summary.failed else 0
 

@@ -28,3 +28,18 @@ def next_steps(title: str, *commands: str) -> str:
     pasted: every hint a command prints goes through here."""
     me = program()
     return "\n".join([title, *(f"  {me} {command}" for command in commands)])
+
+
+def result(args, full: str, line: str | None = None) -> None:
+    """Print a command's result: all of it, or with ``-q`` its one line (``line``, else the first
+    line of ``full``). Errors go to stderr either way."""
+    if getattr(args, "quiet", False):
+        print(line if line is not None else full.strip().splitlines()[0])
+    else:
+        print(full)
+
+
+def hint(args, text: str) -> None:
+    """Print next steps, unless ``-q``."""
+    if not getattr(args, "quiet", False):
+        print(text)

@@ -32,6 +32,38 @@ REMOTE_JOBS = frozenset({"ingest", "arxiv", "dedup", "decontaminate", "filter"})
 #: jobs that run on a local mirror of an fsspec URL and publish it when they finish
 MIRRORED_JOBS = frozenset({"code", "math-recall", "math-score", "math-corpus", "crawl"})
 _held: dict[str, list] = {}          # resolved root -> [fd, depth]
+JOB_FILE = "_job"                    # the jobs that wrote this root, one per line
+#: jobs whose output root is theirs alone: another job's output in it (or theirs in another
+#: job's root) would be read as theirs (a mixture's folder is its shards and manifest, nothing else)
+EXCLUSIVE = frozenset({"mix"})
+
+
+def _jobs_in(root: Path) -> set[str]:
+    """The jobs that wrote ``root``: its ``_job`` file, else what its folders say (roots from
+    before the file existed)."""
+    marker = root / JOB_FILE
+    if marker.exists():
+        return {line.strip() for line in marker.read_text().splitlines() if line.strip()}
+    found = set()
+    if (root / "manifest.json").exists() and (root / "mixture").is_dir():
+        found.add("mix")
+    if any((root / d).is_dir() for d in ("pages", "duplicates", "contamination", "code_samples", "figures",
+                                         "quality", "_ledger")):
+        found.add("other")
+    return found
+
+
+def _claim(root: Path, job: str) -> None:
+    """Record ``job`` as a writer of ``root``; a one-line error when the root holds output it
+    must not mix with (see :data:`EXCLUSIVE`)."""
+    there = _jobs_in(root)
+    clash = (job in EXCLUSIVE and there - {job}) or (there & EXCLUSIVE and job not in there)
+    if clash:
+        named = " and ".join(sorted(f"{j}'s" if j != "other" else "another job's" for j in there))
+        raise FatalError(f"{root} holds {named} output; {job} does not write into it: choose another output folder")
+    if job not in there:
+        with open(root / JOB_FILE, "a", encoding="utf-8") as fh:
+            fh.write(job + "\n")
 _guard = threading.Lock()
 
 
@@ -80,6 +112,13 @@ class RootLock:
                 os.close(fd)
                 raise FatalError(f"output root {self.root} is in use by another run ({holder}); "
                                  "wait for it to finish or choose another output") from None
+            try:
+                _claim(self.root, self.job)
+            except FatalError:
+                os.close(fd)
+                if self.was_empty:
+                    self._tidy()
+                raise
             os.ftruncate(fd, 0)
             since = datetime.now(timezone.utc).isoformat(timespec="seconds")
             os.pwrite(fd, f"{self.job}, pid {os.getpid()} on {socket.gethostname()}, since {since}\n".encode(), 0)
@@ -105,12 +144,13 @@ class RootLock:
         itself created. A root that held anything before, or now holds any file (work to
         resume), keeps everything."""
         try:
-            others = [p for p in self.root.rglob("*") if p.name != LOCK_FILE or p.parent != self.root]
+            others = [p for p in self.root.rglob("*") if p.name not in (LOCK_FILE, JOB_FILE) or p.parent != self.root]
             if any(not p.is_dir() for p in others):
                 return
             for p in sorted(others, key=lambda p: len(p.parts), reverse=True):
                 p.rmdir()
             (self.root / LOCK_FILE).unlink()
+            (self.root / JOB_FILE).unlink(missing_ok=True)
             if self.created:
                 self.root.rmdir()
         except OSError:

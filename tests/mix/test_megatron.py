@@ -198,13 +198,14 @@ def test_a_cold_megatron_build_tokenizes_each_document_once(tokenized, tmp_path,
 
     home, spec, manifest = tokenized
     encoded = []
-    original = HFTokenizer.encode
+    for name in ("encode", "encode_flat"):
+        original = getattr(HFTokenizer, name)
 
-    def counting(self, texts):
-        encoded.append(len(texts))
-        return original(self, texts)
+        def counting(self, texts, _original=original):
+            encoded.append(len(texts))
+            return _original(self, texts)
 
-    monkeypatch.setattr(HFTokenizer, "encode", counting)
+        monkeypatch.setattr(HFTokenizer, name, counting)
     root = tmp_path / "root"
     import shutil
 
