@@ -24,6 +24,12 @@ QUIET = {  # dependencies.md: no network here, and first start needs time for mi
 }
 
 
+def _registry(port: int) -> Path:
+    """Where a running server is found from any folder: its home, by port (per user)."""
+    base = Path(os.environ.get("CURATE_CACHE", Path.home() / ".cache" / "curate"))
+    return base / "servers" / f"{port}"
+
+
 def api_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/api"
 
@@ -52,6 +58,8 @@ def start(port: int = 4200, home: Path = HOME, wait: float = 120.0, ui: bool = T
                              "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, umask=0o077)
     (home / "server.pid").write_text(str(proc.pid))
+    _registry(port).parent.mkdir(parents=True, exist_ok=True)
+    _registry(port).write_text(str(home))
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -59,11 +67,21 @@ def start(port: int = 4200, home: Path = HOME, wait: float = 120.0, ui: bool = T
         if healthy(url):
             return url
         time.sleep(0.5)
-    stop(home)
+    stop(home, port)
     raise RuntimeError(f"prefect server not healthy after {wait:.0f}s; see {home / 'server.log'}")
 
 
-def stop(home: Path = HOME) -> bool:
+def home_of(port: int, home: Path = HOME) -> Path:
+    """The home of the server on ``port``: this folder's, else the one recorded when it started
+    (``curate server stop`` and ``status`` work from any folder)."""
+    if (home / "server.pid").exists():
+        return home
+    recorded = _registry(port)
+    return Path(recorded.read_text()) if recorded.exists() else home
+
+
+def stop(home: Path = HOME, port: int = 4200) -> bool:
+    home = home_of(port, home)
     pid_file = home / "server.pid"
     if not pid_file.exists():
         return False
@@ -79,6 +97,8 @@ def stop(home: Path = HOME) -> bool:
     except ProcessLookupError:
         pass
     pid_file.unlink(missing_ok=True)
+    if _registry(port).exists() and Path(_registry(port).read_text()) == home:
+        _registry(port).unlink(missing_ok=True)
     return True
 
 

@@ -195,9 +195,9 @@ def cmd_server(args) -> int:
         url = server.start(port=args.port)
         print(f"Prefect server running; in shells that run flows:\n  export PREFECT_API_URL={url}")
     elif args.action == "stop":
-        print("stopped" if server.stop() else "no server started by curate")
+        print("stopped" if server.stop(port=args.port) else "no server started by curate")
     else:
-        print(f"{url}: {'healthy' if server.healthy(url) else 'not running'}")
+        print(f"{url}: {'healthy' if server.healthy(url) else 'not running'} (home {server.home_of(args.port)})")
     return 0
 
 

@@ -20,6 +20,7 @@ class IngestSummary:
     rejected: int = 0
     reasons: Counter = field(default_factory=Counter)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    unsupported: list[tuple[str, str]] = field(default_factory=list)    # skipped for good, with the reason
     seconds: float = 0.0
     done: list[Completion] = field(default_factory=list)     # this run's records, for the artifact
 
@@ -30,23 +31,28 @@ class IngestSummary:
         self.pages += done.pages
         self.rejected += done.rejected
         self.reasons.update(done.reasons)
-        if done.status in (FAILED, UNSUPPORTED):     # an unsupported file is said once (not redone)
+        if done.status == FAILED:
             self.failed.append((done.source, done.error or ""))
+        elif done.status == UNSUPPORTED:             # said once, recorded, never redone, not a failure
+            self.unsupported.append((done.source, done.error or ""))
 
     def format(self) -> str:
         rate = self.pages / self.seconds if self.seconds else 0.0
-        lines = [f"inputs: {self.inputs} processed, {self.skipped} already done, {len(self.failed)} failed",
+        lines = [f"inputs: {self.inputs} processed, {self.skipped} already done, {len(self.failed)} failed"
+                 + (f", {len(self.unsupported)} skipped as unsupported" if self.unsupported else ""),
                  f"records read: {self.records}", f"pages written: {self.pages}",
                  f"rejected: {self.rejected}"]
         lines += [f"  {reason}: {n}" for reason, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
         lines.append(f"time: {self.seconds:.1f}s, {rate:.1f} pages/s")
+        lines += [f"SKIPPED {uri}: {err}" for uri, err in self.unsupported]
         lines += [f"FAILED {uri}: {err}" for uri, err in self.failed]
         return "\n".join(lines)
 
     def result(self) -> dict:
         """The flow's result."""
         return {"inputs": self.inputs, "skipped": self.skipped, "pages": self.pages, "rejected": self.rejected,
-                "failed": [uri for uri, _ in self.failed], "reasons": dict(self.reasons)}
+                "failed": [uri for uri, _ in self.failed], "unsupported": [uri for uri, _ in self.unsupported],
+                "reasons": dict(self.reasons)}
 
     def markdown(self, title: str) -> str:
         """The run's summary table (one line per input), for a Prefect artifact."""
