@@ -67,7 +67,54 @@ def serve(job: str, config_path: str, cron: str, name: str | None = None) -> Non
     if not os.environ.get("PREFECT_API_URL"):
         raise FatalError("curate serve needs a Prefect server: run `curate server start` and export "
                          "the PREFECT_API_URL it prints")
-    spec.load_flow().serve(name=name or job, cron=cron, parameters={"config": config})
+    import asyncio
+
+    from prefect.runner import Runner
+
+    class _Runner(Runner):
+        def handle_sigterm(self, *args, **kwargs):
+            # like Ctrl-C: the runner's own exit path (Prefect's handler here left a coroutine
+            # never awaited, and its queued runs behind)
+            raise KeyboardInterrupt
+
+    flow = spec.load_flow()
+    name = name or job
+    deployment = f"{flow.name}/{name}"
+    dropped = _drop_scheduled(deployment)          # a new schedule replaces the old one's queued runs
+    runner = _Runner(name=name, pause_on_shutdown=True)
+    runner.add_flow(flow, name=name, cron=cron, parameters={"config": config})
+    print(f"serving {deployment} on {cron!r}" + (f" ({dropped} queued run(s) of the old schedule dropped)"
+                                                 if dropped else "")
+          + "; one line per run below; Ctrl-C or SIGTERM stops and drops the queued runs", flush=True)
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print(f"stopped serving {deployment}: {_drop_scheduled(deployment)} queued run(s) dropped", flush=True)
+
+
+def _drop_scheduled(deployment: str) -> int:
+    """Delete the runs of ``deployment`` still waiting for their time (none started)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterName, FlowRunFilter,
+                                                FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+
+    name = deployment.partition("/")[2]
+    with get_client(sync_client=True) as client:
+        try:
+            found = client.read_deployment_by_name(deployment)
+        except Exception:                        # not deployed yet
+            return 0
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
+            limit=1000)
+        runs = [r for r in runs if r.deployment_id == found.id]
+        for r in runs:
+            client.delete_flow_run(r.id)
+    return len(runs)
 
 
 def demo_flow(warc: str, out: str) -> tuple[dict, str | None]:

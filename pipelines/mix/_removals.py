@@ -52,7 +52,10 @@ class RemovalSet:
     def flag(self, file: str, has_id: bool) -> str | None:
         """A boolean SQL expression over one input file's rows: removed by this set. By row
         reference (``source_shard``, ``source_row``) where the set read this very file, so two
-        documents sharing an id are never confused; by id otherwise (a set made from a copy)."""
+        documents sharing an id are never confused; by id otherwise (a set made from a copy).
+        None when the set removed nothing."""
+        if not self.files:
+            return None
         if _norm(file) in self.covered:
             keep = "" if self.dataset == "contamination" else " AND NOT keep"
             rows = (f"SELECT source_row FROM read_parquet({files_sql(self.files)}) "
@@ -82,11 +85,13 @@ def _covered(root, dataset: str) -> set[str]:
 
 
 def _sets_under(root) -> list[RemovalSet]:
+    """The removal sets of ``root``: a dataset with rows, or a job that ran and removed nothing
+    (a clean decontamination commits no contamination shard; its completion records say it ran)."""
     found = []
     for dataset in _KINDS:
-        files = committed(root, dataset)
-        if files:
-            found.append(RemovalSet(str(root), dataset, files, _covered(root, dataset)))
+        files, covered = committed(root, dataset), _covered(root, dataset)
+        if files or covered:
+            found.append(RemovalSet(str(root), dataset, files, covered))
     return found
 
 

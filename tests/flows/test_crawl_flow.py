@@ -126,6 +126,19 @@ def test_a_served_every_minute_schedule_fires_and_ingests(prefect_api, shared, t
             assert runs[0].auto_scheduled                           # fired by the schedule, not by hand
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
             log.close()
+        # the operator's view: one line per run, a clean stop on SIGTERM, no queued runs left behind
+        text = (tmp_path / "serve.log").read_text()
+        assert "serving crawl/every-minute on '* * * * *'" in text
+        line = next(l for l in text.splitlines() if l.startswith("run ") and "Completed" in l)
+        assert "inputs 1" in line and "pages 1" in line and "failed 0" in line and "started" in line
+        assert "stopped serving crawl/every-minute" in text and "never awaited" not in text
+        assert proc.returncode == 0
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name("crawl/every-minute")
+            queued = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id]),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))), limit=10)
+        assert queued == []
     assert ledger(tmp_path / "out") == {"example.warc.gz": "done"}
