@@ -104,6 +104,14 @@ def main() -> None:
         print(f"baseline (DuckDB sample by rate + hash shuffle, no token budget, no manifest): {base:.1f}s = "
               f"{manifest['rows'] / base:,.0f} rows/s")
         print(f"curate / baseline: {base / ours:.2f}x")
+        from benchmarks._report import record
+
+        record("mix", "Mixing throughput", [
+            f"{args.rows:,} input rows, {manifest['rows']:,} mixture rows ({text_gb:.2f} GB of text), {args.workers} workers.",
+            "", "| | seconds | rows/s |", "| --- | --- | --- |",
+            f"| curate mix | {ours:.1f} | {manifest['rows'] / ours:,.0f} |",
+            f"| DuckDB: sample by rate, hash shuffle, same columns plus the two reference columns | {base:.1f} | "
+            f"{manifest['rows'] / base:,.0f} |", "", f"curate / baseline: {base / ours:.2f}x.", ""])
     finally:
         shutil.rmtree(out, ignore_errors=True)
         if not args.data:

@@ -88,8 +88,14 @@ def main() -> None:
         tokens = manifest["megatron"]["tokens"]
         print(f"curate mix --format megatron (cold): {ours:.1f}s, {tokens / ours / 1e6:.2f} M tokens/s, "
               f"peak {ours_peak:,.0f} MiB, {tokens:,} tokens")
+        from benchmarks._report import record
+
+        lines = [f"{len(rows):,} documents, {size / 1e6:.0f} MB of text, {tokens:,} tokens, one tokenizer.json.", "",
+                 "| | seconds | M tokens/s | peak memory |", "| --- | --- | --- | --- |",
+                 f"| curate mix --format megatron (cold) | {ours:.1f} | {tokens / ours / 1e6:.2f} | {ours_peak:,.0f} MiB |"]
         python = Path(args.dtvenv) / "bin" / "python"
         if not python.exists():
+            record("tokenize_peer", "Tokenization to training files", lines + ["", "datatrove: not installed here.", ""])
             print(f"datatrove: no venv at {args.dtvenv} (see ../shared/docs/peers.md); skipped")
             return
         theirs, their_peak, _ = _timed([str(python), "-c", _DT + _HWM.replace("; ", "\n", 1), str(tmp / "jsonl"), str(tmp / "dt"),
@@ -97,6 +103,8 @@ def main() -> None:
         print(f"datatrove DocumentTokenizer: {theirs:.1f}s, {tokens / theirs / 1e6:.2f} M tokens/s, "
               f"peak {their_peak:,.0f} MiB")
         print(f"curate / datatrove: {theirs / ours:.2f}x")
+        lines.append(f"| datatrove DocumentTokenizer | {theirs:.1f} | {tokens / theirs / 1e6:.2f} | {their_peak:,.0f} MiB |")
+        record("tokenize_peer", "Tokenization to training files", lines + ["", f"curate / datatrove: {theirs / ours:.2f}x.", ""])
 
 
 if __name__ == "__main__":

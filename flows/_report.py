@@ -7,6 +7,8 @@ its summary: :class:`InputsFailed` carries the result dict.
 
 from __future__ import annotations
 
+import sys
+
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed
 
@@ -56,7 +58,10 @@ def finish(key: str, title: str, result: dict, extra: list[str] | None = None, m
     create_markdown_artifact(markdown=markdown or summary_markdown(title, result, extra), key=key,
                              description=title)
     failed = result.get("failed") or []
-    print(run_line(title, result, bool(failed)), flush=True)
+    # straight to the process's stdout: the serving runner streams it to its log, while print()
+    # under log_prints goes through Prefect's logger, silenced below WARNING without -v
+    sys.__stdout__.write(run_line(title, result, bool(failed)) + "\n")
+    sys.__stdout__.flush()
     if failed:
         message = f"{len(failed)} input(s) failed: {', '.join(map(str, failed[:3]))}" + (" ..." if len(failed) > 3 else "")
         return Failed(message=message, data=InputsFailed(message, result))

@@ -107,14 +107,18 @@ def _drop_scheduled(deployment: str) -> int:
             found = client.read_deployment_by_name(deployment)
         except Exception:                        # not deployed yet
             return 0
-        runs = client.read_flow_runs(
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
-            limit=1000)
-        runs = [r for r in runs if r.deployment_id == found.id]
-        for r in runs:
-            client.delete_flow_run(r.id)
-    return len(runs)
+        dropped = 0
+        while True:                              # the API pages by 200 at most
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))), limit=200)
+            runs = [r for r in runs if r.deployment_id == found.id]
+            if not runs:
+                return dropped
+            for r in runs:
+                client.delete_flow_run(r.id)
+            dropped += len(runs)
 
 
 def demo_flow(warc: str, out: str) -> tuple[dict, str | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import os
 import subprocess
 import sys
@@ -28,7 +30,7 @@ def test_run_pipeline_from_config(prefect_api, shared, tmp_path):
     cfg.write_text(f"sources:\n  - {shared / 'warc/warcio'}\nout: {tmp_path / 'out'}\n")
     done = curate("run", "ingest", "--config", str(cfg), "--dask-workers", "2")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "ingest: completed" in done.stdout.splitlines() and "  inputs    5" in done.stdout
+    assert "ingest: completed" in done.stdout.splitlines() and re.search(r"^  inputs +5$", done.stdout, re.M)
     assert "INFO" not in done.stdout + done.stderr                 # third-party logs only with -v
     ledger = dict(connect(tmp_path / "out").execute("SELECT regexp_extract(source, '[^/]+$'), status FROM ledger").fetchall())
     assert ledger["example-trunc.warc"] == "partial" and ledger["example.warc"] == "done"
