@@ -10,7 +10,8 @@ from pipelines.jobs import JOBS
 
 def test_docs_pages_are_the_generated_ones():
     generated = docs.pages()
-    on_disk = {p.name: p.read_text(encoding="utf-8") for p in docs.DOCS.glob("*.md")}
+    # benchmarks.md is written by the benchmarks themselves (benchmarks/_report.py), not generated here
+    on_disk = {p.name: p.read_text(encoding="utf-8") for p in docs.DOCS.glob("*.md") if p.name != "benchmarks.md"}
     stale = sorted(name for name in generated.keys() | on_disk.keys() if generated.get(name) != on_disk.get(name))
     assert not stale, f"docs/ is stale ({', '.join(stale)}): run python -m pipelines.docs"
 
