@@ -82,3 +82,12 @@ def test_the_researchers_journey_dedup_decontaminate_mixture_megatron(home, shar
                     cwd=home)
     assert leaked.returncode == 0 and leaked.stdout.splitlines()[1] == "0", leaked.stderr
     assert any((home / "research" / "megatron").glob("*.bin"))
+
+
+def test_a_dedup_of_other_inputs_into_an_existing_dedup_folder_is_refused(home, shared):
+    assert curate("dedup", "shards", "--out", "dd", "-q", cwd=home).returncode == 0
+    assert curate("ingest", str(shared / "warc" / "resiliparse" / "warcfile.warc.gz"), "--out", "more", "-q",
+                  cwd=home).returncode == 0
+    other = curate("dedup", "more", "--out", "dd", cwd=home)
+    assert one_line(other) and "holds a dedup of other inputs" in other.stderr
+    assert curate("dedup", "shards", "--out", "dd", "-q", cwd=home).returncode == 0        # the same run: skipped

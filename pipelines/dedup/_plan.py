@@ -167,11 +167,29 @@ def input_shards(inputs) -> list[str]:
     return sorted(found)
 
 
+def _refuse_other_inputs(config: DedupConfig, run: str) -> None:
+    """One line when ``out`` already holds a dedup of other inputs: two independent runs in one
+    root would each keep a copy of the other's duplicates. Deduplicating across runs is what
+    ``index`` (with ``run`` names) is for."""
+    from curate.io import Ledger
+    from curate.io._ledger import DONE
+
+    ledger = Ledger(config.out)
+    for key in ledger.keys("dedup-"):
+        record = ledger.get(key)
+        if key.startswith("dedup-code-") or record is None or record.status != DONE or key == f"dedup-{run}":
+            continue
+        raise FatalError(f"{config.out} holds a dedup of other inputs ({key[len('dedup-'):]}); dedup all inputs "
+                         "in one run, give --index and --run to dedup across runs, or choose another --out")
+
+
 def plan(config: DedupConfig, spread: bool = True) -> Plan:
     """The run's inputs and folders; ``spread``: its steps may run on several machines, so
     on object storage the work files are shared through it (see curate/io/_work.py)."""
     shards = input_shards(config.inputs)
     run = config.run or "run-" + hashlib.sha1("\n".join(shards).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    if config.run is None and config.index is None:
+        _refuse_other_inputs(config, run)
     work = WorkFolder(config.out, "_dedup", run, spread=spread)
     base = DedupIndex(config.index, config.params).base_for(run) if config.index else 0
     return Plan(run, shards, work, base)
