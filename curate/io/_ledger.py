@@ -24,8 +24,6 @@ UNSUPPORTED = "unsupported"  # not an input of this job (a WAT file, an HTML fil
 FINISHED = (DONE, PARTIAL, UNSUPPORTED)
 
 
-
-
 @dataclass
 class Completion:
     """What one finished input produced."""

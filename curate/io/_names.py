@@ -4,7 +4,7 @@ Linux names are bytes; Python carries the bytes that are not UTF-8 as lone surro
 (``os.fsdecode``'s surrogateescape), which open the file fine but cannot be encoded as UTF-8:
 Parquet, JSON readers and hashes refuse them. Paths stay as Python gives them for opening files;
 what is recorded (rows, completion records, labels) goes through :func:`readable`, and what is
-hashed through :func:`name_bytes`.
+hashed is encoded with ``surrogateescape`` (the name's own bytes).
 """
 
 from __future__ import annotations
@@ -21,7 +21,3 @@ def readable(value):
         return [readable(v) for v in value]
     return value
 
-
-def name_bytes(name: str) -> bytes:
-    """The bytes of a name as the file system has them (for hashing)."""
-    return name.encode("utf-8", "surrogateescape")

@@ -10,6 +10,7 @@ re-tokenises.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -96,7 +97,17 @@ class HFTokenizer:
 
 
 def get_tokenizer(spec: str | None):
-    """``None``/``"approx"`` -> :class:`ApproxTokenizer`; a path -> :class:`HFTokenizer`."""
+    """``None``/``"approx"`` -> :class:`ApproxTokenizer`; a path -> :class:`HFTokenizer`, loaded
+    once per process while the file is unchanged (a mixture asks for it per shard and step)."""
     if spec in (None, "", "approx"):
         return ApproxTokenizer()
-    return HFTokenizer(spec)
+    try:
+        stat = Path(spec).stat()
+    except OSError:
+        return HFTokenizer(spec)                   # its one-line error
+    return _loaded(str(spec), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(path: str, mtime_ns: int, size: int) -> HFTokenizer:
+    return HFTokenizer(path)

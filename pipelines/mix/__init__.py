@@ -69,20 +69,21 @@ def shuffle_keys(seed: int, shard: np.ndarray, src: int, row: np.ndarray, epoch:
     return _mix64(h ^ row.astype(np.uint64))
 
 
-def plan_selection(spec: MixSpec, work: Path) -> dict:
+def plan_selection(spec: MixSpec, work: Path, sets: list | None = None) -> dict:
     """Step 2: ``work/items/<shard>.arrow`` (every pick of an input shard with its shuffle key and
     output bucket) and per-source stats in ``work/plan.json``. Linear in the picks: candidates
     come in (shard, row) order, a selection is whole passes plus one partial pass (no per-pass
-    arrays), and keys are hashes (no sort)."""
+    arrays), and keys are hashes (no sort). ``sets``: each source's removal sets, when the run
+    has read them already."""
     inputs: list[str] = []
     picks = []                                   # per source: (global shard of each pick, columns)
     stats = []
     for s, src in enumerate(spec.sources):
         files = source_files(spec, src)
         inputs += [f for f in files if f not in inputs]
-        sets = removal_sets(src, spec.root_of(src))
-        uncovered = check_coverage(src, sets, files)
-        shard_of, rows, excluded = candidates(spec, src, files, sets, work, s)
+        applied = sets[s] if sets is not None else removal_sets(src, spec.root_of(src))
+        uncovered = check_coverage(src, applied, files)
+        shard_of, rows, excluded = candidates(spec, src, files, applied, work, s)
         per_file = [count_tokens(spec, src, f) for f in files]
         offsets = np.concatenate([[0], np.cumsum([len(t) for t in per_file])]).astype(np.int64)
         tokens = np.concatenate(per_file).astype(np.int64)[offsets[shard_of] + rows] if len(rows) else \
@@ -103,8 +104,8 @@ def plan_selection(spec: MixSpec, work: Path) -> dict:
                       "available_tokens": chosen.available, "target_tokens": chosen.target,
                       "rows": int(len(pick)), "tokens": chosen.tokens, "epochs": round(chosen.epochs, 4),
                       "short_by": chosen.short_by, "short_reason": chosen.short_reason,
-                      "removals": [{**r.describe(), "excluded": int(n)} for r, n in zip(sets, excluded)],
-                      "removals_note": None if sets else NOTHING_EXCLUDED, "not_covered": uncovered})
+                      "removals": [{**r.describe(), "excluded": int(n)} for r, n in zip(applied, excluded)],
+                      "removals_note": None if applied else NOTHING_EXCLUDED, "not_covered": uncovered})
     n = sum(len(shard) for _, shard, _ in picks)
     if spec.tokens_per_shard:                              # shards of about tokens_per_shard tokens each
         buckets = max(1, -(-sum(int(c["tokens"].sum()) for _, _, c in picks) // spec.tokens_per_shard))
@@ -350,22 +351,26 @@ def _start(spec: MixSpec, state: dict) -> dict:
     folder = output_folder(spec, state.get("out"))
     done = existing(spec, folder)
     jobs = [] if done else [(s, f) for s, src in enumerate(spec.sources) for f in source_files(spec, src)]
-    for s, src in enumerate([] if done else spec.sources):       # refused before anything is written
-        check_coverage(src, removal_sets(src, spec.root_of(src)), [f for i, f in jobs if i == s])
+    # each source's removal sets, read once (their ledgers) for the whole run; refused before
+    # anything is written
+    sets = [] if done else [removal_sets(src, spec.root_of(src)) for src in spec.sources]
+    for s, src in enumerate([] if done else spec.sources):
+        check_coverage(src, sets[s], [f for i, f in jobs if i == s])
     for s, f in jobs:
         text_columns(f, spec.sources[s].text)
-    return {"folder": folder, "work": folder / "_work", "existing": done, "skip": bool(done), "jobs": jobs}
+    return {"folder": folder, "work": folder / "_work", "existing": done, "skip": bool(done), "jobs": jobs,
+            "sets": sets}
 
 
 def _count(spec: MixSpec, ctx: dict, job: tuple[int, str], tick) -> int:
-    save_candidates(ctx["work"], spec, job[0], job[1])      # the filter query, in parallel with the others
+    save_candidates(ctx["work"], spec, job[0], job[1], ctx["sets"][job[0]])   # in parallel with the others
     return int(count_tokens(spec, spec.sources[job[0]], job[1]).sum())
 
 
 def _plan(spec: MixSpec, state: dict) -> dict:
     work = state["work"]
     return json.loads((work / "plan.json").read_text()) if (work / "plan.json").exists() else \
-        plan_selection(spec, work)
+        plan_selection(spec, work, state["sets"])
 
 
 def _route(spec: MixSpec, ctx: dict, index: int, tick) -> int:
@@ -395,7 +400,7 @@ def _result(manifest: dict) -> dict:
 STEPS = Steps(
     "mix", _start,
     (Map("count", _count, items=lambda spec, state: state["jobs"], label=lambda job: Path(job[1]).name,
-         unit=" shard", context=("work",)),
+         unit=" shard", context=("work", "sets")),
      Single("plan", _plan),
      Map("route", _route, items=lambda spec, state: list(range(len(state["plan"]["inputs"]))),
          context=("work", "plan"), label=lambda i: f"shard {i}", unit=" shard"),

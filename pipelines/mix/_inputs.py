@@ -204,13 +204,14 @@ def candidate_cache(work: Path, source_index: int, file: str) -> Path:
     return work / "candidates" / f"{source_index:03d}-{hashlib.sha1(file.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}.npz"
 
 
-def save_candidates(work: Path, spec: MixSpec, source_index: int, file: str) -> None:
+def save_candidates(work: Path, spec: MixSpec, source_index: int, file: str,
+                    sets: list[RemovalSet] | None = None) -> None:
     """Compute a file's candidate rows in a worker (the filter queries run in parallel, not in the
-    serial plan step) and leave them for the plan."""
+    serial plan step) and leave them for the plan; ``sets``: the source's removal sets."""
     path = candidate_cache(work, source_index, file)
     if path.exists():
         return
-    rows, counts = file_candidates(spec, spec.sources[source_index], file)
+    rows, counts = file_candidates(spec, spec.sources[source_index], file, sets)
     with _atomic(path) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, rows=rows, counts=counts)
 
