@@ -87,7 +87,8 @@ def parse_http_head(block: bytes) -> tuple[int | None, dict[str, str], bytes]:
     status = None
     if lines and lines[0].startswith("HTTP/"):
         parts = lines[0].split()
-        status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        # ASCII digits only: "²".isdigit() is true, and int("²") raises (the whole file was lost)
+        status = int(parts[1]) if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit() else None
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, colon, value = line.partition(":")

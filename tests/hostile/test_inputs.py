@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from curate.io._names import readable
@@ -131,6 +131,7 @@ def test_printed_next_steps_run_as_printed_with_odd_folder_names(shared, tmp_pat
        length=st.one_of(st.integers(min_value=-10**25, max_value=10**25).map(lambda i: str(i).encode()),
                         st.just(b"abc")),
        date=st.sampled_from(["not-a-date", "99999-01-01T00:00:00Z", "2024-13-45T99:99:99Z", "0000-00-00T00:00:00Z"]))
+@example(status=b"\xb2", length=b"abc", date="not-a-date")      # "²".isdigit() is true; int("²") raised
 def test_header_values_out_of_range_are_rows_and_the_rest_of_the_file_is_kept(tmp_path_factory, status, length, date):
     from pipelines.ingest import IngestConfig, run
 
