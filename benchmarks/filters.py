@@ -71,7 +71,7 @@ def datatrove_venv(path: Path) -> Path | None:
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-qq", "-U", "pip"], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-qq", "datatrove[processing]==0.10.1", "lxml_html_clean",
-                        "spacy"], check=True, timeout=900)
+                        "spacy", "python-magic", "faust-cchardet", "warcio", "orjson", "tokenizers"], check=True, timeout=900)
         return python
     except (subprocess.SubprocessError, OSError) as exc:
         print(f"datatrove: cannot be installed here ({exc}); its columns are skipped")
@@ -196,6 +196,12 @@ def main() -> None:
                   f"({dt['seconds'] / ours_seconds:.2f}x)."]
     from benchmarks._report import record
 
+    peer = {"stage": "filters", "input": f"{len(rows)} extracted pages ({len(groups['math'])} math)",
+            "ours_s": ours_seconds, "theirs_s": dt["seconds"] if dt else float("nan"),
+            "quality": f"math pages kept: ours {100 * math_kept:.0f}%" + (
+                f", datatrove {share(lambda r: all(x[0] for x in dt['decisions'][r['id']].values()), groups['math']).strip()}"
+                if dt else "")}
+    print("PEER " + json.dumps(peer))
     record("filters", "Quality filters on real pages", [f"{len(rows)} extracted pages (Debian documentation, the "
                                                           "shared HTML pages and WARCs).", "", *table, ""])
 

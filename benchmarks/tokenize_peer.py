@@ -96,6 +96,8 @@ def main() -> None:
         python = Path(args.dtvenv) / "bin" / "python"
         if not python.exists():
             record("tokenize_peer", "Tokenization to training files", lines + ["", "datatrove: not installed here.", ""])
+            print("PEER " + json.dumps({"stage": "tokenize", "ours_s": ours, "theirs_s": float("nan"),
+                                        "input": f"{len(rows):,} documents, {tokens:,} tokens"}))
             print(f"datatrove: no venv at {args.dtvenv} (see ../shared/docs/peers.md); skipped")
             return
         theirs, their_peak, _ = _timed([str(python), "-c", _DT + _HWM.replace("; ", "\n", 1), str(tmp / "jsonl"), str(tmp / "dt"),
@@ -105,6 +107,9 @@ def main() -> None:
         print(f"curate / datatrove: {theirs / ours:.2f}x")
         lines.append(f"| datatrove DocumentTokenizer | {theirs:.1f} | {tokens / theirs / 1e6:.2f} | {their_peak:,.0f} MiB |")
         record("tokenize_peer", "Tokenization to training files", lines + ["", f"curate / datatrove: {theirs / ours:.2f}x.", ""])
+        print("PEER " + json.dumps({"stage": "tokenize", "ours_s": ours, "theirs_s": theirs,
+                                    "input": f"{len(rows):,} documents, {size / 1e6:.0f} MB, {tokens:,} tokens",
+                                    "quality": f"peak memory: ours {ours_peak:,.0f} MiB, datatrove {their_peak:,.0f} MiB"}))
 
 
 if __name__ == "__main__":

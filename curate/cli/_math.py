@@ -37,17 +37,28 @@ def _review(config, round_: int | None):
     return n, step.review_table(step.round_dir(config.out, n) / "math_domains" / "domains.parquet", decisions), decisions
 
 
+def _cell(value, spec: str) -> str:
+    """A number formatted by ``spec``; a missing one (a domain none of whose pages was scored) as '-'."""
+    import re
+
+    return format(value, spec) if value is not None else format("-", re.match(r"[<>^]?\d*", spec).group())
+
+
 def format_review(rows: list[dict], limit: int = 30) -> str:
     """The domain/prefix review table as aligned text: math domains, then their prefixes."""
     domains = [r for r in rows if r["level"] == "domain" and r["math_domain"]]
     prefixes = [r for r in rows if r["level"] == "prefix"]
+
+    def numbers(r) -> str:
+        return (f"{_cell(r['pages'], '>7')} {_cell(r['collected'], '>9')} {_cell(r['collected_share'], '>6.2f')} "
+                f"{_cell(r['mean_score'], '>6.3f')}")
+
     lines = [f"math domains ({len(domains)}):", f"  {'domain':<40} {'pages':>7} {'collected':>9} {'share':>6} {'mean':>6}"]
-    lines += [f"  {r['domain']:<40} {r['pages']:>7} {r['collected']:>9} {r['collected_share']:>6.2f} "
-              f"{r['mean_score']:>6.3f}" for r in domains[:limit]]
+    lines += [f"  {r['domain']:<40} {numbers(r)}" for r in domains[:limit]]
     lines += ["", f"URL path prefixes in math domains ({len(prefixes)}):",
               f"  {'prefix':<48} {'pages':>7} {'collected':>9} {'share':>6} {'mean':>6}  decision"]
-    lines += [f"  {r['prefix']:<48} {r['pages']:>7} {r['collected']:>9} {r['collected_share']:>6.2f} "
-              f"{r['mean_score']:>6.3f}  {(r['decision'] or '-') + (' (' + r['decided_by'] + ')' if r['decided_by'] else '')}"
+    lines += [f"  {r['prefix']:<48} {numbers(r)}  "
+              f"{(r['decision'] or '-') + (' (' + r['decided_by'] + ')' if r['decided_by'] else '')}"
               for r in prefixes[:limit]]
     return "\n".join(lines)
 

@@ -13,7 +13,8 @@ pages AS (
 scored AS (
     SELECT domain, count(*) AS pages, count(*) FILTER (WHERE collected) AS collected,
            avg(math_score) AS mean_score
-    FROM pages GROUP BY domain
+    FROM pages WHERE domain IS NOT NULL    -- a page without a host (a local file) has no domain to find
+    GROUP BY domain
 ),
 domains AS (    -- a domain with prefiltered pages only has nothing collected: not listed
     SELECT s.domain, s.pages + coalesce(d.pages, 0) AS pages, s.collected, s.mean_score
