@@ -71,7 +71,7 @@ def datatrove_venv(path: Path) -> Path | None:
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-qq", "-U", "pip"], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-qq", "datatrove[processing]==0.10.1", "lxml_html_clean",
-                        "spacy", "python-magic", "faust-cchardet", "warcio", "orjson", "tokenizers"], check=True, timeout=900)
+                        "spacy", "python-magic", "faust-cchardet", "warcio", "orjson", "tokenizers", "pyarrow"], check=True, timeout=900)
         return python
     except (subprocess.SubprocessError, OSError) as exc:
         print(f"datatrove: cannot be installed here ({exc}); its columns are skipped")

@@ -2,14 +2,17 @@
 quality filters on the same inputs, with the ratio (datatrove's time / ours), what each kept and
 the quality figures; writes its section of docs/benchmarks.md (and the delegated benchmarks theirs).
 
-- ingest: every shared WARC (Common Crawl, dolma, resiliparse, warcio samples). curate:
-  ``curate ingest --workers 0`` (in-process, as datatrove's one task) and ``--workers 1``.
-  datatrove: WarcReader -> Trafilatura(markdown, what we write) -> ParquetWriter, one task; timed
-  with the payload type taken from the HTTP header (like with like), counted also as shipped
-  (libmagic guesses the type when a WARC has no WARC-Identified-Payload-Type).
+- ingest: ``--ingest-records`` real HTML pages (the shared pages and the HTML responses of the
+  shared WARCs) in 4 WARCs. curate: ``curate ingest --workers 0`` (in-process, as datatrove's one
+  task) and ``--workers 1``. datatrove: WarcReader -> Trafilatura(markdown, what we write) ->
+  ParquetWriter, one task; timed with the payload type taken from the HTTP header (like with
+  like), counted also as shipped (libmagic guesses the type when a WARC has no
+  WARC-Identified-Payload-Type). Then every shared WARC file as found (damaged ones too), one run
+  per file each: what each keeps, and where it fails.
 - dedup: real texts cut into ``--dedup-words``-word documents, each with copies at exact 5-gram
   Jaccard 0.97/0.9/0.8/0.76 and a far copy (0.5) that must stay (benchmarks/dedup_recall.py's
-  construction). curate: ``curate dedup --workers 2``. datatrove: its four MinHash stages on 2
+  construction); past the real pieces, far variants of them (Jaccard 0.3) as new groups, up to
+  ``--dedup-docs``. curate: ``curate dedup --workers 2``. datatrove: its four MinHash stages on 2
   workers. Group recall and precision of both.
 - tokenize, filters: benchmarks/tokenize_peer.py and benchmarks/filters.py, run from here.
 
@@ -102,50 +105,86 @@ def _median_pair(rounds: int, ours, theirs) -> tuple[float, float]:
 def ingest(args, python: Path | None, tmp: Path) -> dict:
     import duckdb
 
+    from benchmarks.scale import _html_pages
+    from tests.conftest import warc_bytes
+
     shared = Path(args.shared)
-    files = sorted(p for p in (shared / "warc").rglob("*") if p.name.endswith((".warc", ".warc.gz")))
+    pages = _html_pages(shared)
     src = tmp / "warcs"
     src.mkdir()
-    for f in files:
-        (src / f"{f.parent.name}-{f.name}").symlink_to(f)
-    records = sum(_records(f) for f in files)
+    per = -(-args.ingest_records // 4)
+    for f in range(4):
+        chosen = [pages[(f * per + i) % len(pages)] for i in range(per)]
+        (src / f"part-{f}.warc.gz").write_bytes(
+            warc_bytes([{"url": f"https://s{i % 97}.test/{f}/{i}", "body": b} for i, b in enumerate(chosen)]))
     ours0 = lambda r: _timed(_curate("ingest", str(src), "--out", str(tmp / f"o0-{r}"), "--workers", "0", "-q"))  # noqa: E731
     ours1 = lambda r: _timed(_curate("ingest", str(src), "--out", str(tmp / f"o1-{r}"), "--workers", "1", "-q"))  # noqa: E731
     dt = (lambda r: _timed([str(python), "-c", _DT_INGEST, str(src), str(tmp / f"d-{r}"), str(tmp / f"dl-{r}"),
                             "like"])) if python else (lambda r: float("nan"))
+    q = duckdb.connect()
     t_ours, t_dt = _median_pair(args.rounds, ours0, dt)
     t_ours1 = statistics.median(ours1(r) for r in range(args.rounds))
-    q = duckdb.connect()
     ours_rows = q.sql(f"SELECT url, has_math FROM read_parquet('{tmp}/o0-0/pages/*.parquet')").fetchall()
-    out = {"stage": "ingest", "input": f"{len(files)} shared WARC files, {records:,} records",
+    out = {"stage": "ingest", "input": f"4 WARCs, {4 * per:,} real HTML pages (the shared pages and the shared "
+                                       "WARCs' HTML responses)",
            "ours_s": t_ours, "ours_one_worker_s": t_ours1, "theirs_s": t_dt, "ours_kept": len(ours_rows)}
     if python:
         _timed([str(python), "-c", _DT_INGEST, str(src), str(tmp / "d-shipped"), str(tmp / "dl-shipped"), "as-shipped"])
-        theirs = dict(q.sql(f"SELECT metadata.url, text FROM read_parquet('{tmp}/d-0/*.parquet')").fetchall()) \
-            if list((tmp / "d-0").glob("*.parquet")) else {}
-        shipped = q.sql(f"SELECT count(*) FROM read_parquet('{tmp}/d-shipped/*.parquet')").fetchone()[0]
+        theirs = dict(q.sql(f"SELECT metadata.url, text FROM read_parquet('{tmp}/d-0/*.parquet')").fetchall())
+        shipped = q.sql(f"SELECT count(*) FROM read_parquet('{tmp}/d-shipped/*.parquet')").fetchall()[0][0]
         math = [u for u, m in ours_rows if m]
         lost = sum(1 for u in math if u in theirs and not any(c in theirs[u] for c in ("\\", "$")))
         out.update(theirs_kept=len(theirs), theirs_kept_as_shipped=shipped,
-                   quality=f"pages: ours {len(ours_rows)}, datatrove {len(theirs)} ({shipped} with libmagic's guess); "
-                           f"of our {len(math)} pages with formulas kept as LaTeX, datatrove's text of {lost} has none")
+                   quality=f"pages: ours {len(ours_rows)}, datatrove {len(theirs)} ({shipped} with libmagic's guess "
+                           f"of the type); of our {len(math)} pages with formulas kept as LaTeX, datatrove's text of "
+                           f"{lost} has none")
+        out["robustness"] = _as_found(shared, python, tmp / "as-found")
     return out
 
 
-def _records(path: Path) -> int:
+def _as_found(shared: Path, python: Path, tmp: Path) -> str:
+    """Each shared WARC file as it is (damaged ones too), one run per file for each tool."""
+    import duckdb
+
+    files = sorted(p for p in (shared / "warc").rglob("*") if p.name.endswith((".warc", ".warc.gz")))
+    ours_pages = theirs_pages = 0
+    failed = []
+    for i, f in enumerate(files):
+        folder = tmp / f"in-{i}"
+        folder.mkdir(parents=True)
+        (folder / f.name).symlink_to(f)
+        _timed(_curate("ingest", str(folder), "--out", str(tmp / f"o-{i}"), "-q"))
+        ours_pages += duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp}/o-{i}/pages/*.parquet')").fetchall()[0][0] \
+            if list((tmp / f"o-{i}" / "pages").glob("*.parquet")) else 0
+        done = subprocess.run([str(python), "-c", _DT_INGEST, str(folder), str(tmp / f"d-{i}"), str(tmp / f"dl-{i}"),
+                               "like"], capture_output=True, text=True)
+        if done.returncode != 0:
+            failed.append(f.name)
+        elif list((tmp / f"d-{i}").glob("*.parquet")):
+            theirs_pages += duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp}/d-{i}/*.parquet')").fetchall()[0][0]
+    said = (f"the {len(files)} shared WARC files as found, one run per file: curate kept {ours_pages} pages and "
+            f"failed on none; datatrove kept {theirs_pages}" + (f" and its task failed on {', '.join(failed)}" if failed
+                                                              else ""))
+    print(f"   {said}", flush=True)
+    return said
+
+
+def _records(path: Path) -> tuple[int, bool]:
+    """(records, intact): records read before any damage, every payload read to its end."""
     from warcio.archiveiterator import ArchiveIterator
 
     n = 0
     with open(path, "rb") as fh:
         try:
-            for _ in ArchiveIterator(fh):
+            for record in ArchiveIterator(fh):
+                record.content_stream().read()
                 n += 1
-        except Exception:                 # a damaged sample: the records before the damage
-            pass
-    return n
+        except Exception:
+            return n, False
+    return n, True
 
 
-def _dedup_corpus(shared: Path, words: int, seed: int = 0):
+def _dedup_corpus(shared: Path, words: int, docs: int = 0, seed: int = 0):
     from benchmarks.dedup_recall import LEVELS, bases
     from tests.dedup.corpus import plant
 
@@ -155,9 +194,14 @@ def _dedup_corpus(shared: Path, words: int, seed: int = 0):
         w = text.split()
         chunks += [" ".join(w[i:i + words]) for i in range(0, len(w) - words + 1, words)]
     rows, groups, far = [], [], set()
-    for g, text in enumerate(_distinct(chunks)):
+    texts = _distinct(chunks)
+    # past the real pieces (``docs``), each again as a far variant (Jaccard 0.3 to it and to the
+    # others: below any dedup threshold), so that the corpus grows without new duplicates
+    while 6 * len(texts) < docs:
+        texts += [plant(t, 0.3, rng)[0] for t in texts[:(docs - 6 * len(texts)) // 6 + 1]]
+    for g, text in enumerate(texts):
         members = [(text, 1.0)] + [plant(text, lvl, rng) for lvl in LEVELS]
-        ids = [f"g{g:05d}-{k}" for k in range(len(members) + 1)]
+        ids = [f"g{g:06d}-{k}" for k in range(len(members) + 1)]
         rng.shuffle(ids)                                  # the smallest id: any member
         rows += [{"id": i, "url": f"https://site{g}.example/{i}", "text": t} for i, (t, _) in zip(ids, members)]
         rows.append({"id": ids[-1], "url": f"https://far{g}.example/", "text": plant(text, 0.5, rng)[0]})
@@ -202,7 +246,7 @@ def dedup(args, python: Path | None, tmp: Path) -> dict:
 
     from tests.dedup.corpus import write_pages
 
-    rows, groups, far = _dedup_corpus(Path(args.shared), args.dedup_words)
+    rows, groups, far = _dedup_corpus(Path(args.shared), args.dedup_words, args.dedup_docs)
     half = len(rows) // 2
     write_pages(tmp / "in" / "pages" / "a.parquet", rows[:half])
     write_pages(tmp / "in" / "pages" / "b.parquet", rows[half:])
@@ -242,7 +286,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--dedup-words", type=int, default=120, help="words per dedup base document")
+    ap.add_argument("--dedup-words", type=int, default=400,
+                    help="words per dedup base document (a typical web page: 400-500)")
+    ap.add_argument("--dedup-docs", type=int, default=100_000, help="documents at least (real pieces, then variants)")
+    ap.add_argument("--ingest-records", type=int, default=3_600, help="HTML pages in the ingest WARCs")
     ap.add_argument("--tokenize-mb", type=int, default=60)
     ap.add_argument("--dtvenv", default=os.environ.get("CURATE_DTVENV", "/tmp/dtvenv"))
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
@@ -285,6 +332,8 @@ def main() -> None:
         i = next(r for r in results if r["stage"] == "ingest")
         table += ["", f"Ingest with one extraction process (hard per-page timeout) instead of in-process: "
                       f"{i['ours_one_worker_s']:.1f}s ({i['theirs_s'] / i['ours_one_worker_s']:.2f}x)."]
+        if i.get("robustness"):
+            table += ["", f"Ingest, {i['robustness']}."]
     record("peers", "Side by side with datatrove 0.10.1",
            [f"Ratio: datatrove's time / ours, median of {args.rounds} interleaved runs (tokenize, filters: one run "
             "each, by their own benchmarks below).", "", *table, ""])

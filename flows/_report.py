@@ -12,7 +12,7 @@ import sys
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed
 
-from pipelines._common import format_value
+from pipelines import format_value
 
 
 class InputsFailed(Exception):

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from prefect import get_run_logger, task, unmapped
 
-from curate.io._mirror import active as active_mirror
+from curate.io import active_mirror
 from flows._report import finish
-from pipelines._steps import Map, Steps, context
-from pipelines._steps import drive as run_loop
+from pipelines import Map, Steps, context, drive as run_loop
 
 
 class RetryResult(Exception):

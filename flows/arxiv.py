@@ -7,7 +7,7 @@ task per input (a paper or a bulk tar) on Dask."""
 
 from prefect import flow
 
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from flows._steps import run_steps
 from pipelines import arxiv as ax
 

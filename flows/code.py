@@ -8,7 +8,7 @@ all samples as one task."""
 
 from prefect import flow
 
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from flows._steps import run_steps
 from pipelines import code as cp
 

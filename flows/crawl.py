@@ -14,7 +14,7 @@ Serve on a schedule: ``curate serve crawl --config crawl.toml --cron "0 3 * * *"
 
 from prefect import flow
 
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from flows._steps import run_steps
 from pipelines.crawl import STEPS, CrawlConfig
 

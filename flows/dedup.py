@@ -17,10 +17,9 @@ that shard has not been scanned against.
 
 from prefect import flow
 
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from flows._steps import run_steps
-from pipelines import decontam as dc
-from pipelines import dedup as dd
+from pipelines import decontam as dc, dedup as dd
 
 
 @flow(name="dedup", log_prints=True)

@@ -5,7 +5,7 @@
 
 from prefect import flow
 
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from flows._steps import run_steps
 from pipelines import filter as qf
 

@@ -13,7 +13,7 @@ cache is not used.
 
 from prefect import flow
 
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from flows._steps import run_steps
 from pipelines.ingest import STEPS, IngestConfig
 

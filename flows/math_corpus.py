@@ -9,7 +9,7 @@ One deployment and one cron schedule the whole chain:
 
 from prefect import flow
 
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from flows._steps import run_steps
 from pipelines.math_corpus import STEPS, MathCorpusConfig
 

@@ -18,10 +18,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 
 from curate.classify import Decision
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from flows._steps import run_steps
-from pipelines import math_recall as mr
-from pipelines import math_score as ms
+from pipelines import math_recall as mr, math_score as ms
 
 
 class PrefixDecisions(RunInput):

@@ -8,10 +8,10 @@ and one task per output shard, on Dask."""
 
 from prefect import flow
 
-from curate.io._lock import holds_root
+from curate.io import holds_root
 from flows._steps import run_steps
 from pipelines import mix
-from pipelines.mix._spec import MixSpec
+from pipelines.mix import MixSpec
 
 
 @holds_root("mix", lambda spec, out=None: mix.output_folder(spec, out))

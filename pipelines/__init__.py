@@ -1,1 +1,9 @@
-"""Runnable jobs: each module composes library stages and has a frozen config."""
+"""Runnable jobs: each module composes library stages and has a frozen config.
+
+What flows and the command line use of the machinery is listed in ``__all__``: the steps a job
+is declared with, the loop that drives them, and the summary formatting."""
+
+from pipelines._common import format_value
+from pipelines._steps import Hook, Map, Single, Stage, Steps, context, drive, execute
+
+__all__ = ["Hook", "Map", "Single", "Stage", "Steps", "context", "drive", "execute", "format_value"]

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Callable
 
 
@@ -70,6 +71,13 @@ def shared_pool(workers: int):
             _shared.pop("pool", None)
 
 
+def pool_workers() -> int:
+    """The processes of the run's shared pool (1 when the run has none: a single step running on
+    a Dask worker, or a run with one worker)."""
+    shared = _shared.get("pool")
+    return shared[1] if shared else 1
+
+
 def pool_map(fn, args: list[tuple], workers: int):
     """``fn(*a)`` for each ``a``, in order; in worker processes when ``workers`` > 1 (the run's
     shared pool when there is one)."""
@@ -96,7 +104,7 @@ def expand_inputs(sources, *, what: str = "input", allow_urls: bool = False) -> 
         if allow_urls and "://" in s:
             out.append(s)
             continue
-        from curate.io._sources import matches
+        from curate.io import matches
 
         hits = matches(s) or [s]                 # an existing name as written, else a glob
         if not hits or not all(Path(h).exists() for h in hits):
@@ -109,7 +117,7 @@ def input_key(prefix: str, source: str) -> str:
     """Ledger and shard key of one input: readable name plus a hash of the full path."""
     import hashlib
 
-    from curate.io._names import readable
+    from curate.io import readable
 
     # readable: a name that is not UTF-8 would fail as a shard file's name (its bytes as xNN, with
     # no backslash, which globs such as DuckDB's read as an escape)
@@ -171,7 +179,7 @@ class Transaction:
         import time
 
         from curate.io import Completion
-        from curate.io._ledger import FAILED
+        from curate.io import FAILED
 
         if kind is None:
             try:
@@ -225,3 +233,13 @@ def _raise_if_unwritable(error: BaseException, out: str, key: str) -> None:
         return
     raise FatalError(f"cannot write to {out}: {why}; nothing of input {key} was kept "
                      f"(free space and run again: finished inputs are skipped)") from error
+
+
+def write_table(path: Path, table) -> None:
+    """Write ``table`` to ``path`` through a temp file and a rename."""
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    tmp.replace(path)

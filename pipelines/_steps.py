@@ -114,18 +114,24 @@ def _call(fn, config, ctx, item):
     return fn(config, ctx, item, None)
 
 
-def drive(steps: Steps, config, *, on_map, on_single, on_stage, ask=None, **extra) -> Any:
+def drive(steps: Steps, config, *, on_map, on_single, on_stage, ask=None, timings: dict | None = None,
+          **extra) -> Any:
     """The one loop both executors share: plan, each step in order (``repeat`` for another
     pass), summary. The executor says how a map step, a single step and a stage run:
     ``on_map(step, config, state)``, ``on_single(step, config, context)`` and
-    ``on_stage(steps, config, seed)``; hooks always run here. ``extra`` seeds the state."""
+    ``on_stage(steps, config, seed)``; hooks always run here. ``extra`` seeds the state.
+    ``timings``, when given, gets the wall seconds of the plan and of each step (summed over
+    passes), by name: what benchmarks/scale.py reports per step."""
     t0 = time.monotonic()
     state = dict(extra)
     state.update(steps.start(config, state))
+    if timings is not None:
+        timings["plan"] = timings.get("plan", 0.0) + time.monotonic() - t0
     while True:
         for step in steps.steps:
             if not steps.runs(step, config, state):
                 continue
+            began = time.monotonic()
             if isinstance(step, Map):
                 state[step.name] = on_map(step, config, state)
             elif isinstance(step, Single):
@@ -136,17 +142,20 @@ def drive(steps: Steps, config, *, on_map, on_single, on_stage, ask=None, **extr
                 state[step.name] = None if sub is None else on_stage(step.steps, sub, seed)
             else:
                 state[step.name] = step.fn(config, state, ask)
+            if timings is not None:
+                timings[step.name] = timings.get(step.name, 0.0) + time.monotonic() - began
         if state.get("skip") or steps.repeat is None or not steps.repeat(config, state):
             break
     state["seconds"] = time.monotonic() - t0
     return steps.finish(config, state)
 
 
-def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, ask=None, **extra) -> Any:
+def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, ask=None,
+            timings: dict | None = None, **extra) -> Any:
     """Run ``steps`` here: map steps over ``workers`` processes (one pool for the run), the rest
-    in this process."""
+    in this process (``timings``: see :func:`drive`)."""
     with shared_pool(workers):
-        return drive(steps, config, ask=ask, **extra,
+        return drive(steps, config, ask=ask, timings=timings, **extra,
                      on_map=lambda step, cfg, state: _map_here(step, cfg, state, workers, progress),
                      on_single=lambda step, cfg, ctx: step.fn(cfg, ctx),
                      on_stage=lambda sub_steps, sub, seed: execute(sub_steps, sub, workers=workers,

@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.arxiv import FigureSettings, arxivcap_row, extract, read_papers
-from curate.io import Completion, ShardStore
-from curate.io._ledger import DONE, FAILED
+from curate.io import Completion, DONE, FAILED, ShardStore, config_out, holds_root
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
 from pipelines._steps import Map, Steps, execute
 from pipelines._config import check_fields, from_file
-from curate.io._lock import config_out, holds_root
 from schemas import ARXIVCAP, FIGURES, REJECTED
 
 

@@ -23,13 +23,11 @@ from typing import ClassVar
 
 from curate.code import DEEPSEEK, SampleSettings, build, read_source
 from curate.errors import FatalError
-from curate.io import Completion, ShardStore, committed
-from curate.io._ledger import DONE, FAILED
+from curate.io import Completion, DONE, FAILED, ShardStore, committed, config_out, holds_root
 from pipelines import dedup as dd
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
 from pipelines._steps import Map, Single, Steps, execute
 from pipelines._config import build as build_config, check_fields, from_file
-from curate.io._lock import config_out, holds_root
 from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
 
 

@@ -11,8 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
-from curate.io import latest_crawl
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root, latest_crawl
 from pipelines import ingest
 from pipelines._config import check_fields, from_file
 from pipelines._steps import Steps, execute

@@ -19,16 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from curate.decontam import RULES, Benchmark, NgramIndex, find_benchmarks, load_items
-from curate.io import Completion, Ledger, ShardStore
+from curate.decontam import Benchmark, NgramIndex, RULES, find_benchmarks, load_items
+from curate.io import Completion, DONE, FAILED, Ledger, ShardStore, config_out, holds_root
 from curate.errors import FatalError, ShardError
-from curate.io._ledger import DONE, FAILED
 from pipelines._common import Transaction, config_main
 from pipelines._config import check_fields, from_file
 from pipelines._steps import Map, Steps, execute
-from pipelines.dedup._steps import read_batches
-from pipelines.dedup import input_shards
-from curate.io._lock import config_out, holds_root
+from pipelines.dedup import input_shards, read_batches
 from schemas import CONTAMINATION
 
 COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]

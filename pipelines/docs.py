@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-from pipelines.jobs import JOBS, Job, _resolve
+from pipelines.jobs import JOBS, Job
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -51,7 +51,7 @@ _COMMENT = re.compile(r"^(\s*)#\s?(.*)$")
 
 def config_classes(job: Job) -> list[type]:
     """The dataclasses a job's config is made of (a loader function: the module's ``*Spec`` classes)."""
-    target = _resolve(job.config)
+    target = job.config_target()
     if dataclasses.is_dataclass(target):
         return [target]
     module = sys.modules[target.__module__]

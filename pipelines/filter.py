@@ -18,15 +18,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.errors import FatalError, ShardError
-from curate.io import Completion, Ledger, ShardStore
-from curate.io._ledger import DONE, FAILED
-from curate.io._lock import config_out, holds_root
+from curate.io import Completion, DONE, FAILED, Ledger, ShardStore, config_out, holds_root
 from curate.quality import FAMILIES, Thresholds, judge
 from pipelines._common import Transaction, config_main
 from pipelines._config import check_fields, from_file
 from pipelines._steps import Map, Steps, execute
-from pipelines.dedup import input_shards
-from pipelines.dedup._steps import read_batches
+from pipelines.dedup import input_shards, read_batches
 from schemas import QUALITY
 
 COLUMNS = ["id", "text", "lang"]

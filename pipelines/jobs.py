@@ -27,9 +27,13 @@ class Job:
     runner: str                  # "module:function(config)", the run without Prefect
     flow: str                    # "module:flow", the Prefect flow (imported only by curate.cli and flows)
 
+    def config_target(self) -> Any:
+        """The config class (or the loader function) the registry names."""
+        return _resolve(self.config)
+
     def load_config(self, path: str | Path) -> Any:
         """The job's config from a TOML/YAML file (unknown keys refused)."""
-        target = _resolve(self.config)
+        target = self.config_target()
         return target.from_file(path) if hasattr(target, "from_file") else target(path)
 
     def load_flow(self):

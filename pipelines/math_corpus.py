@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from curate.io import Ledger, committed
-from curate.io._lock import config_out, holds_root
+from curate.io import Ledger, committed, config_out, holds_root
 from pipelines import crawl, decontam, dedup, math_score, mix
 from pipelines._common import format_value
 from pipelines._config import check_fields, from_file
 from pipelines._steps import Stage, Steps, execute
-from pipelines.mix._spec import MixSpec, SourceSpec
+from pipelines.mix import MixSpec, SourceSpec
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,12 @@ from typing import ClassVar
 
 from curate import classify
 from curate.errors import FatalError
-from curate.io import committed
+from curate.io import committed, config_out, holds_root
 from curate.query import files_sql
-from pipelines.math_recall import _round as step
+from pipelines.math_recall import score_into, select_into
 from pipelines._steps import Map, Steps, execute
 from pipelines._config import check_fields, from_file
-from pipelines.dedup._plan import input_shards
-from curate.io._lock import config_out, holds_root
+from pipelines.dedup import input_shards
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def model_id(config: ScoreConfig, record: dict) -> str:
 
 def score_one(config: ScoreConfig, record: dict, shard: str):
     """Score one shard with the model of ``record`` (the unit a flow maps over)."""
-    return step.score_into(config.out, config.model, model_id(config, record), shard, int(record.get("round") or 0),
+    return score_into(config.out, config.model, model_id(config, record), shard, int(record.get("round") or 0),
                            tokenizer=config.tokenizer, batch_rows=config.batch_rows,
                            chunk_words=record.get("chunk_words"))
 
@@ -113,7 +112,7 @@ def select(config: ScoreConfig, threshold: float) -> int:
     """Write ``math_selected`` from every scored shard (rebuilt on each run: one DuckDB query, and
     shards scored since the last run must count)."""
     (Path(config.out) / "math_selected" / "selected.parquet").unlink(missing_ok=True)
-    return step.select_into(config, Path(config.out), files_sql(committed(config.out, "math_scores")), threshold)
+    return select_into(config, Path(config.out), files_sql(committed(config.out, "math_scores")), threshold)
 
 
 def _start(config: ScoreConfig, state: dict) -> dict:

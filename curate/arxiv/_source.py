@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from curate.code._repo import _safe_name
 from curate.errors import ShardError
-from curate.io._tree import read_tree
+from curate.io import read_tree, safe_member_name
 
 
 @dataclass
@@ -54,7 +53,7 @@ def from_bytes(paper_id: str, source: str, data: bytes, max_bytes: int) -> Paper
             for m in tar:
                 if m.isdir():
                     continue
-                name = _safe_name(m.name)
+                name = safe_member_name(m.name)
                 if name is None:
                     paper.refused.append((m.name, "unsafe_path", "absolute path or '..'"))
                 elif not m.isfile():
@@ -113,7 +112,7 @@ def _bulk(source: str, data: bytes, max_bytes: int) -> Iterator[Paper]:
         for m in tar:
             if not m.isfile() or not m.name.endswith(".gz"):
                 continue
-            name = _safe_name(m.name)
+            name = safe_member_name(m.name)
             if name is None:
                 continue
             pid = _paper_id(name)

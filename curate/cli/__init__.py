@@ -11,6 +11,8 @@ from pathlib import Path
 
 from curate.errors import CurateError
 
+__all__ = ["build_parser", "format_summary", "main"]
+
 DEMO_QUERIES = (
     'query "SELECT url, lang, has_math, math_markers, n_chars FROM pages" --root {root}',
     'query "SELECT reason, count(*) AS n FROM rejected GROUP BY ALL" --root {root}',
@@ -163,7 +165,7 @@ def cmd_demo(args) -> int:
 
 def format_summary(job: str, result: dict, failure: str | None) -> str:
     """A flow run's summary for people: one ``key: value`` line each, numbers rounded."""
-    from pipelines._common import format_value
+    from pipelines import format_value
 
     width = max((len(k) for k in result), default=0)
     lines = [f"{job}: {'FAILED: ' + failure if failure else 'completed'}"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from curate.errors import CurateError
+from curate.errors import CurateError, FatalError
 
 from shlex import quote
 
 import argparse
 
 from curate.cli._name import hint, next_steps, result
-from curate.errors import FatalError
 
 DEDUP_QUERIES = (
     'query "SELECT reason, count(*) FROM duplicates GROUP BY ALL" --root {root}',

@@ -40,7 +40,7 @@ def outcome(state) -> tuple[dict, str | None]:
     if state.is_completed():
         return state.result(), None
     data = state.result(raise_on_failure=False)
-    from flows._report import InputsFailed
+    from flows import InputsFailed
 
     if isinstance(data, InputsFailed):
         return data.result, str(data)
@@ -52,7 +52,7 @@ def run_flow(job: str, config_path: str, *, dask_address=None, dask_workers=None
     spec = jobs.get(job)
     config = spec.load_config(config_path)
     with prefect_api(start_local=dask_address is None):
-        from flows._runner import task_runner
+        from flows import task_runner
 
         runner = task_runner(dask_address, dask_workers, dask_memory)
         state = spec.load_flow().with_options(task_runner=runner)(config, return_state=True)
@@ -124,7 +124,7 @@ def _drop_scheduled(deployment: str) -> int:
 def demo_flow(warc: str, out: str) -> tuple[dict, str | None]:
     """The demo's ingestion through Prefect on a local Dask cluster (2 process workers)."""
     with prefect_api(start_local=True):
-        from flows._runner import task_runner
+        from flows import task_runner
         from flows.ingest import ingest_flow
         from pipelines.ingest import IngestConfig
 

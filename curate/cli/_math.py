@@ -19,10 +19,9 @@ def _config(args):
 
 
 def _last_round(out) -> int:
-    from pathlib import Path
+    from curate.io import round_dirs
 
-    rounds = sorted(int(p.name.split("=", 1)[1]) for p in Path(out).glob("round=*")
-                    if (p / "math_domains" / "domains.parquet").exists())
+    rounds = [n for n, p in round_dirs(out) if (p / "math_domains" / "domains.parquet").exists()]
     if not rounds:
         raise CurateError(f"no finished discovery under {out} (run `{program()} math recall` first)")
     return rounds[-1]
@@ -30,11 +29,11 @@ def _last_round(out) -> int:
 
 def _review(config, round_: int | None):
     from curate.classify import annotations
-    from pipelines.math_recall import _round as step
+    from pipelines.math_recall import review_table, round_dir
 
     n = round_ or _last_round(config.out)
     decisions = annotations.load(config.annotation_file)
-    return n, step.review_table(step.round_dir(config.out, n) / "math_domains" / "domains.parquet", decisions), decisions
+    return n, review_table(round_dir(config.out, n) / "math_domains" / "domains.parquet", decisions), decisions
 
 
 def _cell(value, spec: str) -> str:
@@ -106,8 +105,7 @@ def cmd_domains(args) -> int:
 
 def cmd_annotate(args) -> int:
     from curate.classify import Decision, annotations
-    from pipelines.math_recall._round import apply_decisions
-    from pipelines.math_recall import candidates
+    from pipelines.math_recall import apply_decisions, candidates
 
     config = _config(args)
     n, rows, decisions = _review(config, args.round)

@@ -9,7 +9,6 @@ further than the limit (decompression bombs).
 
 from __future__ import annotations
 
-import posixpath
 import stat
 import tarfile
 import zipfile
@@ -19,8 +18,7 @@ from typing import Iterator
 
 from curate.code import _filters as F
 from curate.errors import ShardError
-from curate.io._names import readable
-from curate.io._tree import read_tree
+from curate.io import read_tree, readable, safe_member_name
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 
@@ -33,13 +31,6 @@ class Repository:
     source: str
     files: dict[str, bytes] = field(default_factory=dict)
     refused: list[tuple[str, str, str]] = field(default_factory=list)   # (path, reason, detail)
-
-
-def _safe_name(name: str) -> str | None:
-    norm = posixpath.normpath(name.replace("\\", "/"))
-    if name.startswith(("/", "\\")) or norm.startswith("../") or norm == ".." or ":" in norm.split("/")[0]:
-        return None
-    return norm.lstrip("./") if norm != "." else None
 
 
 def _strip_common_root(repo: Repository) -> None:
@@ -62,7 +53,7 @@ def read_tar(path: Path, max_file_bytes: int, max_repo_bytes: int) -> Repository
     try:
         with tarfile.open(path, mode="r:*") as tar:
             for member in tar:
-                name = _safe_name(member.name)
+                name = safe_member_name(member.name)
                 if member.isdir():
                     continue
                 if name is None:
@@ -94,7 +85,7 @@ def read_zip(path: Path, max_file_bytes: int, max_repo_bytes: int) -> Repository
             for info in zf.infolist():
                 if info.is_dir():
                     continue
-                name = _safe_name(info.filename)
+                name = safe_member_name(info.filename)
                 mode = info.external_attr >> 16
                 if name is None:
                     repo.refused.append((info.filename, F.UNSAFE_PATH, "absolute path or '..'"))
@@ -155,7 +146,7 @@ def read_parquet_rows(path: Path, max_file_bytes: int) -> Iterator[Repository]:
                     yield current
                 current = Repository(repo, str(path))
             data = content.encode("utf-8") if isinstance(content, str) else (content or b"")
-            name = _safe_name(rel or "")
+            name = safe_member_name(rel or "")
             if name is None:
                 current.refused.append((rel, F.UNSAFE_PATH, "absolute path or '..'"))
             elif len(data) > max_file_bytes:

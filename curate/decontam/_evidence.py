@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curate.dedup._text import Words, words
+from curate.dedup import Words, words
 
 RULES = ("evidence", "deepseek")
 

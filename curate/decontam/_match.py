@@ -19,7 +19,7 @@ import pyarrow as pa
 from curate.decontam._benchmarks import Item
 from curate.decontam._evidence import (RULES, canonical, content_counts, distinct_counts, identifying,
                                        symbol_counts)
-from curate.dedup._text import ngrams, words
+from curate.dedup import ngrams, words
 
 
 # What an indexed n-gram is evidence of, alone or in a run (see _evidence.py).

@@ -30,8 +30,7 @@ from pathlib import Path
 
 from curate.dedup._sketch import SketchParams
 from curate.errors import FatalError
-from curate.io._ledger import write_atomic
-from curate.io._remote import RemoteRoot, is_url, local_work
+from curate.io import RemoteRoot, is_url, local_work, write_atomic
 
 
 class DedupIndex:

@@ -16,6 +16,8 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+__all__ = ["BASE", "write_demo_warc"]
+
 BASE = "https://demo.curate.invalid"
 _NS = uuid.UUID("6f1c2e4a-1b7d-4c55-9a1e-2f3b4c5d6e7f")
 

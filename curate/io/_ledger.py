@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from curate.io._names import readable
+from curate.io._remote import RemoteRoot, is_url, write_atomic
 
 LEDGER = "_ledger"
 
@@ -43,30 +43,10 @@ class Completion:
     config: dict[str, Any] = field(default_factory=dict)
 
 
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` through a temp file in the same folder and a rename; ``mode``
-    (0o644 for a file meant for others) is set before the rename (temp files start private)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class Ledger:
     """Completion records of one output root (a folder, or an fsspec URL: see ``_remote.py``)."""
 
     def __init__(self, root: str | os.PathLike):
-        from curate.io._remote import RemoteRoot, is_url
-
         self.remote = RemoteRoot(str(root)) if is_url(root) else None
         self.folder = Path(root) / LEDGER if self.remote is None else None
 
@@ -118,3 +98,31 @@ class Ledger:
             found = (self.remote.read_bytes(name) for name in self.remote.list(LEDGER, "*.json"))
             return [Completion(**json.loads(data)) for data in found if data is not None]
         return [Completion(**json.loads(p.read_text())) for p in sorted(self.folder.glob("*.json"))]
+
+
+def publish(local, url: str, *, record_key: str | None = None, last: str | None = None,
+            skip: tuple[str, ...] = ("_work", "_lock", "_staging", "_ledger")) -> list[str]:
+    """Upload a finished local build to ``url`` in commit order: every file but ``last``, then
+    (with ``record_key``) a completion record listing every Parquet file by its dataset (the
+    folder holding it, at any depth: ``round=2/math_scores/x.parquet`` is of ``math_scores``;
+    readers see them only then), then ``last`` (a manifest that says the build is complete).
+    Top-level folders in ``skip`` and dot-named temporary files or folders stay local.
+    Returns the uploaded names."""
+    from pathlib import Path
+
+    local, remote = Path(local), RemoteRoot(url)
+    files = sorted(p for p in local.rglob("*") if p.is_file() and p.relative_to(local).parts[0] not in skip
+                   and not any(part.startswith(".") for part in p.relative_to(local).parts))
+    names = [p.relative_to(local).as_posix() for p in files]
+    for path, name in zip(files, names):
+        if name != last:
+            remote.fs.put_file(str(path), remote.full(name))
+    if record_key is not None:
+        shards: dict[str, list[str]] = {}
+        for name in names:
+            if name.endswith(".parquet") and "/" in name:
+                shards.setdefault(name.split("/")[-2], []).append(name)
+        Ledger(url).record(Completion(key=record_key, source=str(local), status=DONE, shards=shards))
+    if last is not None and last in names:
+        remote.fs.put_file(str(local / last), remote.full(last))
+    return names

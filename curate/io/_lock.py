@@ -186,7 +186,7 @@ def _mirrored(run: Callable, job: str, url: str, args: tuple, kwargs: dict):
     from dataclasses import replace
 
     from curate.io._mirror import Mirror
-    from curate.io._remote import publish
+    from curate.io._ledger import publish
 
     mirror = Mirror.here(url, job)
     with mirror.running() as local:

@@ -13,7 +13,10 @@ Credentials and endpoints come from the environment as for any AWS client (``AWS
 from __future__ import annotations
 
 import functools
+import os
 import posixpath
+import tempfile
+from pathlib import Path
 
 from curate.errors import FatalError
 
@@ -136,7 +139,6 @@ def write_file(root, rel: str, data: bytes) -> None:
     else:
         from pathlib import Path
 
-        from curate.io._ledger import write_atomic
 
         write_atomic(Path(root) / rel, data)
 
@@ -155,31 +157,19 @@ def local_work(root, *parts: str):
     return cache.joinpath("work", hashlib.sha256(str(root).rstrip("/").encode("utf-8", "surrogateescape")).hexdigest()[:16], *parts)
 
 
-def publish(local, url: str, *, record_key: str | None = None, last: str | None = None,
-            skip: tuple[str, ...] = ("_work", "_lock", "_staging", "_ledger")) -> list[str]:
-    """Upload a finished local build to ``url`` in commit order: every file but ``last``, then
-    (with ``record_key``) a completion record listing every Parquet file by its dataset (the
-    folder holding it, at any depth: ``round=2/math_scores/x.parquet`` is of ``math_scores``;
-    readers see them only then), then ``last`` (a manifest that says the build is complete).
-    Top-level folders in ``skip`` and dot-named temporary files or folders stay local.
-    Returns the uploaded names."""
-    from pathlib import Path
-
-    from curate.io._ledger import DONE, Completion, Ledger
-
-    local, remote = Path(local), RemoteRoot(url)
-    files = sorted(p for p in local.rglob("*") if p.is_file() and p.relative_to(local).parts[0] not in skip
-                   and not any(part.startswith(".") for part in p.relative_to(local).parts))
-    names = [p.relative_to(local).as_posix() for p in files]
-    for path, name in zip(files, names):
-        if name != last:
-            remote.fs.put_file(str(path), remote.full(name))
-    if record_key is not None:
-        shards: dict[str, list[str]] = {}
-        for name in names:
-            if name.endswith(".parquet") and "/" in name:
-                shards.setdefault(name.split("/")[-2], []).append(name)
-        Ledger(url).record(Completion(key=record_key, source=str(local), status=DONE, shards=shards))
-    if last is not None and last in names:
-        remote.fs.put_file(str(local / last), remote.full(last))
-    return names
+def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename; ``mode``
+    (0o644 for a file meant for others) is set before the rename (temp files start private)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -32,6 +32,25 @@ STAGING = "_staging"
 LEDGER_MARK = "_LISTED_IN_LEDGER"
 
 
+#: per-round datasets (math recall) live in ``<root>/round=<n>/<dataset>/``: the one place that says so
+ROUND_GLOB = "round=*"
+
+
+def round_dir(root: str | os.PathLike, n: int) -> Path:
+    """The folder of round ``n`` of an output root."""
+    return Path(root) / f"round={n}"
+
+
+def round_dirs(root: str | os.PathLike) -> list[tuple[int, Path]]:
+    """(n, folder) of every round folder under ``root``, in round order."""
+    found = []
+    for path in Path(root).glob(ROUND_GLOB):
+        n = path.name.partition("=")[2]
+        if path.is_dir() and n.isascii() and n.isdigit():
+            found.append((int(n), path))
+    return sorted(found)
+
+
 def listed_shards(root: str | os.PathLike) -> set[str]:
     """Every shard path (``<dataset>/<file>``) a completion record under ``root`` lists."""
     from curate.io._ledger import Ledger

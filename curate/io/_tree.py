@@ -23,6 +23,17 @@ from pathlib import Path
 UNSAFE = "unsafe_path"
 
 
+def safe_member_name(name: str) -> str | None:
+    """An archive member's or a listed file's path, normalised, or None when it would leave
+    the folder it is unpacked into (absolute, ``..``, a drive letter)."""
+    import posixpath
+
+    norm = posixpath.normpath(name.replace("\\", "/"))
+    if name.startswith(("/", "\\")) or norm.startswith("../") or norm == ".." or ":" in norm.split("/")[0]:
+        return None
+    return norm.lstrip("./") if norm != "." else None
+
+
 def _listing(path: Path, skip_dirs, refused: list) -> list[tuple[str, Path, os.stat_result]]:
     """(relative path, full path, lstat) of every regular file; refusals appended to ``refused``."""
     found = []

@@ -2,8 +2,7 @@
 
 from curate.query._catalog import add_removals, open_catalog, open_root, write_catalog
 from curate.query._report import render as render_report
-from curate.query._stats import collect as collect_stats
-from curate.query._stats import format_stats
+from curate.query._stats import collect as collect_stats, format_stats
 from curate.query._duck import connect, dataset_files, files_sql, find_roots, reader, sql_str, write_query
 from curate.query._safe import apply_filter, check_filter, lock_down, require_select
 

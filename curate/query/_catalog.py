@@ -58,7 +58,7 @@ def _mixture_inputs(roots) -> list[str]:
     """The input shards of the mixtures among ``roots`` (from their manifests)."""
     import json
 
-    from curate.io._remote import RemoteRoot, is_url
+    from curate.io import RemoteRoot, is_url
 
     inputs: list[str] = []
     for r in roots:
@@ -117,7 +117,7 @@ def write_catalog(root, path: str | Path | None = None) -> tuple[str, list[str]]
     """
     import tempfile
 
-    from curate.io._remote import is_url, write_file
+    from curate.io import is_url, write_file
 
     roots = [r if is_url(r) else str(Path(r).resolve()) for r in roots_of(root)]
     target = str(path) if path else f"{roots[0].rstrip('/')}/catalog.duckdb"
@@ -144,7 +144,7 @@ def open_catalog(path: str) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """A read-only connection to a catalog written by :func:`write_catalog` (a file, or an
     object copied to this machine's cache first), able to read its roots; and those roots."""
     from curate.errors import FatalError
-    from curate.io._remote import is_url, local_work, open_read
+    from curate.io import is_url, local_work, open_read
 
     if is_url(path):
         local = local_work(path, "catalog.duckdb")

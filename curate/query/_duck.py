@@ -10,9 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from curate.io._ledger import Ledger
-from curate.io._remote import RemoteRoot, is_url
-from curate.io._shards import committed, listed_shards
+from curate.io import Ledger, RemoteRoot, committed, is_url, listed_shards, round_dirs
 from schemas import DATASETS, describe
 
 
@@ -29,8 +27,7 @@ def dataset_files(root: str | Path, name: str, listed: set[str] | None = None) -
     files = committed(root, name, listed)
     if files or (root / name).is_dir():
         return files
-    rounds = sorted((d for d in root.glob("round=*") if d.is_dir()), key=lambda d: (len(d.name), d.name))
-    return [f for d in rounds for f in committed(d, name)]
+    return [f for _, d in round_dirs(root) for f in committed(d, name)]
 
 
 def files_sql(files: list[str]) -> str:
@@ -51,7 +48,7 @@ def roots_of(root) -> list:
 
 def _holds_datasets(path: Path) -> bool:
     return (path / "_ledger").is_dir() or any((path / name).is_dir() for name in DATASETS) \
-        or any(path.glob("round=*"))
+        or bool(round_dirs(path))
 
 
 def find_roots(paths) -> list[Path]:

@@ -21,16 +21,16 @@ from __future__ import annotations
 import logging
 import sys
 
-from curate.io._lock import config_out, holds_root
+from curate.io import config_out, holds_root
 from pipelines._common import config_main
 from pipelines._steps import Map, Single, Steps, execute as execute_steps
 from pipelines.dedup._decide import decide
 from pipelines.dedup._plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
-from pipelines.dedup._steps import bucket_edges, number_nodes, sketch_shard
+from pipelines.dedup._steps import bucket_edges, number_nodes, read_batches, sketch_shard
 from pipelines.dedup._verify import format_report, quality_report
 
 __all__ = ["ORDER", "STEPS", "DedupConfig", "DedupSummary", "Plan", "bucket_edges", "decide", "execute",
-           "input_shards", "is_done", "main", "number_nodes", "plan", "quality", "run", "sketch_shard",
+           "input_shards", "is_done", "main", "number_nodes", "plan", "quality", "read_batches", "run", "sketch_shard",
            "format_report"]
 
 log = logging.getLogger(__name__)

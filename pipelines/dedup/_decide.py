@@ -8,10 +8,9 @@ import numpy as np
 import pyarrow as pa
 
 from curate.dedup import DedupIndex, components, s_curve
-from curate.io import Completion, ShardStore
-from curate.io._ledger import DONE
+from curate.io import Completion, DONE, ShardStore
 from curate.query import sql_str, write_query
-from pipelines._common import Transaction
+from pipelines._common import Transaction, pool_map, pool_workers
 from pipelines.dedup._plan import DedupConfig, DedupSummary, Plan
 from pipelines.dedup._steps import NODES_REL, _connect, _files, docs_rel, edges_rel, keys_rel, signature_jaccard
 from pipelines.dedup._verify import pair_jaccards
@@ -146,7 +145,7 @@ def _verify_edges(con, config: DedupConfig, band_files: list[str], log) -> None:
         where = np.concatenate([w for w, _ in unsure])
         pairs = [p for _, ps in unsure for p in ps]
         order = sorted(range(len(pairs)), key=lambda k: pairs[k])    # chunks read few row groups
-        exact = pair_jaccards([pairs[k] for k in order], config.ngram)
+        exact = _exact(pairs, order, config.ngram)
         js[where[order]] = np.asarray(exact, np.float32)
     a = np.concatenate(a_all) if a_all else np.zeros(0, np.int64)
     b = np.concatenate(b_all) if b_all else np.zeros(0, np.int64)
@@ -164,6 +163,17 @@ def _verify_edges(con, config: DedupConfig, band_files: list[str], log) -> None:
         below = int((js < config.jaccard_threshold).sum())
         log(f"verified {len(js)} candidate pairs ({sum(len(p) for _, p in unsure)} by exact Jaccard): "
             f"{below} below {config.jaccard_threshold}, not linked")
+
+
+def _exact(pairs: list, order: list[int], ngram: int) -> list[float]:
+    """Exact Jaccard of ``pairs`` taken in ``order``, over the run's worker processes when it has
+    them: contiguous slices of the sorted pairs, so each process reads few row groups (measured:
+    10.0 s of 17 s for 100,000 documents in one process, the rest of the run already parallel)."""
+    ordered = [pairs[k] for k in order]
+    workers = pool_workers()
+    size = max(2_000, -(-len(ordered) // (4 * workers)))
+    parts = [(ordered[i:i + size], ngram) for i in range(0, len(ordered), size)]
+    return [j for part in pool_map(pair_jaccards, parts, workers) for j in part]
 
 
 def _fingerprint(config: DedupConfig) -> dict:

@@ -9,10 +9,7 @@ from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
-from curate.io._remote import is_url
-from curate.io._work import WorkFolder
-from curate.io import Ledger, committed
-from curate.io._sources import matches
+from curate.io import Ledger, WorkFolder, committed, is_url, matches
 from pipelines._config import check_fields, from_file
 
 ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
@@ -172,7 +169,7 @@ def _refuse_other_inputs(config: DedupConfig, run: str) -> None:
     root would each keep a copy of the other's duplicates. Deduplicating across runs is what
     ``index`` (with ``run`` names) is for."""
     from curate.io import Ledger
-    from curate.io._ledger import DONE
+    from curate.io import DONE
 
     ledger = Ledger(config.out)
     for key in ledger.keys("dedup-"):

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from curate.dedup import DedupIndex, Sketcher, url_hash
 from curate.errors import FatalError
-from curate.io._remote import parquet_file
+from curate.io import parquet_file
 from curate.query import sql_str, write_query
 from pipelines.dedup._plan import ORDER, READ_COLUMNS, DedupConfig, Plan
 from schemas.dedup import EDGES, NODES, SKETCH_DOCS, SKETCH_KEYS

@@ -24,8 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from curate.dedup import candidate_probability, ngrams, words
-from curate.io import committed
-from curate.io._remote import parquet_file, write_file
+from curate.io import committed, parquet_file, write_file
 from curate.query import files_sql, reader
 
 

@@ -11,9 +11,7 @@ Run without Prefect: ``python -m pipelines.ingest --config ingest.toml`` or
 
 from __future__ import annotations
 
-from curate.io import Completion, Ledger, Source, resolve
-from curate.io._ledger import FAILED
-from curate.io._lock import config_out, holds_root
+from curate.io import Completion, FAILED, Ledger, Source, config_out, holds_root, resolve
 from pipelines._common import config_main
 from pipelines._steps import Map, Steps, execute
 from pipelines.ingest._config import IngestConfig

@@ -10,11 +10,8 @@ from typing import Callable, Iterator
 
 from curate import reasons
 from curate.errors import RetryableError, ShardError
-from curate.extract import HTML_TYPES, ExtractorPool, Rejected, looks_like_html
-from curate.io import Completion, ShardStore, Source, file_name, open_source
-from curate.io._ledger import DONE, PARTIAL, UNSUPPORTED
-from curate.io._htmlfiles import is_html_input, iter_html_records
-from curate.io._warc import Record, iter_records
+from curate.extract import ExtractorPool, HTML_TYPES, Rejected, looks_like_html
+from curate.io import (Completion, DONE, PARTIAL, Record, ShardStore, Source, UNSUPPORTED, file_name, is_html_input, iter_html_records, iter_records, open_source)
 from pipelines._common import Transaction
 from pipelines.ingest._config import IngestConfig
 from schemas import PAGES, REJECTED

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from curate.io import Completion
-from curate.io._ledger import FAILED, UNSUPPORTED
+from curate.io import Completion, FAILED, UNSUPPORTED
 
 
 @dataclass

@@ -28,14 +28,17 @@ from curate import classify
 from curate.classify import annotations
 from curate.errors import FatalError
 from pipelines.math_recall import _round as step
-from curate.io._lock import config_out, holds_root
+from pipelines.math_recall._round import apply_decisions, review_table, round_dir, score_into, select_into
+from curate.io import config_out, holds_root
+from pipelines._common import write_table
 from pipelines._steps import Hook, Map, Single, Steps, execute
-from pipelines.dedup._plan import input_shards
+from pipelines.dedup import input_shards
 from pipelines.math_recall._config import POLICIES, RecallConfig
 from schemas import MATH_ROUNDS
 
-__all__ = ["POLICIES", "STEPS", "RecallConfig", "RecallSummary", "annotate", "candidates", "check_scored",
-           "finish", "finished", "main", "pending_prefixes", "prepare", "review", "run"]
+__all__ = ["POLICIES", "STEPS", "RecallConfig", "RecallSummary", "annotate", "apply_decisions", "candidates",
+           "check_scored", "finish", "finished", "main", "pending_prefixes", "prepare", "review", "review_table", "round_dir",
+           "run", "score_into", "select_into"]
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +146,7 @@ def finish(config: RecallConfig, n: int, record: dict, rows: list[dict], decisio
            "prefixes_accepted": sum(1 for d in decisions.values() if d.math),
            "prefixes_undecided": len(candidates(rows, decisions)), "seed_added": seed_added,
            "seconds": round(time.monotonic() - started, 2)}
-    step.write_table(step.round_dir(config.out, n) / "math_rounds" / "round.parquet",
+    write_table(step.round_dir(config.out, n) / "math_rounds" / "round.parquet",
                      pa.Table.from_pylist([row], schema=MATH_ROUNDS))
     return row
 

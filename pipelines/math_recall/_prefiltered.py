@@ -19,9 +19,8 @@ from curate import reasons
 from curate.classify import url_prefix
 from curate.extract import domain_of, host_of
 from curate.query import sql_str
-from curate.io import committed
-from curate.io._remote import is_url, parquet_file
-from pipelines.dedup._plan import input_shards
+from curate.io import committed, is_url, parquet_file
+from pipelines.dedup import input_shards
 from schemas import MATH_PREFILTERED
 
 EMPTY = "(SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS prefix, 0::BIGINT AS pages WHERE false)"
@@ -56,7 +55,7 @@ def relation(config) -> str:
     """
     if not config.prefiltered:
         return EMPTY
-    from pipelines.math_recall._round import write_table
+    from pipelines._common import write_table
 
     shards = rejected_shards(config.prefiltered)
     key = hashlib.sha1("\n".join([str(config.prefix_depth), *shards]).encode("utf-8", "surrogateescape")).hexdigest()[:12]

@@ -17,21 +17,16 @@ import numpy as np
 from curate import classify
 from curate.classify import annotations
 from curate.errors import FatalError, ShardError
-from curate.io import Completion, Ledger, ShardStore, committed, write_atomic
-from curate.io._ledger import DONE
+from curate.io import DONE, ROUND_GLOB, Completion, Ledger, ShardStore, committed, round_dir, write_atomic
 from curate.mix import get_tokenizer
-from curate.query import reader, files_sql, sql_str, write_query
+from curate.query import files_sql, reader, sql_str, write_query
 from pipelines.math_recall import _prefiltered as prefiltered
-from pipelines._common import Transaction, input_key
-from pipelines.dedup._steps import read_batches
+from pipelines._common import Transaction, input_key, write_table
+from pipelines.dedup import read_batches
 from schemas import MATH_DOMAINS, MATH_SCORES, MATH_SEED, MATH_SELECTED
 
 SQL = Path(__file__).parents[1] / "sql"
 _SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*://"
-
-
-def round_dir(out: str | Path, n: int) -> Path:
-    return Path(out) / f"round={n}"
 
 
 def files(out: str | Path, n: int, dataset: str) -> str:
@@ -99,16 +94,6 @@ def grow_seed(config, n: int, shards: list[str], decisions: dict) -> int:
         con.close()
 
 
-def write_table(path: Path, table) -> None:
-    """Write ``table`` to ``path`` through a temp file and a rename."""
-    import pyarrow.parquet as pq
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    tmp.replace(path)
-
-
 def _empty(path: Path, schema) -> int:
     write_table(path, schema.empty_table())
     return 0
@@ -139,7 +124,7 @@ def training_data(config, n: int, shards: list[str], base_seed: list[str]) -> tu
     ``negative_ratio`` per positive and at most ``negatives`` (training cuts both into windows)."""
     con = _connect(config)
     try:
-        seed_glob = str(Path(config.out) / "round=*" / "math_seed" / "*.parquet")
+        seed_glob = str(Path(config.out) / ROUND_GLOB / "math_seed" / "*.parquet")
         added = [t for _, t in con.execute(
             f"SELECT id, text FROM read_parquet({sql_str(seed_glob)}, hive_partitioning = false) "
             f"WHERE round <= {n} ORDER BY round, id").fetchall()][:config.seed_size]

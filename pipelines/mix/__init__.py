@@ -32,18 +32,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.errors import FatalError
-from curate.io import write_atomic
+from curate.io import RemoteRoot, file_stamp, holds_root, is_url, open_read, parquet_file, publish, write_atomic
 from curate.mix import get_tokenizer, select
 from pipelines._steps import Map, Single, Steps, execute
 from pipelines.mix._inputs import (_write, candidates, count_tokens, ids_cache, read_ipc, read_meta, read_text,
                                   save_candidates, source_files, text_columns, write_ipc)
 from pipelines.mix._removals import NOTHING_EXCLUDED, check_coverage, removal_sets
-from pipelines.mix._spec import MixSpec, load_spec, spec_from_mapping
-from curate.io._lock import holds_root
-from curate.io._remote import RemoteRoot, file_stamp, is_url, open_read, parquet_file, publish
+from pipelines.mix._spec import MixSpec, SourceSpec, load_spec, spec_from_mapping
 from schemas import MIXTURE, MIXTURE_TOKENS
 
-__all__ = ["built", "count_tokens", "existing", "finish", "format_manifest", "plan_selection", "rebuild", "route", "run",
+__all__ = ["MixSpec", "SourceSpec", "built", "count_tokens", "existing", "finish", "format_manifest", "load_spec", "plan_selection", "rebuild", "route", "run",
            "source_files", "write_bucket"]
 
 TOKENIZE_BATCH = 1_000          # rows encoded per call when writing Megatron files (bounded memory)
@@ -208,7 +206,7 @@ def tokenize_shard(spec: MixSpec, out: Path, part: str) -> dict:
     """Step 5 (format megatron): one output shard as Megatron token files, each document's ids
     plus the end-of-document token, and its lineage rows (``mixture_tokens``)."""
     from curate.mix import index_sizes, write_indexed
-    from curate.mix._megatron import dtype_for
+    from curate.mix import dtype_for
 
     name = Path(part).stem
     prefix = out / "megatron" / name
@@ -432,7 +430,7 @@ def built(body, spec: MixSpec, out: str | Path | None) -> dict:
     machines in theirs, kept in step through ``<out>/_work/mix``: curate/io/_mirror.py), then
     uploaded: the files, a completion record listing the shards (queries see them from then on),
     and ``manifest.json`` last, which marks the build finished (a rerun finds it and stops)."""
-    from curate.io._mirror import Mirror
+    from curate.io import Mirror
 
     target = out if out is not None else spec.out
     if target is None or not is_url(target):

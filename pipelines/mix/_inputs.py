@@ -18,8 +18,7 @@ import pyarrow.parquet as pq
 
 from curate.errors import FatalError
 from curate.mix import get_tokenizer
-from curate.io import committed
-from curate.io._remote import file_stamp, is_url, local_work, parquet_file
+from curate.io import committed, file_stamp, is_url, local_work, parquet_file
 from curate.query import apply_filter, files_sql, lock_down, reader, sql_str
 from pipelines.mix._removals import RemovalSet, removal_sets
 from pipelines.mix._spec import MixSpec, SourceSpec

@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curate.errors import FatalError
-from curate.io import committed
-from curate.io._ledger import DONE, Ledger
-from curate.io._remote import is_url
+from curate.io import DONE, Ledger, committed, is_url
 from curate.query import files_sql, sql_str
 
 # our wording, printed and recorded for a source that no removal set covers (not an error: a

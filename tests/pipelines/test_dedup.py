@@ -170,3 +170,19 @@ def test_unreadable_shard_stops_the_run_with_its_name(corpus, tmp_path):
     assert not list((tmp_path / "out").glob("duplicates/*.parquet"))
     (folder / "s9.parquet").unlink()
     assert dd.run(dd.DedupConfig(inputs=(str(folder),), out=str(tmp_path / "out"))).documents > 0
+
+
+def test_timings_name_every_step_that_ran(corpus, tmp_path):
+    """The executor's per-step seconds (benchmarks/scale.py prints efficiency from them): every
+    step that ran, once; a rerun with nothing left plans and runs no step."""
+    from pipelines._steps import execute
+
+    root, _, _ = corpus
+    config = dd.DedupConfig(inputs=(str(root / "crawl-a"),), out=str(tmp_path / "out"))
+    first: dict = {}
+    execute(dd.STEPS, config, workers=2, timings=first)
+    assert set(first) == {"plan", "sketch", "number", "bucket", "decide"}, first
+    assert all(seconds > 0 for seconds in first.values())
+    again: dict = {}
+    assert execute(dd.STEPS, config, timings=again).skipped
+    assert set(again) == {"plan"}
