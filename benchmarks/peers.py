@@ -334,6 +334,9 @@ def main() -> None:
                       f"{i['ours_one_worker_s']:.1f}s ({i['theirs_s'] / i['ours_one_worker_s']:.2f}x)."]
         if i.get("robustness"):
             table += ["", f"Ingest, {i['robustness']}."]
+    if set(stages) != set(STAGES):
+        print("(some stages only: docs/benchmarks.md keeps the last full run)")
+        return
     record("peers", "Side by side with datatrove 0.10.1",
            [f"Ratio: datatrove's time / ours, median of {args.rounds} interleaved runs (tokenize, filters: one run "
             "each, by their own benchmarks below).", "", *table, ""])

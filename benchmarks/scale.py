@@ -3,8 +3,9 @@ machines share nothing but object storage; one run, the same input each time.
 
 - ingest: ``--files`` WARCs of real pages (the shared HTML pages and every HTML response of the
   shared WARCs, repeated to ``--pages`` per file), with 1, 2 and 4 extraction processes;
-- dedup: ``--shards`` shards of ``--docs`` documents each (real texts cut into 60-word pieces,
-  each with planted copies), the local executor with 1, 2 and 4 worker processes;
+- dedup: ``--shards`` shards of ``--docs`` documents each (real texts cut into 300-word pieces,
+  each with copies that have 2-50% of their words replaced), the local executor with 1, 2 and 4
+  worker processes;
 - efficiency per step: speed-up over 1 process / processes. This machine has ``os.cpu_count()``
   cores: beyond them, more processes cannot help, so 4 processes on 2 cores are at most 0.5;
 - cluster: the same dedup as ``curate run dedup --dask-address`` on a ``dask scheduler`` and two
@@ -53,22 +54,26 @@ def _html_pages(shared: Path) -> list[bytes]:
     return pages
 
 
-def _docs(shared: Path, n: int, seed: int = 0) -> list[dict]:
-    """``n`` documents: 60-word pieces of real text, each with copies at several distances."""
+def _docs(shared: Path, n: int, words: int = 300, seed: int = 0) -> list[dict]:
+    """``n`` documents of ``words`` words: pieces of real text, each with copies that have 2%,
+    5%, 20% and 50% of their words replaced (past the pieces: further copies, new texts)."""
     from benchmarks.dedup_recall import bases
-    from tests.dedup.corpus import plant
 
     rng = random.Random(seed)
     pieces = []
     for text in bases(shared, 100_000):
         w = text.split()
-        pieces += [" ".join(w[i:i + 60]) for i in range(0, len(w) - 59, 60)]
+        pieces += [w[i:i + words] for i in range(0, len(w) - words + 1, words)]
+    vocabulary = sorted({x for p in pieces for x in p})
     rows, k = [], 0
     while len(rows) < n:
         base = pieces[k % len(pieces)]
-        for level in (1.0, 0.9, 0.8, 0.6, 0.4):          # rounds past the pieces: more copies, new texts
-            text = base if level == 1.0 and k < len(pieces) else plant(base, level, rng)[0]
-            rows.append({"id": f"d{len(rows):08d}", "url": f"https://s{k % 997}.example/{len(rows)}", "text": text})
+        for share in (0.0, 0.02, 0.05, 0.2, 0.5):
+            if share == 0.0 and k >= len(pieces):
+                share = 0.7                                  # a new text, far from every earlier one
+            text = [rng.choice(vocabulary) if rng.random() < share else x for x in base]
+            rows.append({"id": f"d{len(rows):08d}", "url": f"https://s{k % 997}.example/{len(rows)}",
+                         "text": " ".join(text)})
         k += 1
     return rows[:n]
 
@@ -142,8 +147,14 @@ def cluster(args, tmp: Path, inputs: Path) -> list[str]:
     try:
         bucket = s3.bucket()
         client = boto3.client("s3", endpoint_url=s3.endpoint)
-        for f in sorted((inputs / "pages").glob("*.parquet")):
-            client.upload_file(str(f), bucket, f"in/pages/{f.name}")
+        names = [f"pages/{f.name}" for f in sorted((inputs / "pages").glob("*.parquet"))]
+        for name in names:
+            client.upload_file(str(inputs / name), bucket, f"in/{name}")
+        from curate.io import DONE, Completion, Ledger
+
+        # an output root on S3 as ingest leaves one: the shards, then the record that lists them
+        Ledger(f"s3://{bucket}/in").record(Completion(key="pages", source=str(inputs), status=DONE,
+                                                      shards={"pages": names}))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
         def timed(argv: list[str], **kw) -> float:
@@ -156,13 +167,14 @@ def cluster(args, tmp: Path, inputs: Path) -> list[str]:
         local = timed(["dedup", str(inputs), "--out", str(tmp / "local"), "--workers", "2", "-q"])
         with prefect_api(start_local=True):
             env["PREFECT_API_URL"] = os.environ["PREFECT_API_URL"]
+            (tmp / "cluster").mkdir()
             found = Cluster(tmp / "cluster")
             try:
                 found.add_worker()
                 found.add_worker()
                 found.wait(2)
                 config = tmp / "dedup.yaml"
-                config.write_text(json.dumps({"inputs": [f"s3://{bucket}/in/pages/*.parquet"],
+                config.write_text(json.dumps({"inputs": [f"s3://{bucket}/in"],
                                               "out": f"s3://{bucket}/dedup"}))
                 remote = timed(["run", "dedup", "--config", str(config), "--dask-address", found.address])
             finally:
@@ -186,22 +198,24 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=4)
     ap.add_argument("--pages", type=int, default=600, help="pages per WARC file")
     ap.add_argument("--shards", type=int, default=4)
-    ap.add_argument("--docs", type=int, default=10_000, help="documents per dedup shard")
+    ap.add_argument("--docs", type=int, default=12_500, help="documents per dedup shard")
     ap.add_argument("--no-cluster", action="store_true")
+    ap.add_argument("--no-ingest", action="store_true", help="dedup and cluster only (printed, not recorded)")
     ap.add_argument("--shared", default=os.environ.get("CURATE_SHARED_DATA", str(ROOT.parent / "shared" / "data")))
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="curate-scale-"))
     try:
         lines = [f"Seconds per step with 1, 2 and 4 worker processes on {os.cpu_count()} cores; in brackets the "
                  "efficiency (speed-up over 1 process / processes).", ""]
-        lines += ingest(args, tmp) + [""]
+        lines += ingest(args, tmp) + [""] if not args.no_ingest else []
         dd_lines, inputs, _ = dedup(args, tmp)
         lines += dd_lines + [""]
         if not args.no_cluster:
             lines += cluster(args, tmp, inputs) + [""]
         from benchmarks._report import record
 
-        record("scale", "Scaling with worker processes, and a cluster sharing only S3", lines)
+        if not args.no_ingest:
+            record("scale", "Scaling with worker processes, and a cluster sharing only S3", lines)
         print("\n".join(lines))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
