@@ -8,12 +8,13 @@ task per input (a paper or a bulk tar) on Dask."""
 from prefect import flow
 
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from flows._steps import run_steps
 from pipelines import arxiv as ax
 
 
 @flow(name="arxiv", log_prints=True)
-@holds_root("arxiv", config_out)
+@holds_root(root_policy("arxiv"), config_out)
 def arxiv_flow(config: ax.ArxivConfig):
     """Figure-caption pairs from every input the ledger does not list as done."""
     return run_steps(ax.STEPS, config)

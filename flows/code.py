@@ -9,12 +9,13 @@ all samples as one task."""
 from prefect import flow
 
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from flows._steps import run_steps
 from pipelines import code as cp
 
 
 @flow(name="code", log_prints=True)
-@holds_root("code", config_out)
+@holds_root(root_policy("code"), config_out)
 def code_flow(config: cp.CodeConfig):
     """Order, concatenate and FIM every repository input not yet done, then dedup the samples."""
     return run_steps(cp.STEPS, config)

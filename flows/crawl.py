@@ -15,6 +15,7 @@ Serve on a schedule: ``curate serve crawl --config crawl.toml --cron "0 3 * * *"
 from prefect import flow
 
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from flows._steps import run_steps
 from pipelines.crawl import STEPS, CrawlConfig
 
@@ -22,7 +23,7 @@ __all__ = ["CrawlConfig", "crawl_ingest"]
 
 
 @flow(name="crawl", log_prints=True)
-@holds_root("crawl", config_out)
+@holds_root(root_policy("crawl"), config_out)
 def crawl_ingest(config: CrawlConfig):
     """One scheduled run: the next ``max_files`` not-yet-ingested WARC paths."""
     return run_steps(STEPS, config, task_retries=config.task_retries)

@@ -18,12 +18,13 @@ that shard has not been scanned against.
 from prefect import flow
 
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from flows._steps import run_steps
 from pipelines import decontam as dc, dedup as dd
 
 
 @flow(name="dedup", log_prints=True)
-@holds_root("dedup", config_out)
+@holds_root(root_policy("dedup"), config_out)
 def dedup_flow(config: dd.DedupConfig, report_sample: int = 400) -> dict:
     """Exact, URL and MinHash-LSH dedup of ``config.inputs`` (see pipelines/dedup),
     then a quality report on ``report_sample`` removed pairs (0: none)."""
@@ -31,7 +32,7 @@ def dedup_flow(config: dd.DedupConfig, report_sample: int = 400) -> dict:
 
 
 @flow(name="decontaminate", log_prints=True)
-@holds_root("decontaminate", config_out)
+@holds_root(root_policy("decontaminate"), config_out)
 def decontam_flow(config: dc.DecontamConfig):
     """Scan every shard against the benchmarks it has not seen yet."""
     return run_steps(dc.STEPS, config)

@@ -14,12 +14,13 @@ cache is not used.
 from prefect import flow
 
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from flows._steps import run_steps
 from pipelines.ingest import STEPS, IngestConfig
 
 
 @flow(name="ingest", log_prints=True)
-@holds_root("ingest", config_out)
+@holds_root(root_policy("ingest"), config_out)
 def ingest_flow(config: IngestConfig, task_retries: int = 2):
     """Ingest every input of ``config`` that the ledger does not list as done."""
     return run_steps(STEPS, config, task_retries=task_retries)

@@ -10,6 +10,7 @@ One deployment and one cron schedule the whole chain:
 from prefect import flow
 
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from flows._steps import run_steps
 from pipelines.math_corpus import STEPS, MathCorpusConfig
 
@@ -17,7 +18,7 @@ __all__ = ["MathCorpusConfig", "math_corpus_flow"]
 
 
 @flow(name="math-corpus", log_prints=True)
-@holds_root("math-corpus", config_out)
+@holds_root(root_policy("math-corpus"), config_out)
 def math_corpus_flow(config: MathCorpusConfig):
     """One run of the chain for the next ``max_files`` files of the configured crawls."""
     return run_steps(STEPS, config, task_retries=config.task_retries)

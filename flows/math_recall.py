@@ -19,6 +19,7 @@ from prefect.input import RunInput
 
 from curate.classify import Decision
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from flows._steps import run_steps
 from pipelines import math_recall as mr, math_score as ms
 
@@ -50,7 +51,7 @@ def _ask(n: int, todo: list[dict], timeout: int) -> list[Decision]:
 
 
 @flow(name="math-recall", log_prints=True)
-@holds_root("math-recall", config_out)
+@holds_root(root_policy("math-recall"), config_out)
 def math_recall_flow(config: mr.RecallConfig, pause_timeout: int = 3600) -> dict:
     """Rounds of train, score (mapped on Dask), select, discover and annotate until the overlap rule."""
     ask = (lambda k, todo: _ask(k, todo, pause_timeout)) if config.policy == "ask" else None
@@ -58,7 +59,7 @@ def math_recall_flow(config: mr.RecallConfig, pause_timeout: int = 3600) -> dict
 
 
 @flow(name="math-score", log_prints=True)
-@holds_root("math-score", config_out)
+@holds_root(root_policy("math-score"), config_out)
 def math_score_flow(config: ms.ScoreConfig) -> dict:
     """Score new page shards with a finished round's model (mapped on Dask), then select."""
     return run_steps(ms.STEPS, config)

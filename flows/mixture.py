@@ -9,12 +9,13 @@ and one task per output shard, on Dask."""
 from prefect import flow
 
 from curate.io import holds_root
+from pipelines.jobs import root_policy
 from flows._steps import run_steps
 from pipelines import mix
 from pipelines.mix import MixSpec
 
 
-@holds_root("mix", lambda spec, out=None: mix.output_folder(spec, out))
+@holds_root(root_policy("mix"), lambda spec, out=None: mix.output_folder(spec, out))
 def _steps(spec: MixSpec, out=None):
     return run_steps(mix.STEPS, spec, out=out)
 

@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from curate.arxiv import FigureSettings, arxivcap_row, extract, read_papers
 from curate.io import Completion, DONE, FAILED, ShardStore, config_out, holds_root
+from pipelines.jobs import root_policy
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
 from pipelines._steps import Map, Steps, execute
 from pipelines._config import check_fields, from_file
@@ -147,7 +148,7 @@ STEPS = Steps(
 )
 
 
-@holds_root("arxiv", config_out)
+@holds_root(root_policy("arxiv"), config_out)
 def run(config: ArxivConfig, *, progress: bool = False, workers: int = 1) -> ArxivSummary:
     """Figure-caption pairs from every input the ledger does not list as done."""
     return execute(STEPS, config, progress=progress, workers=workers)

@@ -24,6 +24,7 @@ from typing import ClassVar
 from curate.code import DEEPSEEK, SampleSettings, build, read_source
 from curate.errors import FatalError
 from curate.io import Completion, DONE, FAILED, ShardStore, committed, config_out, holds_root
+from pipelines.jobs import root_policy
 from pipelines import dedup as dd
 from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
 from pipelines._steps import Map, Single, Steps, execute
@@ -197,7 +198,7 @@ STEPS = Steps(
 )
 
 
-@holds_root("code", config_out)
+@holds_root(root_policy("code"), config_out)
 def run(config: CodeConfig, *, progress: bool = False, workers: int = 1) -> CodeSummary:
     """Order, concatenate and FIM every repository input not yet done, then dedup the samples."""
     return execute(STEPS, config, progress=progress, workers=workers)

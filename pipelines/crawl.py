@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.io import config_out, holds_root, latest_crawl
+from pipelines.jobs import root_policy
 from pipelines import ingest
 from pipelines._config import check_fields, from_file
 from pipelines._steps import Steps, execute
@@ -67,7 +68,7 @@ STEPS = Steps("crawl", _plan, (replace(_INGEST, fn=_ingest, context=("ingest_con
               title=lambda config: f"Crawl ingest into {config.out}")
 
 
-@holds_root("crawl", config_out)
+@holds_root(root_policy("crawl"), config_out)
 def run(config: CrawlConfig, *, progress: bool = False) -> IngestSummary:
     """One run without Prefect: the next ``max_files`` not-yet-ingested paths, in this process."""
     return execute(STEPS, config, progress=progress)

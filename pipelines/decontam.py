@@ -21,6 +21,7 @@ from typing import ClassVar
 
 from curate.decontam import Benchmark, NgramIndex, RULES, find_benchmarks, load_items
 from curate.io import Completion, DONE, FAILED, Ledger, ShardStore, config_out, holds_root
+from pipelines.jobs import root_policy
 from curate.errors import FatalError, ShardError
 from pipelines._common import Transaction, config_main
 from pipelines._config import check_fields, from_file
@@ -206,7 +207,7 @@ STEPS = Steps(
 )
 
 
-@holds_root("decontaminate", config_out)
+@holds_root(root_policy("decontaminate"), config_out)
 def run(config: DecontamConfig, *, progress: bool = False, workers: int = 1) -> DecontamSummary:
     """Scan every shard against every benchmark it has not seen."""
     return execute(STEPS, config, progress=progress, workers=workers)

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from curate.errors import FatalError, ShardError
 from curate.io import Completion, DONE, FAILED, Ledger, ShardStore, config_out, holds_root
+from pipelines.jobs import root_policy
 from curate.quality import FAMILIES, Thresholds, judge
 from pipelines._common import Transaction, config_main
 from pipelines._config import check_fields, from_file
@@ -172,7 +173,7 @@ STEPS = Steps(
 )
 
 
-@holds_root("filter", config_out)
+@holds_root(root_policy("filter"), config_out)
 def run(config: FilterConfig, *, progress: bool = False, workers: int = 1) -> FilterSummary:
     """Judge every page shard not yet judged with these settings."""
     return execute(STEPS, config, progress=progress, workers=workers)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.errors import FatalError
+from curate.io import DIRECT, LOCAL, MIRRORED, RootPolicy
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,13 @@ class Job:
     config: str                  # "module:Class" with .from_file(path), or "module:function(path)"
     runner: str                  # "module:function(config)", the run without Prefect
     flow: str                    # "module:flow", the Prefect flow (imported only by curate.cli and flows)
+    storage: str = LOCAL         # object storage: DIRECT (writes s3:// itself), MIRRORED (a local mirror), LOCAL
+    exclusive: bool = False      # its output root holds nothing else (a mixture)
+
+    @property
+    def root_policy(self) -> RootPolicy:
+        """How its runs hold their output root (curate.io.holds_root)."""
+        return RootPolicy(self.name, self.storage, self.exclusive)
 
     def config_target(self) -> Any:
         """The config class (or the loader function) the registry names."""
@@ -50,28 +58,33 @@ def _resolve(ref: str):
 
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("ingest", "WARC/WET files, URLs or crawl ids -> page shards with lineage",
-        "pipelines.ingest:IngestConfig", "pipelines.ingest:run", "flows.ingest:ingest_flow"),
+        "pipelines.ingest:IngestConfig", "pipelines.ingest:run", "flows.ingest:ingest_flow", storage=DIRECT),
     Job("crawl", "the next new files of Common Crawl crawls -> page shards (for schedules)",
-        "pipelines.crawl:CrawlConfig", "pipelines.crawl:run", "flows.crawl:crawl_ingest"),
+        "pipelines.crawl:CrawlConfig", "pipelines.crawl:run", "flows.crawl:crawl_ingest", storage=MIRRORED),
     Job("dedup", "exact, URL and MinHash-LSH dedup of page shards, across runs",
-        "pipelines.dedup:DedupConfig", "pipelines.dedup:run", "flows.dedup:dedup_flow"),
+        "pipelines.dedup:DedupConfig", "pipelines.dedup:run", "flows.dedup:dedup_flow", storage=DIRECT),
     Job("decontaminate", "flag documents that contain benchmark text",
-        "pipelines.decontam:DecontamConfig", "pipelines.decontam:run", "flows.dedup:decontam_flow"),
+        "pipelines.decontam:DecontamConfig", "pipelines.decontam:run", "flows.dedup:decontam_flow", storage=DIRECT),
     Job("code", "repositories -> dependency-ordered code samples with FIM",
-        "pipelines.code:CodeConfig", "pipelines.code:run", "flows.code:code_flow"),
+        "pipelines.code:CodeConfig", "pipelines.code:run", "flows.code:code_flow", storage=MIRRORED),
     Job("arxiv", "arXiv LaTeX sources -> figure/caption pairs, images as PNG",
-        "pipelines.arxiv:ArxivConfig", "pipelines.arxiv:run", "flows.arxiv:arxiv_flow"),
+        "pipelines.arxiv:ArxivConfig", "pipelines.arxiv:run", "flows.arxiv:arxiv_flow", storage=DIRECT),
     Job("filter", "heuristic quality filters that keep math (Gopher, C4, FineWeb) -> quality rows",
-        "pipelines.filter:FilterConfig", "pipelines.filter:run", "flows.filter:filter_flow"),
+        "pipelines.filter:FilterConfig", "pipelines.filter:run", "flows.filter:filter_flow", storage=DIRECT),
     Job("mix", "a reproducible training mixture to a token budget",
-        "pipelines.mix._spec:load_spec", "pipelines.mix:run", "flows.mixture:mixture_flow"),
+        "pipelines.mix._spec:load_spec", "pipelines.mix:run", "flows.mixture:mixture_flow", exclusive=True),
     Job("math-recall", "DeepSeekMath's iterative math page recall (fastText rounds)",
-        "pipelines.math_recall:RecallConfig", "pipelines.math_recall:run", "flows.math_recall:math_recall_flow"),
+        "pipelines.math_recall:RecallConfig", "pipelines.math_recall:run", "flows.math_recall:math_recall_flow", storage=MIRRORED),
     Job("math-score", "score new page shards with a finished recall round's model",
-        "pipelines.math_score:ScoreConfig", "pipelines.math_score:run", "flows.math_recall:math_score_flow"),
+        "pipelines.math_score:ScoreConfig", "pipelines.math_score:run", "flows.math_recall:math_score_flow", storage=MIRRORED),
     Job("math-corpus", "a new crawl to a math mixture: fast ingest, score, cross-crawl dedup, decontaminate, mix",
-        "pipelines.math_corpus:MathCorpusConfig", "pipelines.math_corpus:run", "flows.math_corpus:math_corpus_flow"),
+        "pipelines.math_corpus:MathCorpusConfig", "pipelines.math_corpus:run", "flows.math_corpus:math_corpus_flow", storage=MIRRORED),
 )}
+
+
+def root_policy(name: str) -> RootPolicy:
+    """The registry's root policy of job ``name`` (for ``@holds_root``)."""
+    return JOBS[name].root_policy
 
 
 def get(name: str) -> Job:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.io import Ledger, committed, config_out, holds_root
+from pipelines.jobs import root_policy
 from pipelines import crawl, decontam, dedup, math_score, mix
 from pipelines._common import format_value
 from pipelines._config import check_fields, from_file
@@ -150,7 +151,7 @@ STEPS = Steps(
 )
 
 
-@holds_root("math-corpus", config_out)
+@holds_root(root_policy("math-corpus"), config_out)
 def run(config: MathCorpusConfig, *, progress: bool = False, workers: int = 1) -> CorpusSummary:
     """One run of the chain without Prefect; returns each stage's summary."""
     return execute(STEPS, config, progress=progress, workers=workers)

@@ -21,6 +21,7 @@ from typing import ClassVar
 from curate import classify
 from curate.errors import FatalError
 from curate.io import committed, config_out, holds_root
+from pipelines.jobs import root_policy
 from curate.query import files_sql
 from pipelines.math_recall import score_into, select_into
 from pipelines._steps import Map, Steps, execute
@@ -136,7 +137,7 @@ STEPS = Steps(
 )
 
 
-@holds_root("math-score", config_out)
+@holds_root(root_policy("math-score"), config_out)
 def run(config: ScoreConfig, *, workers: int = 1, progress: bool = False) -> ScoreSummary:
     """Score every input shard and select; returns a summary."""
     return execute(STEPS, config, workers=workers, progress=progress)

@@ -6,7 +6,7 @@ Other packages use what is listed in ``__all__``; the underscored modules are pr
 from curate.io._htmlfiles import is_html_input, iter_html_records
 from curate.io._http import ResumableHTTPFile, fetch
 from curate.io._ledger import Completion, DONE, FAILED, Ledger, PARTIAL, UNSUPPORTED, publish
-from curate.io._lock import config_out, holds_root
+from curate.io._lock import DIRECT, LOCAL, MIRRORED, RootLock, RootPolicy, config_out, holds_root
 from curate.io._mirror import Mirror, active as active_mirror
 from curate.io._names import readable
 from curate.io._remote import (RemoteRoot, file_stamp, is_url, local_work, open_read, parquet_file, write_atomic, write_file)
@@ -18,8 +18,8 @@ from curate.io._warc import Record, iter_records, read_record
 from curate.io._work import WorkFolder
 
 __all__ = [
-    "DONE", "FAILED", "PARTIAL", "ROUND_GLOB", "UNSUPPORTED", "Completion", "Ledger", "Mirror", "Record", "RemoteRoot",
-    "ResumableHTTPFile", "ShardStore", "ShardWriter", "Source", "WorkFolder", "active_mirror", "committed",
+    "DIRECT", "DONE", "FAILED", "LOCAL", "MIRRORED", "PARTIAL", "ROUND_GLOB", "UNSUPPORTED", "Completion", "Ledger", "Mirror", "Record", "RemoteRoot",
+    "ResumableHTTPFile", "RootLock", "RootPolicy", "ShardStore", "ShardWriter", "Source", "WorkFolder", "active_mirror", "committed",
     "config_out", "crawl_of", "fetch", "file_name", "file_stamp", "holds_root", "input_key", "is_html_input",
     "is_url", "iter_html_records", "iter_records", "latest_crawl", "listed_shards", "local_work", "matches",
     "open_read", "open_source", "parquet_file", "publish", "read_record", "read_tree", "readable", "reread",

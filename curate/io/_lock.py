@@ -10,7 +10,8 @@ only says who held it last.
 The lock is re-entrant within a process: a job that runs another job on the same
 root (the code job's dedup, crawl's ingest) takes it once. Tasks that a run sends to
 Dask workers do not take it; the run that sent them holds it. On object storage
-(``s3://``) there is no lock (see :data:`REMOTE_JOBS`).
+(``s3://``) there is no lock, and only a job whose :class:`RootPolicy` says ``direct``
+writes there.
 """
 
 from __future__ import annotations
@@ -22,69 +23,83 @@ import socket
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable
 
 from curate.errors import FatalError
 
 LOCK_FILE = "_lock"
-#: jobs that may write to an fsspec URL (``s3://``): their outputs are shards and completion records
-REMOTE_JOBS = frozenset({"ingest", "arxiv", "dedup", "decontaminate", "filter"})
-#: jobs that run on a local mirror of an fsspec URL and publish it when they finish
-MIRRORED_JOBS = frozenset({"code", "math-recall", "math-score", "math-corpus", "crawl"})
 _held: dict[str, list] = {}          # resolved root -> [fd, depth]
-JOB_FILE = "_job"                    # the jobs that wrote this root, one per line
-#: jobs whose output root is theirs alone: another job's output in it (or theirs in another
-#: job's root) would be read as theirs (a mixture's folder is its shards and manifest, nothing else)
-EXCLUSIVE = frozenset({"mix"})
+JOB_FILE = "_job"                    # the jobs that wrote this root, one per line ("<job> exclusive")
+#: storage policies: how a job may use an object-storage (fsspec URL) root
+DIRECT, MIRRORED, LOCAL = "direct", "mirrored", "local"
 
 
-def _jobs_in(root: Path) -> set[str]:
-    """The jobs that wrote ``root``: its ``_job`` file, else what its folders say (roots from
-    before the file existed)."""
+@dataclass(frozen=True)
+class RootPolicy:
+    """How a job holds its output root; each job's is chosen in the job registry
+    (``pipelines/jobs.py``), so the library names no job.
+
+    ``storage``: ``direct`` (every output goes through ShardStore and the ledger, so it may write
+    an ``s3://`` root itself), ``mirrored`` (it runs on a local mirror of such a root and
+    publishes it when it finishes) or ``local`` (folders only). ``exclusive``: the root holds this
+    job's output alone (a mixture's folder is its shards and manifest: anything else in it, or it
+    in another job's root, would be read as the wrong thing)."""
+
+    job: str
+    storage: str = LOCAL
+    exclusive: bool = False
+
+
+def _jobs_in(root: Path) -> dict[str, bool]:
+    """The jobs that wrote ``root`` (name -> exclusive): its ``_job`` file, else what its folders
+    say (roots from before the file existed: a mixture's manifest and shards are exclusive)."""
     marker = root / JOB_FILE
     if marker.exists():
-        return {line.strip() for line in marker.read_text().splitlines() if line.strip()}
-    found = set()
+        lines = [line.split() for line in marker.read_text().splitlines() if line.strip()]
+        return {words[0]: words[1:] == ["exclusive"] for words in lines}
+    found = {}
     if (root / "manifest.json").exists() and (root / "mixture").is_dir():
-        found.add("mix")
+        found["mix"] = True
     if any((root / d).is_dir() for d in ("pages", "duplicates", "contamination", "code_samples", "figures",
                                          "quality", "_ledger")):
-        found.add("other")
+        found["other"] = False
     return found
 
 
-def _claim(root: Path, job: str) -> None:
-    """Record ``job`` as a writer of ``root``; a one-line error when the root holds output it
-    must not mix with (see :data:`EXCLUSIVE`)."""
-    there = _jobs_in(root)
-    clash = (job in EXCLUSIVE and there - {job}) or (there & EXCLUSIVE and job not in there)
-    if clash:
+def _claim(root: Path, policy: RootPolicy) -> None:
+    """Record ``policy.job`` as a writer of ``root``; a one-line error when the root holds output
+    it must not mix with (an exclusive job's, or any other when this job is exclusive)."""
+    there, job = _jobs_in(root), policy.job
+    others = set(there) - {job}
+    if (policy.exclusive and others) or (job not in there and any(there.values())):
         named = " and ".join(sorted(f"{j}'s" if j != "other" else "another job's" for j in there))
         raise FatalError(f"{root} holds {named} output; {job} does not write into it: choose another output folder")
     if job not in there:
         with open(root / JOB_FILE, "a", encoding="utf-8") as fh:
-            fh.write(job + "\n")
+            fh.write(job + (" exclusive" if policy.exclusive else "") + "\n")
 _guard = threading.Lock()
 
 
 class RootLock:
-    """``with RootLock(root, "ingest"):`` — the run's exclusive hold on ``root``."""
+    """``with RootLock(root, policy):`` — the run's exclusive hold on ``root`` (``policy``: the
+    job's :class:`RootPolicy`, or its name for a local-only job)."""
 
-    def __init__(self, root: str | os.PathLike, job: str):
+    def __init__(self, root: str | os.PathLike, policy: RootPolicy | str):
         from curate.io._remote import is_url
 
+        self.policy = policy if isinstance(policy, RootPolicy) else RootPolicy(policy)
         self.url = str(root) if is_url(root) else None
-        self.root, self.job = Path(root), job
+        self.root, self.job = Path(root), self.policy.job
 
     def __enter__(self) -> "RootLock":
         if self.url is not None:
             # object storage has no flock: one run per root is the scheduler's promise there
             # (a deployment runs one flow per root). Only jobs whose every output goes through
             # ShardStore and Ledger may write there; the others say so in one line.
-            if self.job not in REMOTE_JOBS:
-                raise FatalError(f"{self.job} cannot write to {self.url}: object-storage outputs work for "
-                                 f"{', '.join(sorted(REMOTE_JOBS | MIRRORED_JOBS))}; give {self.job} a local "
-                                 "output folder")
+            if self.policy.storage != DIRECT:
+                raise FatalError(f"{self.job} cannot write to {self.url}: its outputs go to a local folder "
+                                 "only; give it a local output folder")
             return self
         if self.root.exists() and not self.root.is_dir():
             raise FatalError(f"output root {self.root} is a file, not a folder")
@@ -113,7 +128,7 @@ class RootLock:
                 raise FatalError(f"output root {self.root} is in use by another run ({holder}); "
                                  "wait for it to finish or choose another output") from None
             try:
-                _claim(self.root, self.job)
+                _claim(self.root, self.policy)
             except FatalError:
                 os.close(fd)
                 if self.was_empty:
@@ -157,20 +172,20 @@ class RootLock:
             pass                        # tidying is best effort; the lock itself is released anyway
 
 
-def holds_root(job: str, root_of: Callable[..., str | os.PathLike]):
+def holds_root(policy: RootPolicy, root_of: Callable[..., str | os.PathLike]):
     """Decorator: the function runs holding the lock on ``root_of(*args, **kwargs)``.
 
-    A job of :data:`MIRRORED_JOBS` given an object-storage root runs on a local mirror instead
-    (see :func:`_mirrored`)."""
+    A ``mirrored`` job given an object-storage root runs on a local mirror instead (see
+    :func:`_mirrored`)."""
     def wrap(fn):
         @functools.wraps(fn)
         def locked(*args, **kwargs):
             from curate.io._remote import is_url
 
             root = root_of(*args, **kwargs)
-            if job in MIRRORED_JOBS and is_url(root):
-                return _mirrored(locked, job, str(root), args, kwargs)
-            with RootLock(root, job):
+            if policy.storage == MIRRORED and is_url(root):
+                return _mirrored(locked, policy.job, str(root), args, kwargs)
+            with RootLock(root, policy):
                 return fn(*args, **kwargs)
         return locked
     return wrap

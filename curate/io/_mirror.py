@@ -1,6 +1,6 @@
 """A mirrored job's folder, kept in step across the machines of a cluster.
 
-Jobs that cannot write object storage directly (``MIRRORED_JOBS``, and mixtures) run on a
+Jobs that cannot write object storage directly (storage policy ``mirrored``, and mixtures) run on a
 local folder and publish it when they finish (``curate.io._lock._mirrored``). Their steps
 mapped on Dask write into that folder too, so a worker on another machine needs its own copy:
 before tasks are sent, the flow's machine uploads what changed in its folder to

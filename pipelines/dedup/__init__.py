@@ -22,6 +22,7 @@ import logging
 import sys
 
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from pipelines._common import config_main
 from pipelines._steps import Map, Single, Steps, execute as execute_steps
 from pipelines.dedup._decide import decide
@@ -100,7 +101,7 @@ def execute(config: DedupConfig, *, progress: bool = False, workers: int = 1) ->
     return execute_steps(STEPS, config, progress=progress, workers=workers)
 
 
-_run_here = holds_root("dedup", config_out)(execute)
+_run_here = holds_root(root_policy("dedup"), config_out)(execute)
 
 
 def run(config: DedupConfig, *, progress: bool = False, workers: int = 1) -> DedupSummary:

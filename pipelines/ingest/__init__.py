@@ -12,6 +12,7 @@ Run without Prefect: ``python -m pipelines.ingest --config ingest.toml`` or
 from __future__ import annotations
 
 from curate.io import Completion, FAILED, Ledger, Source, config_out, holds_root, resolve
+from pipelines.jobs import root_policy
 from pipelines._common import config_main
 from pipelines._steps import Map, Steps, execute
 from pipelines.ingest._config import IngestConfig
@@ -74,7 +75,7 @@ STEPS = Steps(
 )
 
 
-@holds_root("ingest", config_out)
+@holds_root(root_policy("ingest"), config_out)
 def run(config: IngestConfig, *, progress: bool = False, max_inputs: int | None = None) -> IngestSummary:
     """Ingest every source not yet completed under ``config.out`` (at most ``max_inputs`` of them)."""
     return execute(STEPS, config, progress=progress, max_inputs=max_inputs)

@@ -30,6 +30,7 @@ from curate.errors import FatalError
 from pipelines.math_recall import _round as step
 from pipelines.math_recall._round import apply_decisions, review_table, round_dir, score_into, select_into
 from curate.io import config_out, holds_root
+from pipelines.jobs import root_policy
 from pipelines._common import write_table
 from pipelines._steps import Hook, Map, Single, Steps, execute
 from pipelines.dedup import input_shards
@@ -271,12 +272,12 @@ STEPS = Steps(
 )
 
 
-@holds_root("math-recall", config_out)
+@holds_root(root_policy("math-recall"), config_out)
 def run(config: RecallConfig, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
         log: Callable | None = None) -> RecallSummary:
     """Run rounds until the overlap rule or ``max_rounds`` stops the loop; finished rounds are reused.
     With ``out`` on object storage the rounds run on a local mirror that is then published
-    (see ``curate.io._lock.MIRRORED_JOBS``)."""
+    (its storage policy in the job registry is ``mirrored``: see ``curate.io.RootPolicy``)."""
     say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
     return execute(STEPS, config, progress=progress, workers=workers, ask=ask, _say=say)
 

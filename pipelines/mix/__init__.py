@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from curate.errors import FatalError
 from curate.io import RemoteRoot, file_stamp, holds_root, is_url, open_read, parquet_file, publish, write_atomic
+from pipelines.jobs import root_policy
 from curate.mix import get_tokenizer, select
 from pipelines._steps import Map, Single, Steps, execute
 from pipelines.mix._inputs import (_write, candidates, count_tokens, ids_cache, read_ipc, read_meta, read_text,
@@ -411,7 +412,7 @@ STEPS = Steps(
 )
 
 
-@holds_root("mix", lambda spec, out=None, **kw: output_folder(spec, out))
+@holds_root(root_policy("mix"), lambda spec, out=None, **kw: output_folder(spec, out))
 def _run_here(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
     return execute(STEPS, spec, progress=progress, workers=workers, out=out)
 
