@@ -120,7 +120,8 @@ def _env() -> dict:
 def world(shared, tmp_path_factory):
     """A folder laid out as the guides assume, from the shared real data."""
     top = tmp_path_factory.mktemp("docs")
-    (top / "shared").symlink_to(shared.parent)                         # ../shared/data, as in the guides
+    (top / "shared").mkdir()
+    (top / "shared" / "data").symlink_to(shared)                         # ../shared/data, as in the guides
     w = top / "world"
     for rel, target in {"path/to/file.warc.gz": "warc/dolma/sample-0000.warc.gz",
                         "more/a.warc.gz": "warc/resiliparse/warcfile.warc.gz",
