@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.graphs import strong_components
+
 ROOT = Path(__file__).resolve().parents[1]
 TOPS = ("curate", "pipelines", "flows", "schemas")
 #: imports of another package's private module that are allowed (at most 5; none is needed today)
@@ -73,33 +75,10 @@ def cycles() -> list[list[str]]:
         return name or None
 
     graph = {m: {t for n, _ in _imports(m) if (t := target(n)) and t != m} for m in MODULES}
-    index, low, stack, on, out = {}, {}, [], set(), []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in graph[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            group = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                group.append(w)
-                if w == v:
-                    break
-            if len(group) > 1:
-                out.append(sorted(group))
-
-    for v in graph:
-        if v not in index:
-            visit(v)
-    return out
+    groups: dict[str, list[str]] = {}
+    for module, root in strong_components(graph, graph).items():
+        groups.setdefault(root, []).append(module)
+    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 
 
 def test_other_packages_private_modules_are_not_imported():

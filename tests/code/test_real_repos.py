@@ -3,41 +3,11 @@
 import pytest
 
 from curate.code import SampleSettings, build, dependencies, keep_files, read_source, violations
+from tests.graphs import strong_components
 
 
 def _repo(shared, name):
     return next(read_source(str(shared / "repos" / name)))
-
-
-def _sccs(nodes, deps):
-    """Strongly connected components (Tarjan), as node -> component id."""
-    index, low, comp, stack, on, counter = {}, {}, {}, [], set(), [0]
-
-    def visit(v):
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on.add(v)
-        for w in deps.get(v, ()):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp[w] = v
-                if w == v:
-                    break
-
-    import sys
-    sys.setrecursionlimit(10_000)
-    for v in nodes:
-        if v not in index:
-            visit(v)
-    return comp
 
 
 @pytest.mark.parametrize("name", ["python-requests", "c-lua", "java-jsoup"])
@@ -46,7 +16,7 @@ def test_every_file_after_its_dependencies_except_in_cycles(shared, name):
     samples, files, _ = build(repo, SampleSettings(fim_rate=0.0))
     kept, _ = keep_files(repo)
     deps = dependencies(kept)
-    scc = _sccs(sorted(kept), deps)
+    scc = strong_components(sorted(kept), deps)
     for sample in samples:
         for file, dep in violations(sample["paths"], deps):
             assert scc[file] == scc[dep], (file, dep)     # only inside a cycle
@@ -64,7 +34,7 @@ def test_requests_edges(shared):
     assert {src + "__init__.py", src + "adapters.py", src + "hooks.py"} <= deps["tests/test_requests.py"]
     assert "tests/utils.py" in deps["tests/test_utils.py"] or "tests/compat.py" in deps["tests/test_requests.py"]
     # real cycles exist (sessions <-> adapters through models, ...): the ordering tolerates them
-    scc = _sccs(sorted(kept), deps)
+    scc = strong_components(sorted(kept), deps)
     assert any(list(scc.values()).count(c) > 1 for c in set(scc.values()))
     assert ("LICENSE", "unknown_file_type") in {(p, r) for p, r, _ in refused}
 
