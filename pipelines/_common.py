@@ -178,8 +178,7 @@ class Transaction:
     def __exit__(self, kind, exc, tb) -> bool:
         import time
 
-        from curate.io import Completion
-        from curate.io import FAILED
+        from curate.io import FAILED, Completion
 
         if kind is None:
             try:

@@ -108,8 +108,6 @@ def publish(local, url: str, *, record_key: str | None = None, last: str | None 
     readers see them only then), then ``last`` (a manifest that says the build is complete).
     Top-level folders in ``skip`` and dot-named temporary files or folders stay local.
     Returns the uploaded names."""
-    from pathlib import Path
-
     local, remote = Path(local), RemoteRoot(url)
     files = sorted(p for p in local.rglob("*") if p.is_file() and p.relative_to(local).parts[0] not in skip
                    and not any(part.startswith(".") for part in p.relative_to(local).parts))

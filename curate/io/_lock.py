@@ -22,8 +22,8 @@ import os
 import socket
 import threading
 from datetime import datetime, timezone
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from curate.errors import FatalError
@@ -78,6 +78,8 @@ def _claim(root: Path, policy: RootPolicy) -> None:
     if job not in there:
         with open(root / JOB_FILE, "a", encoding="utf-8") as fh:
             fh.write(job + (" exclusive" if policy.exclusive else "") + "\n")
+
+
 _guard = threading.Lock()
 
 

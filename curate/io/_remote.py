@@ -137,9 +137,6 @@ def write_file(root, rel: str, data: bytes) -> None:
     if is_url(root):
         RemoteRoot(str(root)).write_bytes(rel, data)
     else:
-        from pathlib import Path
-
-
         write_atomic(Path(root) / rel, data)
 
 
@@ -148,8 +145,6 @@ def local_work(root, *parts: str):
     machine's cache (``$CURATE_CACHE``, default ~/.cache/curate) when the root is on object
     storage, so the work files of a run (not its outputs) stay with the machine that runs it."""
     import hashlib
-    import os
-    from pathlib import Path
 
     if not is_url(root):
         return Path(root).joinpath(*parts)

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
-from curate.io import Ledger, WorkFolder, committed, is_url, matches
+from curate.io import DONE, Ledger, WorkFolder, committed, is_url, matches
 from pipelines._config import check_fields, from_file
 
 ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
@@ -168,9 +168,6 @@ def _refuse_other_inputs(config: DedupConfig, run: str) -> None:
     """One line when ``out`` already holds a dedup of other inputs: two independent runs in one
     root would each keep a copy of the other's duplicates. Deduplicating across runs is what
     ``index`` (with ``run`` names) is for."""
-    from curate.io import Ledger
-    from curate.io import DONE
-
     ledger = Ledger(config.out)
     for key in ledger.keys("dedup-"):
         record = ledger.get(key)

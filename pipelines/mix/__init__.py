@@ -206,8 +206,7 @@ def write_bucket(out: Path, work: Path, plan: dict, bucket: int) -> str:
 def tokenize_shard(spec: MixSpec, out: Path, part: str) -> dict:
     """Step 5 (format megatron): one output shard as Megatron token files, each document's ids
     plus the end-of-document token, and its lineage rows (``mixture_tokens``)."""
-    from curate.mix import index_sizes, write_indexed
-    from curate.mix import dtype_for
+    from curate.mix import dtype_for, index_sizes, write_indexed
 
     name = Path(part).stem
     prefix = out / "megatron" / name
