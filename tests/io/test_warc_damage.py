@@ -50,9 +50,9 @@ def _members(data: bytes) -> list[bytes]:
 
 
 @pytest.fixture(scope="module")
-def dolma():
+def dolma(shared):
     """The wget WARC as gzip members and as plain records, plus its records read whole."""
-    data = (SHARED / "warc/dolma/sample-0000.warc.gz").read_bytes()
+    data = (shared / "warc/dolma/sample-0000.warc.gz").read_bytes()
     members = _members(data)
     return members, [gzip.decompress(m) for m in members], {r.record_id: r for r in _read(data)}
 
@@ -126,6 +126,8 @@ def _intact_docs(layout, damaged_from: int, damaged_to: int, shift: int = 0) -> 
             if doc and rid and (end <= damaged_from or start >= damaged_to)}
 
 
+@pytest.mark.skipif(not (SHARED / "warc").is_dir(), reason=f"shared test data not found at {SHARED} "
+                    "(set CURATE_SHARED_DATA)")
 @settings(max_examples=300, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(name=st.sampled_from(INTACT), splice_from=st.sampled_from(INTACT), op=st.sampled_from(
