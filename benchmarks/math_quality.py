@@ -35,7 +35,7 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 
 from curate import classify  # noqa: E402
-from pipelines.math_recall import RecallConfig, run  # noqa: E402
+from pipelines.math_recall import MathRecallConfig, run  # noqa: E402
 from tests import debian_docs  # noqa: E402
 from tests.conftest import SHARED  # noqa: E402
 
@@ -74,7 +74,7 @@ def judge(model_record: dict, threshold: float, eval_root: Path, labels: dict) -
 
 
 def recall(name: str, work: Path, pool: Path, rounds: int, **settings) -> list[dict]:
-    config = RecallConfig(inputs=(str(pool),), out=str(work / name), seed_files=(str(SHARED / "math_text" / "positive"),),
+    config = MathRecallConfig(inputs=(str(pool),), out=str(work / name), seed_files=(str(SHARED / "math_text" / "positive"),),
                           policy="auto", max_rounds=rounds, **settings)
     t0 = time.perf_counter()
     try:

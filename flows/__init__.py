@@ -6,9 +6,9 @@ server status` does not)."""
 
 import importlib
 
-_HOME = {"InputsFailed": "flows._report", "task_runner": "flows._runner"}
+_HOME = {"InputsFailed": "flows._report", "flow_of": "flows.jobs", "task_runner": "flows._runner"}
 
-__all__ = ["InputsFailed", "task_runner"]
+__all__ = ["InputsFailed", "flow_of", "task_runner"]
 
 
 def __getattr__(name: str):

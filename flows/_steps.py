@@ -1,7 +1,6 @@
 """The Prefect executor of a job's steps (``pipelines/_steps.py``): map steps become tasks
 mapped on the flow's task runner (Dask), single steps become one task, hooks run in the
-flow itself. Each job's flow is a typed wrapper around :func:`run_steps`, so that Prefect
-builds the deployment's parameter model from the job's config class.
+flow itself. Each job's flow (generated in ``flows/jobs.py``) calls :func:`run_steps`.
 """
 
 from __future__ import annotations

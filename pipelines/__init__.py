@@ -4,6 +4,7 @@ What flows and the command line use of the machinery is listed in ``__all__``: t
 is declared with, the loop that drives them, and the summary formatting."""
 
 from pipelines._common import format_value
+from pipelines._job import Job, Param
 from pipelines._steps import Hook, Map, Single, Stage, Steps, context, drive, execute
 
-__all__ = ["Hook", "Map", "Single", "Stage", "Steps", "context", "drive", "execute", "format_value"]
+__all__ = ["Hook", "Job", "Map", "Param", "Single", "Stage", "Steps", "context", "drive", "execute", "format_value"]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-import argparse
 import sys
 from pathlib import Path
-from typing import Callable
 
 
 class _NoBar:
@@ -34,16 +32,6 @@ def progress_bar(enabled: bool, **kwargs):
 
     # disable=None: no bar when stderr is not a terminal (cron logs, CI), where \r lines pile up
     return tqdm(file=sys.stderr, dynamic_ncols=True, disable=None, **kwargs)
-
-
-def config_main(argv: list[str] | None, module: str, doc: str, config_cls, run: Callable) -> int:
-    """``python -m pipelines.<module> --config FILE``: run, print the summary, exit 1 on failures."""
-    parser = argparse.ArgumentParser(prog=f"python -m pipelines.{module}", description=doc.split("\n")[0])
-    parser.add_argument("--config", required=True, help=f"TOML or YAML file with {config_cls.__name__} keys")
-    args = parser.parse_args(argv)
-    summary = run(config_cls.from_file(args.config), progress=True)
-    print(summary.format())
-    return 1 if getattr(summary, "failed", None) else 0
 
 
 _shared: dict = {}                 # the run's pool of worker processes (see shared_pool)

@@ -71,6 +71,19 @@ def from_file(cls: type[T], path: str | Path, overrides: dict[str, Any] | None =
     return (builder or build)(cls, data)
 
 
+class FileConfig:
+    """Base of every job's config dataclass: ``from_file`` loads it from TOML/YAML (the path rule,
+    unknown keys refused) and construction checks every field (:func:`check_fields`)."""
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides):
+        """The config in ``path``; ``overrides`` (command-line flags, None ignored) win."""
+        return from_file(cls, path, overrides)
+
+    def __post_init__(self):
+        check_fields(self)
+
+
 def build(cls: type[T], data: dict[str, Any]) -> T:
     """Instantiate ``cls`` from a mapping, refusing unknown keys (typos fail loudly)."""
     names = {f.name for f in dataclasses.fields(cls)}
@@ -122,8 +135,9 @@ def _fits(value, tp) -> bool:
 
 def check_fields(config) -> None:
     """Validate every field of a config dataclass against its declared type, and numbers against
-    the class's ``RANGES`` ({name: (low, high)}, None for open; default: at least 0). One-line
-    :class:`FatalError` naming the setting, what it must be and what it got."""
+    the class's ``RANGES`` ({name: (low, high)}, None for open; default: at least 0), and values
+    against its ``CHOICES`` ({name: allowed values}). One-line :class:`FatalError` naming the
+    setting, what it must be and what it got."""
     cls = type(config)
     hints = typing.get_type_hints(cls)
     ranges = getattr(cls, "RANGES", {})
@@ -136,3 +150,6 @@ def check_fields(config) -> None:
             if math.isnan(value) or (low is not None and value < low) or (high is not None and value > high):
                 bounds = (f">= {low}" if high is None else f"<= {high}" if low is None else f"in [{low}, {high}]")
                 raise FatalError(f"{cls.__name__}: {f.name} must be {bounds}, not {value!r}")
+        allowed = getattr(cls, "CHOICES", {}).get(f.name)
+        if allowed is not None and value not in allowed:
+            raise FatalError(f"{cls.__name__}: {f.name} must be one of {', '.join(map(str, allowed))}, not {value!r}")

@@ -12,23 +12,22 @@ Run without Prefect: ``curate arxiv SOURCE... --out DIR``.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 from curate.arxiv import FigureSettings, arxivcap_row, extract, read_papers
-from curate.io import Completion, DONE, FAILED, ShardStore, config_out, holds_root
-from pipelines.jobs import root_policy
-from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
-from pipelines._steps import Map, Steps, execute
-from pipelines._config import check_fields, from_file
+from curate.io import DIRECT, Completion, DONE, FAILED, ShardStore
+from pipelines._common import Transaction, expand_inputs, input_key, pending
+from pipelines._job import Job
+from pipelines._steps import Map, Steps
+from pipelines._config import FileConfig
 from schemas import ARXIVCAP, FIGURES, REJECTED
 
 
 @dataclass(frozen=True)
-class ArxivConfig:
+class ArxivConfig(FileConfig):
     """Settings of an arXiv run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"dpi": (1, None), "max_pixels": (1, None), "max_image_bytes": (1, None), "max_paper_bytes": (1, None), "paper_seconds": (0.001, None)}
     PATHS: ClassVar[tuple] = ('sources', 'out')            # resolved relative to a config file (the path rule)
@@ -43,17 +42,10 @@ class ArxivConfig:
     paper_seconds: float = 120.0            # hard time limit per paper
     arxivcap: bool = False                  # also write the ArxivCap layout (one row per paper)
 
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "ArxivConfig":
-        return from_file(cls, path, overrides)
-
     @property
     def settings(self) -> FigureSettings:
         return FigureSettings(self.dpi, self.max_pixels, self.max_image_bytes, self.min_caption_chars,
                               self.paper_seconds)
-
-    def __post_init__(self):
-        check_fields(self)
 
 
 @dataclass
@@ -148,15 +140,10 @@ STEPS = Steps(
 )
 
 
-@holds_root(root_policy("arxiv"), config_out)
-def run(config: ArxivConfig, *, progress: bool = False, workers: int = 1) -> ArxivSummary:
-    """Figure-caption pairs from every input the ledger does not list as done."""
-    return execute(STEPS, config, progress=progress, workers=workers)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return config_main(argv, "arxiv", __doc__, ArxivConfig, run)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+JOB = Job(ArxivConfig, STEPS, "arXiv LaTeX sources -> figure/caption pairs, images as PNG", storage=DIRECT,
+          positional="sources",
+          hints=('query "SELECT arxiv_id, len(caption_images) AS figures FROM arxivcap LIMIT 10" --root {root}',),
+          example=('sources = ["arxiv-src/*.tar.gz"]\n'
+                   'out = "figs"\n'
+                   'dpi = 100\n'))
+run = JOB.run

@@ -15,7 +15,6 @@ Run without Prefect: ``curate code SOURCE... --out DIR``.
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,19 +22,20 @@ from typing import ClassVar
 
 from curate.code import DEEPSEEK, SampleSettings, build, read_source
 from curate.errors import FatalError
-from curate.io import Completion, DONE, FAILED, ShardStore, committed, config_out, holds_root
-from pipelines.jobs import root_policy
+from curate.io import MIRRORED, Completion, DONE, FAILED, ShardStore, committed
 from pipelines import dedup as dd
-from pipelines._common import Transaction, config_main, expand_inputs, input_key, pending
-from pipelines._steps import Map, Single, Steps, execute
-from pipelines._config import build as build_config, check_fields, from_file
+from pipelines._common import Transaction, expand_inputs, input_key, pending
+from pipelines._job import Job
+from pipelines._steps import Map, Single, Steps
+from pipelines._config import FileConfig, check_fields
 from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
 
 
 @dataclass(frozen=True)
-class CodeConfig:
+class CodeConfig(FileConfig):
     """Settings of a code run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"fim_rate": (0, 1), "spm_rate": (0, 1), "max_file_bytes": (1, None), "max_repo_bytes": (1, None), "dedup_threshold": (0, 1)}
+    CHOICES: ClassVar[dict] = {"per": ("component", "repository")}
     PATHS: ClassVar[tuple] = ('sources', 'out')            # resolved relative to a config file (the path rule)
 
     sources: tuple[str, ...]               # repository folders, archives, Parquet files (globs allowed)
@@ -50,14 +50,8 @@ class CodeConfig:
     dedup: bool = True                     # near-dedup the samples (MinHash, see pipelines/dedup.py)
     dedup_threshold: float = 0.7            # Jaccard at which two samples are near-duplicates
 
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "CodeConfig":
-        return from_file(cls, path, overrides, builder=build_config)
-
     def __post_init__(self):
         check_fields(self)
-        if self.per not in ("component", "repository"):
-            raise FatalError(f"per must be 'component' or 'repository', not {self.per!r}")
         if len(self.sentinels) != 3:
             raise FatalError("sentinels needs three strings: begin, hole, end")
 
@@ -198,15 +192,12 @@ STEPS = Steps(
 )
 
 
-@holds_root(root_policy("code"), config_out)
-def run(config: CodeConfig, *, progress: bool = False, workers: int = 1) -> CodeSummary:
-    """Order, concatenate and FIM every repository input not yet done, then dedup the samples."""
-    return execute(STEPS, config, progress=progress, workers=workers)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return config_main(argv, "code", __doc__, CodeConfig, run)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+JOB = Job(CodeConfig, STEPS, "repositories -> dependency-ordered code samples with FIM", storage=MIRRORED,
+          positional="sources",
+          hints=('query "SELECT repo, component, language, n_files, fim_mode FROM code_samples" --root {root}',
+                 'query "SELECT path, dependencies FROM code_files WHERE repo = \'...\'" --root {root}'),
+          example=('sources = ["repos/*"]\n'
+                   'out = "code"\n'
+                   'per = "component"\n'
+                   'fim_rate = 0.5\n'))
+run = JOB.run

@@ -21,44 +21,19 @@ from pipelines.jobs import JOBS, Job
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
-# A small working config per job (TOML), loaded by the tests through the job's loader.
-EXAMPLES = {
-    "ingest": 'sources = ["crawl/CC-MAIN-2024-22-00000.warc.gz", "saved-pages/"]\nout = "shards"\nworkers = 2\n',
-    "crawl": 'out = "shards"\ncrawls = ["CC-MAIN-2024-22"]\nmax_files = 5\n',
-    "dedup": 'inputs = ["shards"]\nout = "dedup"\nindex = "dedup-index"   # shared by later crawls\n',
-    "decontaminate": 'inputs = ["shards"]\nbenchmarks = ["benchmarks/"]\nout = "decontam"\nonly = ["gsm8k", "math500"]\n',
-    "code": 'sources = ["repos/*"]\nout = "code"\nper = "component"\nfim_rate = 0.5\n',
-    "arxiv": 'sources = ["arxiv-src/*.tar.gz"]\nout = "figs"\ndpi = 100\n',
-    "mix": ('name = "math-mix"\nroot = "shards"\ntotal_tokens = 1_000_000\nseed = 1\n\n'
-            '[[sources]]\nname = "math"\ndataset = "pages"\nwhere = "has_math"\nshare = 0.7\nmax_epochs = 2\n\n'
-            '[[sources]]\nname = "web"\ndataset = "pages"\nwhere = "NOT has_math AND lang = \'en\'"\nshare = 0.3\n'),
-    "math-recall": 'inputs = ["shards"]\nout = "recall"\nseed_files = ["seed/"]\npolicy = "auto"\nmax_rounds = 3\n',
-    "math-score": 'model = "recall/round-3/model.bin"\ninputs = ["new-shards"]\nout = "scored"\n',
-    "filter": 'inputs = ["shards"]\nout = "quality"\nmath_aware = true\nc4_curly_bracket = true\n',
-    "math-corpus": ('out = "math-corpus"\nmodel = "recall/round-3/model.bin"\nbenchmarks = ["benchmarks/"]\n'
-                    'crawls = ["latest"]\nmax_files = 10\ntotal_tokens = 10_000_000\n'),
-}
-
-# The command of each job besides `curate run` (the README section says more).
-COMMANDS = {"ingest": "curate ingest", "crawl": "curate serve crawl", "dedup": "curate dedup",
-            "decontaminate": "curate decontaminate", "code": "curate code", "arxiv": "curate arxiv",
-            "mix": "curate mix", "filter": "curate filter", "math-recall": "curate math recall", "math-score": "curate math score",
-            "math-corpus": "curate serve math-corpus"}
-
 _FIELD = re.compile(r"^\s+(\w+)\s*:\s*[^#=]+(?:=[^#]*)?(?:#\s?(.*))?$")
 _COMMENT = re.compile(r"^(\s*)#\s?(.*)$")
 
 
 def config_classes(job: Job) -> list[type]:
-    """The dataclasses a job's config is made of (a loader function: the module's ``*Spec`` classes)."""
-    target = job.config_target()
-    if dataclasses.is_dataclass(target):
+    """The dataclasses a job's config is made of (a spec read by a loader: its module's ``*Spec`` classes)."""
+    target = job.config_class
+    if job.flat:
         return [target]
     module = sys.modules[target.__module__]
     found = [c for _, c in inspect.getmembers(module, dataclasses.is_dataclass)
              if c.__module__ == module.__name__ and c.__name__.endswith("Spec")]
-    returned = inspect.signature(target).return_annotation           # the class the loader returns first
-    return sorted(found, key=lambda c: (c.__name__ != str(returned), inspect.getsourcelines(c)[1]))
+    return sorted(found, key=lambda c: (c is not target, inspect.getsourcelines(c)[1]))
 
 
 def meanings(cls: type) -> dict[str, str]:
@@ -107,6 +82,9 @@ def _default(f: dataclasses.Field) -> str:
 
 
 def _range(cls: type, name: str) -> str:
+    allowed = getattr(cls, "CHOICES", {}).get(name)
+    if allowed is not None:
+        return "one of " + ", ".join(f"`{v}`" for v in allowed)
     lo, hi = getattr(cls, "RANGES", {}).get(name, (None, None))
     if lo is None and hi is None:
         return ""
@@ -117,28 +95,60 @@ def key_table(cls: type) -> str:
     """Every key of one config class as a markdown table."""
     said = meanings(cls)
     lines = ["| key | type | default | range | meaning |", "| --- | --- | --- | --- | --- |"]
-    for f in dataclasses.fields(cls):
+    required = [f for f in dataclasses.fields(cls) if _default(f) == "**required**"]
+    for f in required + [f for f in dataclasses.fields(cls) if f not in required]:     # required keys first
         kind = str(f.type).replace("tuple[str, ...]", "list of str").replace("tuple[SourceSpec, ...]", "list of sources")
         meaning = said.get(f.name, "").replace("|", "\\|")
         lines.append(f"| `{f.name}` | {kind.replace('|', 'or')} | {_default(f)} | {_range(cls, f.name)} | {meaning} |")
     return "\n".join(lines)
 
 
+def _command(job: Job) -> str:
+    """How ``curate <job>`` is called: its config as flags (the positional field as arguments), or its spec file."""
+    if not job.flat:
+        return f"curate {job.name} {job.name}.yaml"
+    given = f"{job.positional.upper()}... " if job.positional else ""
+    required = [f"--{f.name.replace('_', '-')} ..." for f in dataclasses.fields(job.config_class)
+                if f.name != job.positional and f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING]
+    return f"curate {job.name} {given}{' '.join(required)}".rstrip()
+
+
+def _params(job: Job) -> list[str]:
+    if not job.params:
+        return []
+    lines = ["## Run options", "", "Not config keys: arguments of the run (`JOBS[...].run(config, name=value)`) and "
+             "parameters of its flow.", "", "| option | type | default | flag | meaning |", "| --- | --- | --- | --- | --- |"]
+    for p in job.params:
+        flag = f"`--{p.name.replace('_', '-')}`" if p.local else "flow only"
+        kind = getattr(p.type, "__name__", str(p.type)).replace("|", "or")
+        lines.append(f"| `{p.name}` | {kind} | `{p.default}` | {flag} | {p.meaning} |")
+    return lines + [""]
+
+
 def page(job: Job) -> str:
     """The markdown page of one job."""
     classes = config_classes(job)
-    out = [f"# `{job.name}`: {job.summary}", "",
+    name = job.name
+    flags = ("every key below is also a flag (`--key-name`; lists take several values or commas), "
+             "overriding the file" if job.flat else "the spec file is its argument")
+    out = [f"# `{name}`: {job.summary}", "",
            "<!-- generated by `python -m pipelines.docs` from the job registry and the config declarations;"
            " do not edit -->", "",
            " ".join((inspect.getdoc(classes[0]) or "").split()), "",
            "## Run it", "", "```bash",
-           f"{COMMANDS[job.name]} ...                      # see `{COMMANDS[job.name]} --help`",
-           f"curate run {job.name} --config {job.name}.toml   # as a Prefect flow on Dask",
-           f"curate serve {job.name} --config {job.name}.toml --cron '0 3 * * *'   # on a schedule",
+           f"{_command(job)}   # here, with a progress bar",
+           f"curate {name} --config {name}.toml" if job.flat else f"curate {name} {name}.toml --out DIR",
+           f"python -m pipelines {name} --config {name}.toml   # the same run, without the command line's conveniences",
+           f"curate run {name} --config {name}.toml   # as a Prefect flow on Dask",
+           f"curate serve {name} --config {name}.toml --cron '0 3 * * *'   # on a schedule",
            "```", "",
-           f"Runner without Prefect: `{job.runner.replace(':', '.')}(config)`; flow: `{job.flow.replace(':', '.')}`.", "",
-           "## Example config", "", "```toml", EXAMPLES[job.name].rstrip(), "```", "",
+           f"`curate {name}`: {flags}. Storage: `{job.storage}`"
+           + (", exclusive (its output root holds nothing else)" if job.exclusive else "")
+           + f". In Python: `pipelines.jobs.JOBS[\"{name}\"].run(config)`; flow: `flows.jobs.{name.replace('-', '_')}_flow`.", "",
+           "## Example config", "", "```toml", job.example.rstrip(), "```", "",
            "Unknown keys are an error (one line, exit 2); YAML takes the same keys.", ""]
+    out += _params(job)
     for cls in classes:
         title = "Keys" if cls is classes[0] else f"Keys of each entry of `sources` ({cls.__name__})"
         out += [f"## {title}", "", key_table(cls), ""]

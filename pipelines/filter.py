@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import ClassVar
 
 from curate.errors import FatalError, ShardError
-from curate.io import Completion, DONE, FAILED, Ledger, ShardStore, config_out, holds_root
-from pipelines.jobs import root_policy
+from curate.io import DIRECT, Completion, DONE, FAILED, Ledger, ShardStore
 from curate.quality import FAMILIES, Thresholds, judge
-from pipelines._common import Transaction, config_main
-from pipelines._config import check_fields, from_file
-from pipelines._steps import Map, Steps, execute
+from pipelines._common import Transaction
+from pipelines._config import FileConfig, check_fields
+from pipelines._job import Job
+from pipelines._steps import Map, Steps
 from pipelines.dedup import input_shards, read_batches
 from schemas import QUALITY
 
@@ -31,7 +30,7 @@ COLUMNS = ["id", "text", "lang"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class FilterConfig(Thresholds):
+class FilterConfig(FileConfig, Thresholds):
     """Settings of a filter run (TOML/YAML keys have the same names; the thresholds are below)."""
     RANGES: ClassVar[dict] = {"batch_rows": (1, None), "gopher_min_alpha_words": (0, 1), "fineweb_min_line_punct": (0, 1),
                               "fineweb_max_short_lines": (0, 1), "gopher_max_bullet_lines": (0, 1),
@@ -43,10 +42,6 @@ class FilterConfig(Thresholds):
     rules: tuple[str, ...] = FAMILIES       # rule families, in order: gopher_quality, gopher_repetition, c4, fineweb
     math_aware: bool = True                 # formulas as one word, markdown markers not bullets (false: as datatrove)
     batch_rows: int = 2_000                 # pages judged per batch
-
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "FilterConfig":
-        return from_file(cls, path, overrides)
 
     def __post_init__(self):
         check_fields(self)
@@ -173,15 +168,12 @@ STEPS = Steps(
 )
 
 
-@holds_root(root_policy("filter"), config_out)
-def run(config: FilterConfig, *, progress: bool = False, workers: int = 1) -> FilterSummary:
-    """Judge every page shard not yet judged with these settings."""
-    return execute(STEPS, config, progress=progress, workers=workers)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return config_main(argv, "filter", __doc__, FilterConfig, run)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+JOB = Job(FilterConfig, STEPS, "heuristic quality filters that keep math (Gopher, C4, FineWeb) -> quality rows",
+          storage=DIRECT, positional="inputs",
+          hints=('query "SELECT reason, count(*) AS pages, round(median(value), 3) AS median_value FROM quality '
+                 'WHERE NOT keep GROUP BY ALL ORDER BY 2 DESC" --root {root}',),
+          example=('inputs = ["shards"]\n'
+                   'out = "quality"\n'
+                   'math_aware = true\n'
+                   'c4_curly_bracket = true\n'))
+run = JOB.run

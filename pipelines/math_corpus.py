@@ -19,67 +19,48 @@ Serve on one schedule: ``curate serve math-corpus --config corpus.toml --cron "0
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import ClassVar
 
-from curate.io import Ledger, committed, config_out, holds_root
-from pipelines.jobs import root_policy
-from pipelines import crawl, decontam, dedup, math_score, mix
+from curate.io import MIRRORED, Ledger, committed
+from pipelines import crawl, decontaminate, dedup, math_score, mix
 from pipelines._common import format_value
-from pipelines._config import check_fields, from_file
-from pipelines._steps import Stage, Steps, execute
+from pipelines._job import Job
+from pipelines._steps import Stage, Steps
 from pipelines.mix import MixSpec, SourceSpec
 
 
-@dataclass(frozen=True)
-class MathCorpusConfig:
-    """Settings of the chain (TOML/YAML keys have the same names)."""
-    RANGES: ClassVar[dict] = {"max_files": (1, None), "total_tokens": (1, None), "timeout": (0.001, None),
-                              "math_prefilter_threshold": (0, 1), "token_budget": (1, None)}
-    PATHS: ClassVar[tuple] = ('out', 'model', 'benchmarks', 'tokenizer')            # resolved relative to a config file (the path rule)
+@dataclass(frozen=True, kw_only=True)
+class MathCorpusConfig(crawl.CrawlConfig):
+    """Settings of the chain (TOML/YAML keys have the same names). Which crawl files a run takes
+    and how they are ingested are the crawl job's keys, below; ``math_prefilter`` defaults to
+    ``model``."""
+    RANGES: ClassVar[dict] = {**crawl.CrawlConfig.RANGES, "total_tokens": (1, None), "token_budget": (1, None)}
+    PATHS: ClassVar[tuple] = (*crawl.CrawlConfig.PATHS, "model", "benchmarks", "tokenizer")
 
-    out: str                                # output root of every stage (shards, scores, dedup, decontamination, mixture)
     model: str                              # the current recall round's model.bin (model.bin.json beside it)
     benchmarks: tuple[str, ...]             # benchmark files or folders (see curate.decontam)
-    crawls: tuple[str, ...] = ("latest",)   # crawl ids, or "latest"
-    max_files: int = 10                     # new WARC files per run
-    cc_kind: str = "warc"                   # warc or wet paths of each crawl
-    cc_base_url: str | None = None          # where crawl files are read; default data.commoncrawl.org
-    cc_index_url: str | None = None         # where "latest" is looked up (collinfo.json)
-    workers: int = 1                        # extraction processes per input
-    timeout: float = 30.0                   # hard per-document extraction timeout, seconds
-    math_prefilter_threshold: float = 0.1   # fast mode's recall-safe cut (benchmarks/math_fast.py)
     threshold: float | str = "model"        # selection threshold: the model's operating one, or a number
     token_budget: int | None = None         # selection: at most this many tokens of the top pages
     total_tokens: int = 1_000_000_000       # mixture size (a smaller corpus is flagged SHORT)
     tokenizer: str | None = None            # tokenizer.json; default approx ceil(bytes/4)
     seed: int = 0                           # selection and mixture seed
-    task_retries: int = 2                   # Prefect retries of a failed input within one run
-
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "MathCorpusConfig":
-        return from_file(cls, path, overrides)
-
-    def __post_init__(self):
-        check_fields(self)
 
     def crawl(self) -> crawl.CrawlConfig:
-        return crawl.CrawlConfig(out=self.out, crawls=self.crawls, max_files=self.max_files, cc_kind=self.cc_kind,
-                                 cc_base_url=self.cc_base_url, cc_index_url=self.cc_index_url, workers=self.workers,
-                                 timeout=self.timeout, task_retries=self.task_retries, math_prefilter=self.model,
-                                 math_prefilter_threshold=self.math_prefilter_threshold)
+        own = {f.name: getattr(self, f.name) for f in fields(crawl.CrawlConfig)}
+        return crawl.CrawlConfig(**{**own, "math_prefilter": self.math_prefilter or self.model})
 
-    def score(self) -> math_score.ScoreConfig:
-        return math_score.ScoreConfig(model=self.model, inputs=(str(Path(self.out) / "pages"),), out=self.out,
+    def score(self) -> math_score.MathScoreConfig:
+        return math_score.MathScoreConfig(model=self.model, inputs=(str(Path(self.out) / "pages"),), out=self.out,
                                       threshold=self.threshold, token_budget=self.token_budget,
                                       tokenizer=self.tokenizer)
 
     def dedup(self, shards: list[str]) -> dedup.DedupConfig:
         return dedup.DedupConfig(inputs=tuple(shards), out=self.out, index=str(Path(self.out) / "_dedup_index"))
 
-    def decontaminate(self) -> decontam.DecontamConfig:
-        return decontam.DecontamConfig(inputs=(str(Path(self.out) / "pages"),), benchmarks=self.benchmarks,
+    def decontaminate(self) -> decontaminate.DecontaminateConfig:
+        return decontaminate.DecontaminateConfig(inputs=(str(Path(self.out) / "pages"),), benchmarks=self.benchmarks,
                                        out=self.out)
 
     def mixture(self) -> tuple[MixSpec, str]:
@@ -144,14 +125,20 @@ STEPS = Steps(
     (Stage("ingest", crawl.STEPS, lambda config, state: config.crawl()),
      Stage("score", math_score.STEPS, lambda config, state: config.score() if _pages(config) else None),
      Stage("dedup", dedup.STEPS, _dedup_config),
-     Stage("decontaminate", decontam.STEPS,
+     Stage("decontaminate", decontaminate.STEPS,
            lambda config, state: config.decontaminate() if _pages(config) else None),
      Stage("mix", mix.STEPS, lambda config, state: config.mixture()[0], seed=_mix_seed)),
     _summary, result=CorpusSummary.result, title=lambda config: f"Math corpus under {config.out}",
 )
 
 
-@holds_root(root_policy("math-corpus"), config_out)
-def run(config: MathCorpusConfig, *, progress: bool = False, workers: int = 1) -> CorpusSummary:
-    """One run of the chain without Prefect; returns each stage's summary."""
-    return execute(STEPS, config, progress=progress, workers=workers)
+JOB = Job(MathCorpusConfig, STEPS, "a new crawl to a math mixture: fast ingest, score, cross-crawl dedup, "
+          "decontaminate, mix", storage=MIRRORED,
+          hints=('query "SELECT count(*) AS pages FROM math_selected" --root {root}',),
+          example=('out = "math-corpus"\n'
+                   'model = "recall/round-3/model.bin"\n'
+                   'benchmarks = ["benchmarks/"]\n'
+                   'crawls = ["latest"]\n'
+                   'max_files = 10\n'
+                   'total_tokens = 10_000_000\n'))
+run = JOB.run

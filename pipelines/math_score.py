@@ -13,24 +13,23 @@ shards were added).
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from curate import classify
 from curate.errors import FatalError
-from curate.io import committed, config_out, holds_root
-from pipelines.jobs import root_policy
+from curate.io import MIRRORED, committed
 from curate.query import files_sql
 from pipelines.math_recall import score_into, select_into
-from pipelines._steps import Map, Steps, execute
-from pipelines._config import check_fields, from_file
+from pipelines._job import Job
+from pipelines._steps import Map, Steps
+from pipelines._config import FileConfig, check_fields
 from pipelines.dedup import input_shards
 
 
 @dataclass(frozen=True)
-class ScoreConfig:
+class MathScoreConfig(FileConfig):
     """Settings of a scoring run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"threshold": (0, 1), "batch_rows": (1, None), "token_budget": (1, None)}
     PATHS: ClassVar[tuple] = ('model', 'inputs', 'out', 'tokenizer')            # resolved relative to a config file (the path rule)
@@ -51,10 +50,6 @@ class ScoreConfig:
             raise FatalError("inputs must be a list of paths, not one string")
         if self.threshold != "model" and (isinstance(self.threshold, (str, bool)) or not 0 <= self.threshold <= 1):
             raise FatalError(f"threshold must be 'model' or a number in [0, 1], not {self.threshold!r}")
-
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "ScoreConfig":
-        return from_file(cls, path, overrides)
 
     def record(self) -> dict:
         """The model's metadata record; a one-line error when it is missing or the model is weak."""
@@ -88,18 +83,18 @@ class ScoreSummary:
                 f"at threshold {self.threshold:.4g} -> {self.out}/math_selected")
 
 
-def model_id(config: ScoreConfig, record: dict) -> str:
+def model_id(config: MathScoreConfig, record: dict) -> str:
     return record.get("model_id") or classify.model_id(config.model)
 
 
-def score_one(config: ScoreConfig, record: dict, shard: str):
+def score_one(config: MathScoreConfig, record: dict, shard: str):
     """Score one shard with the model of ``record`` (the unit a flow maps over)."""
     return score_into(config.out, config.model, model_id(config, record), shard, int(record.get("round") or 0),
                            tokenizer=config.tokenizer, batch_rows=config.batch_rows,
                            chunk_words=record.get("chunk_words"))
 
 
-def conclude(config: ScoreConfig, record: dict, shards: list[str], done: list) -> ScoreSummary:
+def conclude(config: MathScoreConfig, record: dict, shards: list[str], done: list) -> ScoreSummary:
     """After every shard was scored (``done``: their completion records): fail on failed shards, else select."""
     failed = [f"{d.source}: {d.error}" for d in done if d.error]
     if failed:
@@ -109,22 +104,22 @@ def conclude(config: ScoreConfig, record: dict, shards: list[str], done: list) -
                         select(config, threshold), config.out)
 
 
-def select(config: ScoreConfig, threshold: float) -> int:
+def select(config: MathScoreConfig, threshold: float) -> int:
     """Write ``math_selected`` from every scored shard (rebuilt on each run: one DuckDB query, and
     shards scored since the last run must count)."""
     (Path(config.out) / "math_selected" / "selected.parquet").unlink(missing_ok=True)
     return select_into(config, Path(config.out), files_sql(committed(config.out, "math_scores")), threshold)
 
 
-def _start(config: ScoreConfig, state: dict) -> dict:
+def _start(config: MathScoreConfig, state: dict) -> dict:
     return {"record": config.record(), "shards": input_shards(config.inputs)}
 
 
-def _score(config: ScoreConfig, ctx: dict, shard: str, tick):
+def _score(config: MathScoreConfig, ctx: dict, shard: str, tick):
     return score_one(config, ctx["record"], shard)           # a small completion record, not the rows
 
 
-def _conclude(config: ScoreConfig, state: dict) -> ScoreSummary:
+def _conclude(config: MathScoreConfig, state: dict) -> ScoreSummary:
     return conclude(config, state["record"], state["shards"], state["score"])
 
 
@@ -137,17 +132,9 @@ STEPS = Steps(
 )
 
 
-@holds_root(root_policy("math-score"), config_out)
-def run(config: ScoreConfig, *, workers: int = 1, progress: bool = False) -> ScoreSummary:
-    """Score every input shard and select; returns a summary."""
-    return execute(STEPS, config, workers=workers, progress=progress)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from pipelines._common import config_main
-
-    return config_main(argv, "math_score", __doc__, ScoreConfig, run)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+JOB = Job(MathScoreConfig, STEPS, "score new page shards with a finished recall round's model", storage=MIRRORED,
+          positional="inputs", hints=('query "SELECT count(*) AS pages FROM math_selected" --root {root}',),
+          example=('model = "recall/round-3/model.bin"\n'
+                   'inputs = ["new-shards"]\n'
+                   'out = "scored"\n'))
+run = JOB.run

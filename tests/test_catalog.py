@@ -13,7 +13,7 @@ import pytest
 
 from curate.demo import write_demo_warc
 from curate.query import collect_stats, render_report, write_catalog
-from pipelines import decontam as dc
+from pipelines import decontaminate as dc
 from pipelines import dedup as dd
 from pipelines.code import CodeConfig
 from pipelines.code import run as run_code
@@ -39,7 +39,7 @@ def root(shared, tmp_path_factory):
          "domain": "copy.example", "n_chars": len(texts[2])},
         {"id": "x-leak", "url": "https://leak.example/", "text": "Homework: " + gsm, "n_chars": 300}])
     dd.run(dd.DedupConfig(inputs=(str(root / "pages"), str(extra)), out=str(root)))
-    dc.run(dc.DecontamConfig(inputs=(str(root / "pages"), str(extra)), benchmarks=(str(shared / "benchmarks" / "gsm8k"),),
+    dc.run(dc.DecontaminateConfig(inputs=(str(root / "pages"), str(extra)), benchmarks=(str(shared / "benchmarks" / "gsm8k"),),
                              out=str(root)))
     pq.write_table(pa.Table.from_pylist([
         {"repo_name": "acme/r", "path": "a.py", "content": "import b\nprint(b.x)\n"},

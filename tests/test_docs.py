@@ -26,6 +26,6 @@ def test_every_key_is_documented_and_the_example_loads(name, tmp_path):
             assert f"| `{f.name}` |" in text
             assert said.get(f.name), f"{cls.__name__}.{f.name} has no comment to document it"
     example = tmp_path / f"{name}.toml"
-    example.write_text(docs.EXAMPLES[name], encoding="utf-8")
+    example.write_text(job.example, encoding="utf-8")
     config = job.load_config(example)                 # the job's own loader: unknown keys would fail
     assert dataclasses.is_dataclass(config)

@@ -21,34 +21,6 @@ DEMO_QUERIES = (
 )
 
 
-def _ingest_config(args):
-    from pipelines.ingest import IngestConfig
-
-    overrides = dict(limit=args.limit, cc_base_url=args.cc_base_url, cc_kind=args.cc_kind, workers=args.workers,
-                     timeout=args.timeout, max_body_bytes=args.max_body_bytes, math_prefilter=args.math_prefilter,
-                     math_prefilter_threshold=args.math_prefilter_threshold)
-    if args.sources:
-        overrides["sources"] = tuple(args.sources)
-    if args.out:
-        overrides["out"] = args.out
-    if args.config:
-        return IngestConfig.from_file(args.config, **overrides)
-    if not args.sources or not args.out:
-        raise CurateError("give SOURCE... and --out DIR (or --config FILE)")
-    return IngestConfig(**{k: v for k, v in overrides.items() if v is not None})
-
-
-def cmd_ingest(args) -> int:
-    from pipelines.ingest import run
-
-    summary = run(_ingest_config(args), progress=not args.quiet)
-    from curate.cli._name import result
-
-    result(args, summary.format(), f"ingest: {summary.pages} pages written, {summary.rejected} rejected, "
-                                   f"{len(summary.failed)} input(s) failed")
-    return 1 if summary.failed else 0
-
-
 def cmd_extract(args) -> int:
     from curate.extract import Rejected, extract_html
 
@@ -225,24 +197,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log retries and worker restarts")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("ingest", help="WARC/WET files, URLs or crawl ids -> page shards")
-    p.add_argument("sources", nargs="*", metavar="SOURCE",
-                   help="file, folder, glob, http(s):// or s3:// URL, or crawl id such as CC-MAIN-2024-22")
-    p.add_argument("--out", help="output root (datasets pages/, rejected/, _ledger/)")
-    p.add_argument("--config", help="TOML/YAML with IngestConfig keys; flags override it")
-    p.add_argument("--limit", type=int, help="ingest at most N inputs")
-    p.add_argument("--cc-base-url", help="base URL for crawl ids (default https://data.commoncrawl.org)")
-    p.add_argument("--cc-kind", choices=["warc", "wet"], help="which path list of a crawl id")
-    p.add_argument("--workers", type=int, help="extraction processes (default 1; 0 = in-process)")
-    p.add_argument("--timeout", type=float, help="hard per-document extraction timeout in seconds (default 30)")
-    p.add_argument("--max-body-bytes", type=int, help="reject larger payloads (default 8 MiB)")
-    p.add_argument("--math-prefilter", metavar="MODEL",
-                   help="fast math recall mode: extract only HTML pages this fastText model scores as possible "
-                        "math on cheap text, or with formula markup; others are rejected as math_prefilter")
-    p.add_argument("--math-prefilter-threshold", type=float, metavar="P",
-                   help="cheap-text score a page needs to be extracted (default 0.1)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_ingest)
+    from curate.cli import _jobs, _math, _mix
+    from pipelines.jobs import JOBS
+
+    for job in JOBS.values():                # curate ingest, dedup, ..., math-corpus: generated
+        _jobs.add_job_parser(sub, job)
 
     p = sub.add_parser("extract", help="print the extracted text of one HTML file")
     p.add_argument("file")
@@ -269,16 +228,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 
-    from curate.cli import _dedup, _generated, _math, _mix
-    from pipelines.jobs import JOBS
-
-    _dedup.add_parsers(sub)
-    _dedup.add_code_parser(sub)
     _mix.add_parsers(sub)
-    _mix.add_arxiv_parser(sub)
     _mix.add_tokenizer_parser(sub)
-    words = sys.argv[1:] if argv is None else argv
-    _generated.add_filter_parser(sub, full="filter" in words[:3])
     _math.add_parsers(sub)
 
     p = sub.add_parser("run", help="run a job as a Prefect flow on Dask")

@@ -52,10 +52,10 @@ def run_flow(job: str, config_path: str, *, dask_address=None, dask_workers=None
     spec = jobs.get(job)
     config = spec.load_config(config_path)
     with prefect_api(start_local=dask_address is None):
-        from flows import task_runner
+        from flows import flow_of, task_runner
 
         runner = task_runner(dask_address, dask_workers, dask_memory)
-        state = spec.load_flow().with_options(task_runner=runner)(config, return_state=True)
+        state = flow_of(job).with_options(task_runner=runner)(config, return_state=True)
         return outcome(state)
 
 
@@ -77,7 +77,9 @@ def serve(job: str, config_path: str, cron: str, name: str | None = None) -> Non
             # never awaited, and its queued runs behind)
             raise KeyboardInterrupt
 
-    flow = spec.load_flow()
+    from flows import flow_of
+
+    flow = flow_of(job)
     name = name or job
     deployment = f"{flow.name}/{name}"
     dropped = _drop_scheduled(deployment)          # a new schedule replaces the old one's queued runs
@@ -124,10 +126,9 @@ def _drop_scheduled(deployment: str) -> int:
 def demo_flow(warc: str, out: str) -> tuple[dict, str | None]:
     """The demo's ingestion through Prefect on a local Dask cluster (2 process workers)."""
     with prefect_api(start_local=True):
-        from flows import task_runner
-        from flows.ingest import ingest_flow
+        from flows import flow_of, task_runner
         from pipelines.ingest import IngestConfig
 
-        state = ingest_flow.with_options(task_runner=task_runner(workers=2))(
+        state = flow_of("ingest").with_options(task_runner=task_runner(workers=2))(
             IngestConfig(sources=(warc,), out=out), return_state=True)
         return outcome(state)

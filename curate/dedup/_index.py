@@ -30,14 +30,15 @@ from pathlib import Path
 
 from curate.dedup._sketch import SketchParams
 from curate.errors import FatalError
-from curate.io import RemoteRoot, is_url, local_work, write_atomic
+from curate.io import RemoteRoot, local_work, storage_root, write_atomic
 
 
 class DedupIndex:
     """Generations of dedup keys under ``folder``, all sketched with ``params``."""
 
     def __init__(self, folder: str | Path, params: SketchParams):
-        self.url = str(folder).rstrip("/") if is_url(folder) else None
+        store = storage_root(folder)
+        self.url = store.canonical if store.remote else None       # on object storage: a copy here
         self.folder = self._copy() if self.url else Path(folder)
         self.params = params
         self.manifest = self._load()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.io._names import readable
-from curate.io._remote import RemoteRoot, is_url, write_atomic
+from curate.io._remote import RemoteRoot, storage_root
 
 LEDGER = "_ledger"
 
@@ -47,21 +47,14 @@ class Ledger:
     """Completion records of one output root (a folder, or an fsspec URL: see ``_remote.py``)."""
 
     def __init__(self, root: str | os.PathLike):
-        self.remote = RemoteRoot(str(root)) if is_url(root) else None
-        self.folder = Path(root) / LEDGER if self.remote is None else None
+        self.store = storage_root(root)
 
-    def path(self, key: str) -> Path:
-        return self.folder / f"{key}.json"
+    def _name(self, key: str) -> str:
+        return f"{LEDGER}/{key}.json"
 
     def get(self, key: str) -> Completion | None:
-        if self.remote is not None:
-            data = self.remote.read_bytes(f"{LEDGER}/{key}.json")
-            return None if data is None else Completion(**json.loads(data))
-        try:
-            data = json.loads(self.path(key).read_text())
-        except FileNotFoundError:
-            return None
-        return Completion(**data)
+        data = self.store.read_bytes(self._name(key))
+        return None if data is None else Completion(**json.loads(data))
 
     def is_done(self, key: str) -> bool:
         """True when ``key`` finished (done or partial); failed inputs are redone."""
@@ -69,35 +62,31 @@ class Ledger:
         return done is not None and done.status in FINISHED
 
     def record(self, completion: Completion) -> None:
+        """Write ``completion``: atomically in a folder, as one PUT on object storage (whole or absent)."""
         # a name that is not UTF-8 is recorded readably (its bytes as \x escapes): JSON readers
         # such as DuckDB's refuse lone surrogates; the record's key (a hash of the bytes) is exact
         data = json.dumps(readable(asdict(completion)), indent=1, sort_keys=True).encode()
-        if self.remote is not None:
-            self.remote.write_bytes(f"{LEDGER}/{completion.key}.json", data)   # one PUT: whole or absent
-        else:
-            write_atomic(self.path(completion.key), data)
+        self.store.write_bytes(self._name(completion.key), data)
 
     def keys(self, prefix: str = "") -> list[str]:
         """The keys of the records whose key starts with ``prefix``, sorted."""
-        if self.remote is not None:
-            self.remote.invalidate()
-            return [n.rsplit("/", 1)[-1][:-5] for n in self.remote.list(LEDGER, f"{prefix}*.json")]
-        return [p.stem for p in sorted(self.folder.glob(f"{prefix}*.json"))]
+        self.store.invalidate()
+        return [n.rsplit("/", 1)[-1][:-5] for n in self.store.list(LEDGER, f"{prefix}*.json")]
 
     def remove(self, key: str) -> None:
         """Delete a record (its shards must be retracted first: they become invisible with it)."""
-        if self.remote is not None:
-            if self.remote.exists(f"{LEDGER}/{key}.json"):
-                self.remote.remove([f"{LEDGER}/{key}.json"])
-        else:
-            self.path(key).unlink(missing_ok=True)
+        if self.store.exists(self._name(key)):
+            self.store.remove([self._name(key)])
+
+    def files(self) -> list[str]:
+        """Every record's file (a path or a URL), sorted: what the ``ledger`` view reads."""
+        self.store.invalidate()
+        return [self.store.uri(name) for name in self.store.list(LEDGER, "*.json")]
 
     def all(self) -> list[Completion]:
-        if self.remote is not None:
-            self.remote.invalidate()
-            found = (self.remote.read_bytes(name) for name in self.remote.list(LEDGER, "*.json"))
-            return [Completion(**json.loads(data)) for data in found if data is not None]
-        return [Completion(**json.loads(p.read_text())) for p in sorted(self.folder.glob("*.json"))]
+        self.store.invalidate()
+        found = (self.store.read_bytes(name) for name in self.store.list(LEDGER, "*.json"))
+        return [Completion(**json.loads(data)) for data in found if data is not None]
 
 
 def publish(local, url: str, *, record_key: str | None = None, last: str | None = None,

@@ -88,10 +88,11 @@ class RootLock:
     job's :class:`RootPolicy`, or its name for a local-only job)."""
 
     def __init__(self, root: str | os.PathLike, policy: RootPolicy | str):
-        from curate.io._remote import is_url
+        from curate.io._remote import storage_root
 
         self.policy = policy if isinstance(policy, RootPolicy) else RootPolicy(policy)
-        self.url = str(root) if is_url(root) else None
+        store = storage_root(root)
+        self.url = str(root) if store.remote else None
         self.root, self.job = Path(root), self.policy.job
 
     def __enter__(self) -> "RootLock":
@@ -182,10 +183,10 @@ def holds_root(policy: RootPolicy, root_of: Callable[..., str | os.PathLike]):
     def wrap(fn):
         @functools.wraps(fn)
         def locked(*args, **kwargs):
-            from curate.io._remote import is_url
+            from curate.io._remote import storage_root
 
             root = root_of(*args, **kwargs)
-            if policy.storage == MIRRORED and is_url(root):
+            if policy.storage == MIRRORED and storage_root(root).remote:
                 return _mirrored(locked, policy.job, str(root), args, kwargs)
             with RootLock(root, policy):
                 return fn(*args, **kwargs)

@@ -70,19 +70,16 @@ def committed(root: str | os.PathLike, name: str, listed: set[str] | None = None
     :func:`listed_shards` of ``root`` when the caller has it (the ledger is read once, not once
     per dataset).
     """
-    from curate.io._remote import RemoteRoot, is_url
+    from curate.io._remote import storage_root
 
-    if is_url(root):                              # object storage: always the listed shards only
-        remote = RemoteRoot(str(root))
-        remote.invalidate()
+    store = storage_root(root)
+    store.invalidate()
+    names = store.list(name, "*.parquet")
+    # object storage has no rename: there a shard is visible only once a record lists it, always
+    if names and (store.remote or store.exists(f"{name}/{LEDGER_MARK}")):
         listed = listed_shards(root) if listed is None else listed
-        return [remote.uri(rel) for rel in remote.list(name, "*.parquet") if rel in listed]
-    folder = Path(root) / name
-    files = sorted(folder.glob("*.parquet"))
-    if not files or not (folder / LEDGER_MARK).exists():
-        return [str(f) for f in files]
-    listed = listed_shards(root) if listed is None else listed
-    return [str(f) for f in files if f"{name}/{f.name}" in listed]
+        names = [rel for rel in names if rel in listed]
+    return [store.uri(rel) for rel in names]
 
 
 class ShardWriter:
@@ -175,9 +172,10 @@ class ShardStore:
 
     def __init__(self, root: str | os.PathLike, schemas: dict[str, pa.Schema], *,
                  target_rows: int = 100_000, target_bytes: int = 256 << 20):
-        from curate.io._remote import RemoteRoot, is_url
+        from curate.io._remote import storage_root
 
-        self.remote = RemoteRoot(str(root)) if is_url(root) else None
+        store = storage_root(root)
+        self.remote = store if store.remote else None     # object storage: shards go to their final names
         self.root = Path(root) if self.remote is None else str(root)
         self.schemas = schemas
         self.target_rows, self.target_bytes = target_rows, target_bytes

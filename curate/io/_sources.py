@@ -25,6 +25,7 @@ from typing import BinaryIO
 from curate.errors import FatalError, ShardError
 from curate.io._htmlfiles import html_files
 from curate.io._http import ResumableHTTPFile, fetch
+from curate.io._remote import storage_root
 from curate.io._warc import Record, read_record
 
 CRAWL_ID = re.compile(r"CC-MAIN-\d{4}-\d{2}")
@@ -58,7 +59,8 @@ def crawl_of(uri: str) -> str | None:
     return match.group(0) if match else None
 
 
-def is_url(spec: str) -> bool:
+def _addressed(spec: str) -> bool:
+    """A source named by an address (http://, s3://, file://): taken as given, not expanded."""
     return "://" in spec
 
 
@@ -133,7 +135,7 @@ def resolve(specs: list[str], *, limit: int | None = None, cc_base_url: str | No
             import fsspec
             fs, _, _ = fsspec.get_fs_token_paths(spec)
             uris = sorted(f"s3://{p}" for p in fs.glob(spec))
-        elif is_url(spec):
+        elif _addressed(spec):
             uris = [spec]
         else:
             uris = _local(spec)
@@ -148,16 +150,11 @@ def open_source(uri: str, **http_options) -> BinaryIO:
     """Open an input for streaming reads (never loads the whole file)."""
     if uri.startswith(("http://", "https://")):
         return io.BufferedReader(ResumableHTTPFile(uri, **http_options), buffer_size=1 << 20)
-    if is_url(uri):
-        try:
-            import fsspec
-            return fsspec.open(uri, "rb").open()
-        except ImportError as exc:
-            raise FatalError(f"{uri}: install the extra for this protocol (pip install 'curate[s3]')") from exc
-        except FileNotFoundError as exc:
-            raise ShardError(f"{uri}: not found") from exc
+    store = storage_root(uri)                   # a local file, or an object (s3://...) read in ranges
     try:
-        return open(uri, "rb")
+        return store.open_read()
+    except FileNotFoundError as exc:
+        raise ShardError(f"{uri}: not found" if store.remote else f"{uri}: {exc}") from exc
     except OSError as exc:
         raise ShardError(f"{uri}: {exc}") from exc
 

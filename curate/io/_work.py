@@ -24,7 +24,7 @@ import os
 import shutil
 from pathlib import Path
 
-from curate.io._remote import RemoteRoot, is_url, local_work
+from curate.io._remote import RemoteRoot, local_work, storage_root
 
 
 class WorkFolder:
@@ -52,7 +52,7 @@ class WorkFolder:
     def shared(self) -> bool:
         """True when the files also live on object storage: the root is an fsspec URL and the
         run's steps may run on several machines."""
-        return self.spread and is_url(self.root)
+        return self.spread and storage_root(self.root).remote
 
     def _remote(self) -> RemoteRoot:
         return RemoteRoot(self.root.rstrip("/") + "/" + "/".join(self.parts))

@@ -58,12 +58,11 @@ def _mixture_inputs(roots) -> list[str]:
     """The input shards of the mixtures among ``roots`` (from their manifests)."""
     import json
 
-    from curate.io import RemoteRoot, is_url
+    from curate.io import storage_root
 
     inputs: list[str] = []
     for r in roots:
-        raw = RemoteRoot(str(r)).read_bytes("manifest.json") if is_url(r) else \
-            ((Path(r) / "manifest.json").read_bytes() if (Path(r) / "manifest.json").is_file() else None)
+        raw = storage_root(r).read_bytes("manifest.json")
         try:
             inputs += [i["path"] for i in json.loads(raw)["inputs"] if i["path"] not in inputs] if raw else []
         except (ValueError, KeyError, TypeError):
@@ -115,16 +114,15 @@ def write_catalog(root, path: str | Path | None = None) -> tuple[str, list[str]]
     over ``s3://`` files need the fsspec filesystem on the connection: ``curate query --db``
     registers it (see :func:`open_catalog`).
     """
+    import os
     import tempfile
 
-    from curate.io import is_url, write_file
+    from curate.io import storage_root, write_file
 
-    roots = [r if is_url(r) else str(Path(r).resolve()) for r in roots_of(root)]
-    target = str(path) if path else f"{roots[0].rstrip('/')}/catalog.duckdb"
+    roots = [storage_root(r).canonical for r in roots_of(root)]
+    target = str(path) if path else f"{roots[0]}/catalog.duckdb"
     with tempfile.TemporaryDirectory() as tmpdir:
-        local = Path(target) if not is_url(target) else Path(tmpdir) / "catalog.duckdb"
-        tmp = local.with_name(f".{local.name}.tmp")
-        tmp.unlink(missing_ok=True)
+        tmp = Path(tmpdir) / "catalog.duckdb"          # built here, then written whole where it goes
         con = open_root(roots, str(tmp))
         listed = "[" + ", ".join(sql_str(r) for r in roots) + "]"
         con.execute(f"CREATE OR REPLACE VIEW catalog_info AS SELECT {sql_str(roots[0])} AS root, "
@@ -132,11 +130,8 @@ def write_catalog(root, path: str | Path | None = None) -> tuple[str, list[str]]
         views = [r[0] for r in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
         con.close()
-        if is_url(target):
-            folder, name = target.rsplit("/", 1)
-            write_file(folder, name, tmp.read_bytes())
-        else:
-            tmp.replace(local)
+        folder, name = os.path.split(target)
+        write_file(folder, name, tmp.read_bytes(), mode=0o644)     # atomic: a rename, or one PUT; for others to open
     return target, views
 
 
@@ -144,14 +139,9 @@ def open_catalog(path: str) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """A read-only connection to a catalog written by :func:`write_catalog` (a file, or an
     object copied to this machine's cache first), able to read its roots; and those roots."""
     from curate.errors import FatalError
-    from curate.io import is_url, local_work, open_read
+    from curate.io import storage_root
 
-    if is_url(path):
-        local = local_work(path, "catalog.duckdb")
-        local.parent.mkdir(parents=True, exist_ok=True)
-        with open_read(path) as src:
-            local.write_bytes(src.read())
-        path = str(local)
+    path = str(storage_root(path).local_copy())     # a catalog on object storage: a copy in the cache
     con = duckdb.connect(path, read_only=True)
     try:
         info = con.sql("SELECT * FROM catalog_info").fetchall()[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from curate.io import Ledger, RemoteRoot, committed, is_url, listed_shards, round_dirs
+from curate.io import Ledger, committed, listed_shards, round_dirs, storage_root
 from schemas import DATASETS, describe
 
 
@@ -18,11 +18,11 @@ def dataset_files(root: str | Path, name: str, listed: set[str] | None = None) -
     """The committed shards of ``name``: under ``root/name/`` or, for per-round datasets, every
     ``root/round=*/name/`` (see :func:`curate.io.committed`: un-recorded shards are not shown;
     ``listed``: the root's :func:`curate.io._shards.listed_shards`, when the caller has it)."""
-    if is_url(root):           # object storage: what the records list, by dataset folder (any round)
+    store = storage_root(root)
+    if store.remote:           # object storage: what the records list, by dataset folder (any round)
         listed = listed_shards(root) if listed is None else listed
-        remote = RemoteRoot(str(root))
         found = [p for p in listed if p.split("/")[-2:-1] == [name]]
-        return [remote.uri(p) for p in sorted(found, key=lambda p: (p.count("/"), len(p), p))]
+        return [store.uri(p) for p in sorted(found, key=lambda p: (p.count("/"), len(p), p))]
     root = Path(root)
     files = committed(root, name, listed)
     if files or (root / name).is_dir():
@@ -43,7 +43,7 @@ def roots_of(root) -> list:
     """One output root or several (``curate query --root A --root B``) as a list of paths
     (an object-storage URL stays a string)."""
     roots = root if isinstance(root, (list, tuple)) else [root]
-    return [str(r).rstrip("/") if is_url(r) else Path(r) for r in roots]
+    return [storage_root(r).location for r in roots]
 
 
 def _holds_datasets(path: Path) -> bool:
@@ -59,7 +59,7 @@ def find_roots(paths) -> list[Path]:
 
     out: list = []
     for path in roots_of(paths):
-        if is_url(path):                            # an object-storage root: it has a ledger
+        if storage_root(path).remote:               # an object-storage root: it has a ledger
             if not Ledger(path).keys():
                 raise FatalError(f"--root {path}: no completion records under it (nothing written there yet?)")
             out.append(path)
@@ -86,10 +86,11 @@ def reader(roots, database: str = ":memory:", read_only: bool = False) -> duckdb
 
 def can_read(con: duckdb.DuckDBPyConnection, roots) -> duckdb.DuckDBPyConnection:
     """``con`` with the fsspec filesystem of every object-storage root among ``roots``."""
-    for protocol in sorted({str(r).split("://", 1)[0] for r in roots if is_url(r)}):
+    stores = {store.protocol: store.fs for store in map(storage_root, roots) if store.fs is not None}
+    for protocol in sorted(stores):
         # DuckDB reads object storage through the fsspec filesystem (its httpfs extension is a
         # download at run time); the same filesystem, with the same credentials, curate writes with
-        con.register_filesystem(RemoteRoot(f"{protocol}://_").fs)
+        con.register_filesystem(stores[protocol])
     return con
 
 
@@ -109,7 +110,7 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
             # round=N folders must not add a second ``round`` column.
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
                         f"read_parquet({files_sql(files)}, hive_partitioning=false, union_by_name=true)")
-        elif any(not is_url(r) and (r / name).is_dir() for r in roots):
+        elif any(storage_root(r).is_folder(name) for r in roots):
             # the job ran and found nothing (no contamination, say): an empty table, not "no such table"
             con.register("_empty", schema.empty_table())
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _empty")
@@ -119,8 +120,7 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
         for column, text in describe(schema).items():
             if text:
                 con.execute(f"COMMENT ON COLUMN {name}.{column} IS {sql_str(text)}")
-    ledgers = [str(r / "_ledger" / "*.json") for r in roots if not is_url(r) and any((r / "_ledger").glob("*.json"))]
-    ledgers += [RemoteRoot(r).uri(f"_ledger/{key}.json") for r in roots if is_url(r) for key in Ledger(r).keys()]
+    ledgers = [f for r in roots for f in storage_root(r).scan("_ledger", "*.json")]
     if ledgers:
         con.execute(f"CREATE OR REPLACE VIEW ledger AS SELECT * FROM read_json_auto({files_sql(ledgers)}, "
                     "union_by_name=true)")

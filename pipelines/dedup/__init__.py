@@ -1,7 +1,7 @@
 """Dedup job: page shards in, a ``duplicates`` dataset out (one row per document).
 
 Steps, each resumable (its output file is written atomically and skipped when
-present), and each small enough to map on Dask (see flows/dedup.py):
+present), and each small enough to map on Dask (its flow: flows/jobs.py):
 
 1. ``sketch_shard``   per input shard: exact hash, URL hash, MinHash band hashes
                       -> ``_dedup/<run>/sketch/{docs,keys/kind=<k>}/<shard>.parquet``
@@ -19,19 +19,17 @@ Run without Prefect: ``curate dedup INPUT... --out DIR`` or
 from __future__ import annotations
 
 import logging
-import sys
 
-from curate.io import config_out, holds_root
-from pipelines.jobs import root_policy
-from pipelines._common import config_main
+from curate.io import DIRECT
+from pipelines._job import Job, Param
 from pipelines._steps import Map, Single, Steps, execute as execute_steps
 from pipelines.dedup._decide import decide
 from pipelines.dedup._plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
 from pipelines.dedup._steps import bucket_edges, number_nodes, read_batches, sketch_shard
 from pipelines.dedup._verify import format_report, quality_report
 
-__all__ = ["ORDER", "STEPS", "DedupConfig", "DedupSummary", "Plan", "bucket_edges", "decide", "execute",
-           "input_shards", "is_done", "main", "number_nodes", "plan", "quality", "read_batches", "run", "sketch_shard",
+__all__ = ["JOB", "ORDER", "STEPS", "DedupConfig", "DedupSummary", "Plan", "bucket_edges", "decide", "execute",
+           "input_shards", "is_done", "number_nodes", "plan", "quality", "read_batches", "run", "sketch_shard",
            "format_report"]
 
 log = logging.getLogger(__name__)
@@ -96,24 +94,22 @@ STEPS = Steps(
 
 def execute(config: DedupConfig, *, progress: bool = False, workers: int = 1) -> DedupSummary:
     """Run every step not yet done; ``workers`` processes share the per-shard and per-kind
-    steps (flows/dedup.py maps the same steps on Dask instead). The caller holds the output
+    steps (its flow maps the same steps on Dask instead). The caller holds the output
     root (:func:`run` does; the code job's dedup task runs under its flow's hold)."""
     return execute_steps(STEPS, config, progress=progress, workers=workers)
 
 
-_run_here = holds_root(root_policy("dedup"), config_out)(execute)
-
-
-def run(config: DedupConfig, *, progress: bool = False, workers: int = 1) -> DedupSummary:
-    """:func:`execute` holding the output root. A cross-run index may be on object storage
-    (``index = "s3://..."``): each machine reads it from a copy in its cache, and the new
-    generation is uploaded before the manifest that names it (see curate/dedup/_index.py)."""
-    return _run_here(config, progress=progress, workers=workers)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return config_main(argv, "dedup", __doc__, DedupConfig, run)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+JOB = Job(DedupConfig, STEPS, "exact, URL and MinHash-LSH dedup of page shards, across runs", storage=DIRECT,
+          positional="inputs",
+          params=(Param("report_sample", int, 400, "then a quality report on this many removed pairs (0: none)",
+                        local=False),),
+          hints=('query "SELECT reason, count(*) FROM duplicates GROUP BY ALL" --root {root}',
+                 'query "SELECT id, reason, duplicate_of, duplicate_of_crawl, cluster_size FROM duplicates '
+                 'WHERE NOT keep LIMIT 20" --root {root}'),
+          example=('inputs = ["shards"]\n'
+                   'out = "dedup"\n'
+                   'index = "dedup-index"   # shared by later crawls\n'))
+# The run holding the output root. A cross-run index may be on object storage (``index =
+# "s3://..."``): each machine reads it from a copy in its cache, and the new generation is
+# uploaded before the manifest that names it (see curate/dedup/_index.py).
+run = JOB.run

@@ -9,8 +9,8 @@ from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
-from curate.io import DONE, Ledger, WorkFolder, committed, is_url, matches
-from pipelines._config import check_fields, from_file
+from curate.io import DONE, Ledger, WorkFolder, committed, matches, storage_root
+from pipelines._config import FileConfig, check_fields
 
 ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
     "earliest": "crawl ASC NULLS LAST, id, shard, row",
@@ -21,9 +21,10 @@ READ_COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
 
 
 @dataclass(frozen=True)
-class DedupConfig:
+class DedupConfig(FileConfig):
     """Settings of one dedup run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"num_perm": (1, None), "bands": (1, None), "rows": (1, None), "ngram": (1, None), "jaccard_threshold": (0, 1), "batch_rows": (1, None), "threads": (1, None)}
+    CHOICES: ClassVar[dict] = {"representative": tuple(ORDER)}
     PATHS: ClassVar[tuple] = ('inputs', 'out', 'index')            # resolved relative to a config file (the path rule)
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, or folders (root/pages/*.parquet)
@@ -48,10 +49,6 @@ class DedupConfig:
     threads: int = 2                        # DuckDB threads
     keep_work: bool = False                 # keep _dedup/<run>/ after success
 
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "DedupConfig":
-        return from_file(cls, path, overrides)
-
     def __post_init__(self):
         check_fields(self)
         if self.bands is None and self.rows is None and self.num_perm is None:
@@ -65,8 +62,6 @@ class DedupConfig:
                 object.__setattr__(self, "rows" if self.rows is None else "bands", self.num_perm // known[0])
             else:
                 raise FatalError("give num_perm with bands or rows, or bands and rows (or none: chosen by verify)")
-        if self.representative not in ORDER:
-            raise FatalError(f"representative must be one of {sorted(ORDER)}, not {self.representative!r}")
         self.params  # validates bands x rows
 
     @property
@@ -143,8 +138,9 @@ def input_shards(inputs) -> list[str]:
     """Expand files, globs and folders into a sorted, de-duplicated list of Parquet files."""
     found: set[str] = set()
     for item in inputs:
-        if is_url(item):                           # an output root on object storage (s3://...)
-            root = str(item).rstrip("/")
+        store = storage_root(item)
+        if store.remote:                           # an output root on object storage (s3://...)
+            root = store.canonical
             hits = committed(root, "pages")        # an output root, or its pages/ folder:
             if not hits and root.endswith("/pages"):
                 hits = committed(root[: -len("/pages")], "pages")

@@ -5,21 +5,20 @@ kept HTML in worker processes, write shards through the shard store, then write
 the input's completion record. Inputs already completed are skipped, so a rerun
 after a crash finishes only the missing work.
 
-Run without Prefect: ``python -m pipelines.ingest --config ingest.toml`` or
+Run without Prefect: ``python -m pipelines ingest --config ingest.toml`` or
 ``curate ingest SOURCE... --out DIR``.
 """
 
 from __future__ import annotations
 
-from curate.io import Completion, FAILED, Ledger, Source, config_out, holds_root, resolve
-from pipelines.jobs import root_policy
-from pipelines._common import config_main
-from pipelines._steps import Map, Steps, execute
-from pipelines.ingest._config import IngestConfig
+from curate.io import DIRECT, Completion, FAILED, Ledger, Source, resolve
+from pipelines._job import Job, Param
+from pipelines._steps import Map, Steps
+from pipelines.ingest._config import ExtractSettings, IngestConfig
 from pipelines.ingest._input import ingest_one, judge
 from pipelines.ingest._summary import IngestSummary
 
-__all__ = ["STEPS", "IngestConfig", "IngestSummary", "ingest_one", "judge", "main", "plan", "run"]
+__all__ = ["STEPS", "ExtractSettings", "IngestConfig", "IngestSummary", "JOB", "ingest_one", "judge", "plan", "run"]
 
 
 def plan(config: IngestConfig, max_inputs: int | None = None) -> tuple[list[Source], int]:
@@ -75,11 +74,13 @@ STEPS = Steps(
 )
 
 
-@holds_root(root_policy("ingest"), config_out)
-def run(config: IngestConfig, *, progress: bool = False, max_inputs: int | None = None) -> IngestSummary:
-    """Ingest every source not yet completed under ``config.out`` (at most ``max_inputs`` of them)."""
-    return execute(STEPS, config, progress=progress, max_inputs=max_inputs)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return config_main(argv, "ingest", __doc__, IngestConfig, run)
+JOB = Job(IngestConfig, STEPS, "WARC/WET files, URLs or crawl ids -> page shards with lineage", storage=DIRECT,
+          positional="sources",
+          params=(Param("max_inputs", int | None, None, "at most this many of the inputs not yet done"),
+                  Param("task_retries", int, 2, "Prefect retries of a failed input within one run", local=False)),
+          hints=('query "SELECT url, lang, has_math, math_markers, n_chars FROM pages" --root {root}',
+                 'query "SELECT reason, count(*) AS n FROM rejected GROUP BY ALL" --root {root}'),
+          example=('sources = ["crawl/CC-MAIN-2024-22-00000.warc.gz", "saved-pages/"]\n'
+                   'out = "shards"\n'
+                   'workers = 2\n'))
+run = JOB.run

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
 from curate.errors import FatalError
 from curate.extract import EXTRACTOR
-from pipelines._config import check_fields, from_file
+from pipelines._config import FileConfig
 
 
-@dataclass(frozen=True)
-class IngestConfig:
-    """Settings of one ingestion run (TOML/YAML keys have the same names)."""
-    RANGES: ClassVar[dict] = {"limit": (1, None), "timeout": (0.001, None), "max_body_bytes": (1, None), "target_rows": (1, None), "target_bytes": (1, None), "math_prefilter_threshold": (0, 1)}
-    PATHS: ClassVar[tuple] = ('sources', 'out', 'math_prefilter')            # resolved relative to a config file (the path rule)
+@dataclass(frozen=True, kw_only=True)
+class ExtractSettings(FileConfig):
+    """How each input file becomes page shards: the settings ``ingest``, ``crawl`` and
+    ``math-corpus`` share (declared here once; the other configs inherit them)."""
+    RANGES: ClassVar[dict] = {"timeout": (0.001, None), "max_body_bytes": (1, None), "target_rows": (1, None),
+                              "target_bytes": (1, None), "math_prefilter_threshold": (0, 1)}
+    CHOICES: ClassVar[dict] = {"cc_kind": ("warc", "wet")}
+    PATHS: ClassVar[tuple] = ("out", "math_prefilter")    # resolved relative to a config file (the path rule)
 
-    sources: tuple[str, ...]                # WARC/WET files, folders of them or of .html files, http(s)/s3 URLs, globs, crawl ids
     out: str                                # output root: pages/, rejected/, _ledger/ (a folder or an s3:// URL)
-    limit: int | None = None               # at most this many inputs (after expansion)
     cc_base_url: str | None = None         # where crawl ids are resolved; default data.commoncrawl.org
     cc_kind: str = "warc"                  # warc or wet paths of a crawl id
     workers: int = 1                       # extraction processes per input (0: in-process, no hard timeout)
@@ -35,9 +36,19 @@ class IngestConfig:
     math_prefilter: str | None = None      # fastText model file (e.g. a recall round's model.bin)
     math_prefilter_threshold: float = 0.1  # recall-safe: benchmarks/math_fast.py prints candidates
 
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "IngestConfig":
-        return from_file(cls, path, overrides)
+    def extract_settings(self) -> dict:
+        """These settings by name (to build an :class:`IngestConfig` from a config that has them)."""
+        return {f.name: getattr(self, f.name) for f in fields(ExtractSettings)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestConfig(ExtractSettings):
+    """Settings of one ingestion run (TOML/YAML keys have the same names)."""
+    RANGES: ClassVar[dict] = {**ExtractSettings.RANGES, "limit": (1, None)}
+    PATHS: ClassVar[tuple] = ("sources", *ExtractSettings.PATHS)
+
+    sources: tuple[str, ...]                # WARC/WET files, folders of them or of .html files, http(s)/s3 URLs, globs, crawl ids
+    limit: int | None = None               # at most this many inputs (after expansion)
 
     def fingerprint(self) -> dict:
         """Settings that change output rows (stored in each completion record)."""
@@ -56,9 +67,6 @@ class IngestConfig:
         if not Path(self.math_prefilter).is_file():
             raise FatalError(f"math_prefilter: no model file at {self.math_prefilter}")
         return MathGate(self.math_prefilter, self.math_prefilter_threshold)
-
-    def __post_init__(self):
-        check_fields(self)
 
 
 def _model_id(path: str) -> str:

@@ -29,16 +29,16 @@ from curate.classify import annotations
 from curate.errors import FatalError
 from pipelines.math_recall import _round as step
 from pipelines.math_recall._round import apply_decisions, review_table, round_dir, score_into, select_into
-from curate.io import config_out, holds_root
-from pipelines.jobs import root_policy
+from curate.io import MIRRORED
 from pipelines._common import write_table
-from pipelines._steps import Hook, Map, Single, Steps, execute
+from pipelines._job import Job, Param
+from pipelines._steps import Hook, Map, Single, Steps
 from pipelines.dedup import input_shards
-from pipelines.math_recall._config import POLICIES, RecallConfig
+from pipelines.math_recall._config import POLICIES, MathRecallConfig
 from schemas import MATH_ROUNDS
 
-__all__ = ["POLICIES", "STEPS", "RecallConfig", "RecallSummary", "annotate", "apply_decisions", "candidates",
-           "check_scored", "finish", "finished", "main", "pending_prefixes", "prepare", "review", "review_table", "round_dir",
+__all__ = ["JOB", "POLICIES", "STEPS", "MathRecallConfig", "RecallSummary", "annotate", "apply_decisions", "candidates",
+           "check_scored", "finish", "finished", "pending_prefixes", "prepare", "review", "review_table", "round_dir",
            "run", "score_into", "select_into"]
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class RecallSummary:
         return "\n".join(lines)
 
 
-def finished(config: RecallConfig, n: int) -> dict | None:
+def finished(config: MathRecallConfig, n: int) -> dict | None:
     """The summary row of round ``n`` if it finished, else None."""
     path = step.round_dir(config.out, n) / "math_rounds" / "round.parquet"
     if not path.exists():
@@ -86,7 +86,7 @@ def candidates(rows: list[dict], decisions: dict) -> list[dict]:
     return [r for r in rows if r["level"] == "prefix" and r["prefix"] not in decisions]
 
 
-def annotate(config: RecallConfig, n: int, rows: list[dict], ask: Callable | None = None) -> dict:
+def annotate(config: MathRecallConfig, n: int, rows: list[dict], ask: Callable | None = None) -> dict:
     """Apply the round's annotation policy; returns every decision recorded so far.
 
     A person is asked only when another round follows (after the last round the candidates
@@ -115,7 +115,7 @@ def check_scored(n: int, failed: list[str]) -> None:
                          + "\n".join(failed))
 
 
-def selection_stats(config: RecallConfig, n: int) -> dict:
+def selection_stats(config: MathRecallConfig, n: int) -> dict:
     """Round ``n``'s selection size, tokens, new pages, overlap with round n-1 and the stop verdict."""
     import pyarrow.parquet as pq
 
@@ -132,7 +132,7 @@ def selection_stats(config: RecallConfig, n: int) -> dict:
             "new_selected": new, "overlap_prev": overlap, "stop": stop}
 
 
-def finish(config: RecallConfig, n: int, record: dict, rows: list[dict], decisions: dict, seed_added: int,
+def finish(config: MathRecallConfig, n: int, record: dict, rows: list[dict], decisions: dict, seed_added: int,
            pages: int, started: float) -> dict:
     """Write round ``n``'s summary row (the round's completion marker) and return it."""
     import pyarrow as pa
@@ -153,7 +153,7 @@ def finish(config: RecallConfig, n: int, record: dict, rows: list[dict], decisio
 
 
 @functools.lru_cache(maxsize=2)
-def base_seed(config: RecallConfig) -> tuple[str, ...]:
+def base_seed(config: MathRecallConfig) -> tuple[str, ...]:
     """Round-1 positives from ``seed_files`` and ``seed_query`` (loaded once per process)."""
     texts = classify.load_texts(config.seed_files, chunk_words=config.chunk_words) if config.seed_files else []
     if config.seed_query:
@@ -161,7 +161,7 @@ def base_seed(config: RecallConfig) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def prepare(config: RecallConfig, n: int, shards: list[str], log: Callable = print) -> tuple[dict, int]:
+def prepare(config: MathRecallConfig, n: int, shards: list[str], log: Callable = print) -> tuple[dict, int]:
     """Grow round ``n``'s seed and train its model; returns (model record, pages added to the seed)."""
     decisions = annotations.load(config.annotation_file)
     seed_added = step.grow_seed(config, n, shards, decisions)
@@ -184,49 +184,49 @@ def describe_model(record: dict) -> str:
             f"{v['recall']}, false-positive rate {v['fpr']}, AUC {v['auc']}, separation {v['separation']}")
 
 
-def model_record(config: RecallConfig, n: int) -> dict:
+def model_record(config: MathRecallConfig, n: int) -> dict:
     """Round ``n``'s model record (``model.bin.json``)."""
     import json
 
     return json.loads((step.round_dir(config.out, n) / "model.bin.json").read_text())
 
 
-def review(config: RecallConfig, n: int) -> list[dict]:
+def review(config: MathRecallConfig, n: int) -> list[dict]:
     """Select round ``n``'s pages and write its domain table; returns math domains and prefixes."""
     step.select(config, n, step.operating_threshold(config, model_record(config, n)))
     return step.discover(config, n, annotations.load(config.annotation_file))
 
 
-def _start(config: RecallConfig, state: dict) -> dict:
+def _start(config: MathRecallConfig, state: dict) -> dict:
     return {"shards": input_shards(config.inputs), "n": 0, "rounds": [], "resumed": 0}
 
 
-def _begin(config: RecallConfig, state: dict, ask) -> dict:
+def _begin(config: MathRecallConfig, state: dict, ask) -> dict:
     """Driver: the next round, and its summary row when it finished in an earlier run."""
     state["n"] += 1
     return {"n": state["n"], "row": finished(config, state["n"]), "t0": time.monotonic()}
 
 
-def _todo(config: RecallConfig, state: dict) -> bool:
+def _todo(config: MathRecallConfig, state: dict) -> bool:
     return state["begin"]["row"] is None
 
 
-def _prepare(config: RecallConfig, state: dict) -> dict:
+def _prepare(config: MathRecallConfig, state: dict) -> dict:
     record, added = prepare(config, state["begin"]["n"], state["shards"], log=log.info)
     return {"record": record, "seed_added": added}
 
 
-def _score(config: RecallConfig, ctx: dict, shard: str, tick):
+def _score(config: MathRecallConfig, ctx: dict, shard: str, tick):
     return step.score_shard(config, ctx["begin"]["n"], shard, ctx["prepare"]["record"]["model_id"])
 
 
-def _review(config: RecallConfig, state: dict) -> list[dict]:
+def _review(config: MathRecallConfig, state: dict) -> list[dict]:
     n = state["begin"]["n"]
     check_scored(n, [f"{d.source}: {d.error}" for d in state["score"] if d.error])
     return review(config, n)
 
 
-def _close(config: RecallConfig, state: dict, ask) -> dict:
+def _close(config: MathRecallConfig, state: dict, ask) -> dict:
     """Driver: decisions (from the file, the unattended rule, or ``ask``), then the round's row."""
     n, prep = state["begin"]["n"], state["prepare"]
     decisions = annotate(config, n, state["review"], ask)
@@ -237,7 +237,7 @@ def _close(config: RecallConfig, state: dict, ask) -> dict:
     return row
 
 
-def _record(config: RecallConfig, state: dict, ask) -> dict:
+def _record(config: MathRecallConfig, state: dict, ask) -> dict:
     row = state["begin"]["row"]
     if row is None:
         row = state["close"]
@@ -247,11 +247,11 @@ def _record(config: RecallConfig, state: dict, ask) -> dict:
     return row
 
 
-def _again(config: RecallConfig, state: dict) -> bool:
+def _again(config: MathRecallConfig, state: dict) -> bool:
     return state["record"]["stop"] != "overlap" and state["n"] < config.max_rounds
 
 
-def _summary(config: RecallConfig, state: dict) -> RecallSummary:
+def _summary(config: MathRecallConfig, state: dict) -> RecallSummary:
     summary = RecallSummary(rounds=state["rounds"], resumed=state["resumed"], out=config.out)
     summary.undecided = pending_prefixes(config, summary.rounds[-1]["round"])
     return summary
@@ -272,28 +272,21 @@ STEPS = Steps(
 )
 
 
-@holds_root(root_policy("math-recall"), config_out)
-def run(config: RecallConfig, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
-        log: Callable | None = None) -> RecallSummary:
-    """Run rounds until the overlap rule or ``max_rounds`` stops the loop; finished rounds are reused.
-    With ``out`` on object storage the rounds run on a local mirror that is then published
-    (its storage policy in the job registry is ``mirrored``: see ``curate.io.RootPolicy``)."""
-    say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
-    return execute(STEPS, config, progress=progress, workers=workers, ask=ask, _say=say)
+# With ``out`` on object storage the rounds run on a local mirror that is then published (MIRRORED).
+JOB = Job(MathRecallConfig, STEPS, "DeepSeekMath's iterative math page recall (fastText rounds)", storage=MIRRORED,
+          params=(Param("pause_timeout", int, 3600, "seconds a flow waits for decisions (policy ask)", local=False),),
+          asks=lambda config: config.policy == "ask",
+          hints=('query "SELECT * FROM math_rounds" --root {root}',),
+          example=('inputs = ["shards"]\n'
+                   'out = "recall"\n'
+                   'seed_files = ["seed/"]\n'
+                   'policy = "auto"\n'
+                   'max_rounds = 3\n'))
+run = JOB.run
 
 
-def pending_prefixes(config: RecallConfig, n: int) -> list[dict]:
+def pending_prefixes(config: MathRecallConfig, n: int) -> list[dict]:
     """Candidate prefixes of round ``n`` still without a decision."""
     decisions = annotations.load(config.annotation_file)
     path = step.round_dir(config.out, n) / "math_domains" / "domains.parquet"
     return candidates(step.review_table(path, decisions), decisions)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from pipelines._common import config_main
-
-    return config_main(argv, "math_recall", __doc__, RecallConfig, run)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,16 +7,17 @@ from pathlib import Path
 from typing import ClassVar
 
 from curate.errors import FatalError
-from pipelines._config import check_fields, from_file
+from pipelines._config import FileConfig, check_fields
 
 
 POLICIES = ("file", "auto", "ask")
 
 
 @dataclass(frozen=True)
-class RecallConfig:
+class MathRecallConfig(FileConfig):
     """Settings of a recall run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"holdout": (0, 0.9), "target_precision": (0, 1), "max_fpr": (0, 1), "threshold": (0, 1), "domain_share": (0, 1), "auto_share": (0, 1), "stop_overlap": (0, 1), "max_rounds": (1, None), "batch_rows": (1, None), "seed_size": (1, None), "negatives": (1, None), "domain_min_pages": (1, None), "prefix_depth": (1, None), "dim": (1, None), "epoch": (1, None), "bucket": (1, None), "chunk_words": (1, None), "train_words": (1, None), "max_train_words": (1, None), "score_chunk_words": (1, None)}
+    CHOICES: ClassVar[dict] = {"policy": POLICIES}
     PATHS: ClassVar[tuple] = ('inputs', 'out', 'prefiltered', 'seed_files', 'seed_query_root', 'tokenizer', 'annotations')            # resolved relative to a config file (the path rule)
 
     inputs: tuple[str, ...]                  # pages shards: files, globs, output roots
@@ -69,8 +70,6 @@ class RecallConfig:
 
     def __post_init__(self):
         check_fields(self)
-        if self.policy not in POLICIES:
-            raise FatalError(f"policy must be one of {', '.join(POLICIES)}, not {self.policy!r}")
         if self.token_budget is None and self.threshold is None:
             raise FatalError("set token_budget, threshold or both")
         if not self.seed_files and not self.seed_query:
@@ -82,11 +81,7 @@ class RecallConfig:
                 raise FatalError(f"{name} must be a number or 'auto', not {getattr(self, name)!r}")
         for name in ("target_precision", "negative_ratio", "lr"):
             if getattr(self, name) == 0:
-                raise FatalError(f"RecallConfig: {name} must be above 0")
-
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "RecallConfig":
-        return from_file(cls, path, overrides)
+                raise FatalError(f"MathRecallConfig: {name} must be above 0")
 
     def train_settings(self) -> dict:
         """fastText settings as given ("auto" ones are chosen from the data at training time)."""

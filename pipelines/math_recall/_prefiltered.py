@@ -19,7 +19,7 @@ from curate import reasons
 from curate.classify import url_prefix
 from curate.extract import domain_of, host_of
 from curate.query import sql_str
-from curate.io import committed, is_url, parquet_file
+from curate.io import committed, parquet_file, storage_root
 from pipelines.dedup import input_shards
 from schemas import MATH_PREFILTERED
 
@@ -28,8 +28,9 @@ EMPTY = "(SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS prefix, 0::BIGINT AS 
 
 def rejected_shards(items) -> list[str]:
     """Rejected-page shards of ingest output roots (local or ``s3://``), folders, files or globs."""
-    found = [s for i in items if is_url(i) for s in committed(str(i).rstrip("/"), "rejected")]
-    local = [str(Path(i) / "rejected") if (Path(i) / "rejected").is_dir() else i for i in items if not is_url(i)]
+    stores = [(i, storage_root(i)) for i in items]
+    found = [s for _, store in stores if store.remote for s in committed(store.canonical, "rejected")]
+    local = [str(Path(i) / "rejected") if store.is_folder("rejected") else i for i, store in stores if not store.remote]
     return sorted(found + (input_shards(local) if local else []))
 
 

@@ -1,6 +1,6 @@
 """Mixture job: datasets in, shuffled ``mixture`` shards and a manifest out.
 
-Steps (each resumable; declared once as ``STEPS``, run here or mapped on Dask by flows/mixture.py):
+Steps (each resumable; declared once as ``STEPS``, run here or mapped on Dask by its flow, flows/jobs.py):
 
 1. ``count_tokens``  per input shard: a token-count file aligned with its rows, cached
                      under ``<root>/_tokens/<tokenizer>/<dataset>/`` (mixing never re-tokenises),
@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,17 +31,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.errors import FatalError
-from curate.io import RemoteRoot, file_stamp, holds_root, is_url, open_read, parquet_file, publish, write_atomic
-from pipelines.jobs import root_policy
+from curate.io import RemoteRoot, file_stamp, open_read, parquet_file, publish, storage_root, write_atomic
 from curate.mix import get_tokenizer, select
-from pipelines._steps import Map, Single, Steps, execute
+from pipelines._job import Job, Param
+from pipelines._steps import Map, Single, Steps
 from pipelines.mix._inputs import (_write, candidates, count_tokens, ids_cache, read_ipc, read_meta, read_text,
                                   save_candidates, source_files, text_columns, write_ipc)
 from pipelines.mix._removals import NOTHING_EXCLUDED, check_coverage, removal_sets
 from pipelines.mix._spec import MixSpec, SourceSpec, load_spec, spec_from_mapping
 from schemas import MIXTURE, MIXTURE_TOKENS
 
-__all__ = ["MixSpec", "SourceSpec", "built", "count_tokens", "existing", "finish", "format_manifest", "load_spec", "plan_selection", "rebuild", "route", "run",
+__all__ = ["JOB", "MixSpec", "SourceSpec", "built", "count_tokens", "existing", "finish", "format_manifest", "load_spec", "plan_selection", "rebuild", "route", "run",
            "source_files", "write_bucket"]
 
 TOKENIZE_BATCH = 1_000          # rows encoded per call when writing Megatron files (bounded memory)
@@ -411,16 +410,39 @@ STEPS = Steps(
 )
 
 
-@holds_root(root_policy("mix"), lambda spec, out=None, **kw: output_folder(spec, out))
-def _run_here(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
-    return execute(STEPS, spec, progress=progress, workers=workers, out=out)
+def _around(held, spec: MixSpec, params: dict) -> dict:
+    return built(lambda folder: held(spec, **{**params, "out": folder}), spec, params.get("out"))
+
+
+JOB = Job(load_spec, STEPS, "a reproducible training mixture to a token budget", exclusive=True,
+          params=(Param("out", str | None, None, "output folder or s3:// URL (default: the spec's out)"),),
+          root=lambda spec, out=None, **kw: output_folder(spec, out), around=_around,
+          hints=('query "SELECT source, count(*) AS documents, sum(tokens) AS tokens FROM mixture GROUP BY ALL" '
+                 '--root {root}',),
+          example=('name = "math-mix"\n'
+                   'root = "shards"\n'
+                   'total_tokens = 1_000_000\n'
+                   'seed = 1\n'
+                   '\n'
+                   '[[sources]]\n'
+                   'name = "math"\n'
+                   'dataset = "pages"\n'
+                   'where = "has_math"\n'
+                   'share = 0.7\n'
+                   'max_epochs = 2\n'
+                   '\n'
+                   '[[sources]]\n'
+                   'name = "web"\n'
+                   'dataset = "pages"\n'
+                   'where = "NOT has_math AND lang = \'en\'"\n'
+                   'share = 0.3\n'))
 
 
 def run(spec: MixSpec, out: str | Path | None = None, *, progress: bool = False, workers: int = 1) -> dict:
     """Build the mixture under ``out`` (or ``spec.out``); ``workers`` processes share the
-    per-shard and per-bucket steps (flows/mixture.py maps the same steps on Dask instead).
+    per-shard and per-bucket steps (the flow maps the same steps on Dask instead).
     A finished build is returned as is (see :func:`built` for ``s3://`` outputs)."""
-    return built(lambda folder: _run_here(spec, folder, progress=progress, workers=workers), spec, out)
+    return JOB.run(spec, out=out, progress=progress, workers=workers)
 
 
 def built(body, spec: MixSpec, out: str | Path | None) -> dict:
@@ -433,7 +455,7 @@ def built(body, spec: MixSpec, out: str | Path | None) -> dict:
     from curate.io import Mirror
 
     target = out if out is not None else spec.out
-    if target is None or not is_url(target):
+    if target is None or not storage_root(target).remote:
         return body(out)
     found = RemoteRoot(str(target)).read_bytes("manifest.json")
     if found is not None:
@@ -459,18 +481,3 @@ def rebuild(manifest_path: str | Path, out: str | Path, *, progress: bool = Fals
         raise FatalError(f"{len(changed)} input shard(s) changed or missing since the manifest was written: "
                          + ", ".join(changed[:5]))
     return run(spec_from_mapping(manifest["spec"]), out, progress=progress, workers=workers)
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m pipelines.mix", description=__doc__.split("\n")[0])
-    parser.add_argument("spec", help="mixture spec (YAML or TOML)")
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
-    print(format_manifest(run(load_spec(args.spec), args.out, progress=True)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from curate.errors import FatalError
 from curate.mix import get_tokenizer
-from curate.io import committed, file_stamp, is_url, local_work, parquet_file
+from curate.io import committed, file_stamp, local_work, parquet_file, storage_root
 from curate.query import apply_filter, files_sql, lock_down, reader, sql_str
 from pipelines.mix._removals import RemovalSet, removal_sets
 from pipelines.mix._spec import MixSpec, SourceSpec
@@ -69,7 +69,7 @@ def read_meta(path: Path) -> dict:
 
 
 def source_files(spec: MixSpec, src: SourceSpec) -> list[str]:
-    files = sorted(p if is_url(p) else str(Path(p).resolve()) for p in committed(spec.root_of(src), src.dataset))
+    files = sorted(storage_root(p).canonical for p in committed(spec.root_of(src), src.dataset))
     if not files:
         raise FatalError(f"source {src.name}: no shards of dataset {src.dataset} under {spec.root_of(src)}")
     return files
@@ -175,8 +175,8 @@ def file_candidates(spec: MixSpec, src: SourceSpec, file: str,
         only = f"id IN (SELECT id FROM read_parquet({files_sql(listed)}))"
     columns = ", ".join(["file_row_number"] + [f"{f} AS r{i}" for i, f in flags])
     # the filter may read the source's files, its root and its removal roots, nothing else
-    allowed = {posixpath.dirname(file) if is_url(file) else str(Path(file).parent), str(root)}
-    allowed |= {s.root if is_url(s.root) else str(Path(s.root).resolve()) for s in sets}
+    allowed = {posixpath.dirname(file), str(root)}       # file is canonical: a resolved path or a URL
+    allowed |= {storage_root(s.root).canonical for s in sets}
     con = lock_down(reader([root, *[s.root for s in sets]]), allowed)
     try:
         # the user's filter is bound as one expression (apply_filter), never pasted into SQL text

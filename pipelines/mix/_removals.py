@@ -16,10 +16,9 @@ shards a removal set never covered instead of trusting it blindly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from curate.errors import FatalError
-from curate.io import DONE, Ledger, committed, is_url
+from curate.io import DONE, Ledger, committed, storage_root
 from curate.query import files_sql, sql_str
 
 # our wording, printed and recorded for a source that no removal set covers (not an error: a
@@ -30,7 +29,7 @@ _KINDS = {"duplicates": "dedup-", "contamination": "decontam-", "quality": "filt
 
 
 def _norm(path: str) -> str:
-    return path.rstrip("/") if is_url(path) else str(Path(path).resolve())
+    return storage_root(path).canonical
 
 
 @dataclass
@@ -102,8 +101,9 @@ def removal_sets(src, own_root) -> list[RemovalSet]:
         return _sets_under(own_root)
     sets = []
     for root in src.removals:
-        root = root.rstrip("/") if is_url(root) else Path(root)
-        if not is_url(root) and not root.is_dir():
+        store = storage_root(root)
+        root = store.location
+        if not store.remote and not root.is_dir():
             raise FatalError(f"source {src.name}: removal root {root} does not exist")
         found = _sets_under(root)
         if not found:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
 from curate.errors import FatalError
+from curate.io import storage_root
 from curate.mix import get_tokenizer
 from curate.query import check_filter
 from pipelines._config import build, check_fields, load_mapping, relative_to
@@ -65,8 +66,7 @@ class MixSpec:
 
     def root_of(self, src: SourceSpec) -> Path | str:
         """The source's output root: a folder, or an ``s3://`` URL kept as a string."""
-        root = src.root or self.root
-        return root.rstrip("/") if "://" in root else Path(root)
+        return storage_root(src.root or self.root).location
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -100,9 +100,12 @@ def spec_from_mapping(data: dict, base: Path | None = None) -> MixSpec:
     return spec
 
 
-def load_spec(path: str | Path) -> MixSpec:
+def load_spec(path: str | Path, **overrides) -> MixSpec:
+    """The spec in ``path`` (paths in it relative to it); ``overrides`` (None ignored) replace its top-level keys."""
     path = Path(path)
-    return spec_from_mapping(load_mapping(path), base=path.parent.absolute())
+    spec = spec_from_mapping(load_mapping(path), base=path.parent.absolute())
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return replace(spec, **given) if given else spec
 
 
 def validate(spec: MixSpec) -> None:

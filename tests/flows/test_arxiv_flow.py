@@ -14,7 +14,7 @@ def _rows(out):
 
 def test_arxiv_flow_matches_plain_run(prefect_api, shared, tmp_path):
     from flows._runner import task_runner
-    from flows.arxiv import arxiv_flow
+    from flows.jobs import arxiv_flow
 
     sources = tuple(str(shared / "arxiv" / p) for p in ("rk-bfr-preprint", "plasma-partition"))
     run(ArxivConfig(sources=sources, out=str(tmp_path / "plain")))

@@ -14,7 +14,7 @@ def _rows(out):
 
 def test_code_flow_matches_plain_run(prefect_api, shared, tmp_path):
     from flows._runner import task_runner
-    from flows.code import code_flow
+    from flows.jobs import code_flow
 
     sources = tuple(str(shared / "repos" / r) for r in ("python-requests", "c-lua", "java-jsoup"))
     run(CodeConfig(sources=sources, out=str(tmp_path / "plain"), dedup=False))

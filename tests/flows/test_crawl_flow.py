@@ -19,7 +19,8 @@ def finished(root):
 
 def test_each_run_ingests_new_paths_only_and_records_failures(prefect_api, shared, tmp_path):
     from flows._runner import task_runner
-    from flows.crawl import CrawlConfig, crawl_ingest
+    from flows.jobs import crawl_flow
+from pipelines.crawl import CrawlConfig
 
     with CCServer(CRAWL, [shared / "warc" / f for f in FILES]) as server:
         server.statuses[server.paths[1]] = [404] * 100  # this path is broken for good
@@ -28,7 +29,7 @@ def test_each_run_ingests_new_paths_only_and_records_failures(prefect_api, share
         from curate.cli._flows import outcome
 
         def flow(config):                  # a run with a failed input ends Failed, keeping its summary
-            result, failure = outcome(crawl_ingest.with_options(task_runner=task_runner(workers=2))(
+            result, failure = outcome(crawl_flow.with_options(task_runner=task_runner(workers=2))(
                 config, return_state=True))
             assert (failure is None) == (not result["failed"])
             return result

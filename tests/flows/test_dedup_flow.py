@@ -7,7 +7,7 @@ import random
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import decontam as dc
+from pipelines import decontaminate as dc
 from pipelines import dedup as dd
 from tests.dedup.corpus import plant, real_texts, write_pages
 
@@ -34,7 +34,7 @@ def _table(out):
 
 def test_dedup_flow_same_output_with_one_and_two_workers(prefect_api, shards, tmp_path):
     from flows._runner import task_runner
-    from flows.dedup import dedup_flow
+    from flows.jobs import dedup_flow
 
     plain = tmp_path / "plain"
     dd.run(dd.DedupConfig(inputs=(str(shards),), out=str(plain), run="r"))
@@ -52,10 +52,10 @@ def test_dedup_flow_same_output_with_one_and_two_workers(prefect_api, shards, tm
 
 def test_decontam_flow_maps_shards(prefect_api, shared, shards, tmp_path):
     from flows._runner import task_runner
-    from flows.dedup import decontam_flow
+    from flows.jobs import decontaminate_flow
 
-    config = dc.DecontamConfig(inputs=(str(shards),), benchmarks=(str(shared / "benchmarks"),), out=str(tmp_path),
+    config = dc.DecontaminateConfig(inputs=(str(shards),), benchmarks=(str(shared / "benchmarks"),), out=str(tmp_path),
                                only=("gsm8k", "math500"))
-    result = decontam_flow.with_options(task_runner=task_runner(workers=2))(config)
+    result = decontaminate_flow.with_options(task_runner=task_runner(workers=2))(config)
     assert result["shards"] == 4 and result["documents"] > 100
     assert dc.run(config).shards == 0          # the flow's ledger records are the pipeline's

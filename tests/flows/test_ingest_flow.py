@@ -26,7 +26,7 @@ def plain(shared, tmp_path_factory):
 
 def test_flow_on_dask_gives_exactly_the_plain_rows(prefect_api, shared, plain, tmp_path):
     from flows._runner import task_runner
-    from flows.ingest import ingest_flow
+    from flows.jobs import ingest_flow
 
     config = IngestConfig(sources=tuple(str(shared / "warc" / f) for f in FILES), out=str(tmp_path))
     state = ingest_flow.with_options(task_runner=task_runner(workers=2))(config, return_state=True)
@@ -59,7 +59,7 @@ def test_killed_worker_then_rerun_completes_without_loss_or_duplicates(prefect_a
 
     from curate.io import input_key
     from flows._runner import task_runner
-    from flows.ingest import ingest_flow
+    from flows.jobs import ingest_flow
 
     sources = tuple(str(shared / "warc" / f) for f in FILES)
     config = IngestConfig(sources=sources, out=str(tmp_path))

@@ -27,7 +27,7 @@ def _resume_when_paused(decisions: dict, seen: list, stop: threading.Event) -> N
 
 def test_flow_pauses_for_prefix_decisions_and_recalls_them(prefect_api, shared, tmp_path):
     from flows._runner import task_runner
-    from flows.math_recall import math_recall_flow
+    from flows.jobs import math_recall_flow
 
     groups = math_corpus.build(shared, tmp_path)
     # a fixed threshold: this test is about pausing and resuming (quality: tests/pipelines, benchmarks)
@@ -55,18 +55,18 @@ def test_flow_pauses_for_prefix_decisions_and_recalls_them(prefect_api, shared, 
 
 def test_math_score_flow_matches_the_pipeline(prefect_api, shared, tmp_path):
     from flows._runner import task_runner
-    from flows.math_recall import math_score_flow
+    from flows.jobs import math_score_flow
     from pipelines.math_recall import run
-    from pipelines.math_score import ScoreConfig
+    from pipelines.math_score import MathScoreConfig
     from pipelines.math_score import run as score
 
     math_corpus.build(shared, tmp_path)
     recall = _config(shared, tmp_path, max_rounds=1)
     run(recall)
     model = str(tmp_path / "out" / "round=1" / "model.bin")
-    flowed = ScoreConfig(model=model, inputs=(str(tmp_path / "pages"),), out=str(tmp_path / "flow"))
+    flowed = MathScoreConfig(model=model, inputs=(str(tmp_path / "pages"),), out=str(tmp_path / "flow"))
     result = math_score_flow.with_options(task_runner=task_runner(workers=2))(flowed)
-    plain = score(ScoreConfig(model=model, inputs=flowed.inputs, out=str(tmp_path / "plain")))
+    plain = score(MathScoreConfig(model=model, inputs=flowed.inputs, out=str(tmp_path / "plain")))
     assert result["selected"] == plain.selected > 0 and result["pages"] == plain.pages
     con = duckdb.connect()
     ids = [{r[0] for r in con.execute(f"SELECT id FROM '{tmp_path}/{d}/math_selected/*.parquet'").fetchall()}

@@ -15,7 +15,7 @@ def _digests(out):
 
 def test_mixture_flow_matches_plain_run(prefect_api, shared, tmp_path):
     from flows._runner import task_runner
-    from flows.mixture import mixture_flow
+    from flows.jobs import mix_flow
 
     texts = real_texts(shared, chunk_words=120)
     for k in range(3):
@@ -27,9 +27,9 @@ def test_mixture_flow_matches_plain_run(prefect_api, shared, tmp_path):
                                    "max_epochs": 3},
                                   {"name": "other", "dataset": "pages", "where": "NOT has_math", "share": 0.4}]})
     plain = run(spec, tmp_path / "plain", workers=2)
-    result = mixture_flow.with_options(task_runner=task_runner(workers=2))(spec, str(tmp_path / "flow"))
+    result = mix_flow.with_options(task_runner=task_runner(workers=2))(spec, str(tmp_path / "flow"))
     assert result["rows"] == plain["rows"] and result["total_tokens"] == plain["total_tokens"]
     assert _digests(tmp_path / "flow") == _digests(tmp_path / "plain") == [o["sha256"] for o in plain["outputs"]]
     assert len(plain["outputs"]) > 3
-    again = mixture_flow.with_options(task_runner=task_runner(workers=2))(spec, str(tmp_path / "flow"))
+    again = mix_flow.with_options(task_runner=task_runner(workers=2))(spec, str(tmp_path / "flow"))
     assert again["skipped"]

@@ -151,7 +151,7 @@ def test_decontamination_of_s3_shards_on_the_cluster(shared, s3, cluster, tmp_pa
     """Each worker scans shards from S3 and writes its rows and records to S3 (no work files)."""
     import fsspec
 
-    from pipelines import decontam as dc
+    from pipelines import decontaminate as dc
 
     bucket = s3.bucket()
     pages = f"s3://{bucket}/shards"
@@ -160,7 +160,7 @@ def test_decontamination_of_s3_shards_on_the_cluster(shared, s3, cluster, tmp_pa
     bench = tmp_path / "bench"
     bench.mkdir()
     (bench / "planted.jsonl").write_text(json.dumps({"question": " ".join(text.split()[:60])}) + "\n")
-    local = dc.run(dc.DecontamConfig(inputs=(pages,), benchmarks=(str(bench),), out=str(tmp_path / "local")))
+    local = dc.run(dc.DecontaminateConfig(inputs=(pages,), benchmarks=(str(bench),), out=str(tmp_path / "local")))
     config = tmp_path / "decontam.yaml"
     out = f"s3://{bucket}/decontam"
     config.write_text(json.dumps({"inputs": [pages], "benchmarks": [str(bench)], "out": out}))

@@ -125,7 +125,7 @@ def test_code_samples_built_on_a_mirror_and_published_to_s3(shared, s3, tmp_path
 
 
 def test_decontamination_of_s3_shards_into_s3_equals_the_local_run(shared, s3, tmp_path):
-    from pipelines import decontam as dc
+    from pipelines import decontaminate as dc
 
     sources = tuple(str(shared / "warc" / f) for f in FILES)
     pages = f"s3://{s3.bucket()}/shards"
@@ -137,10 +137,10 @@ def test_decontamination_of_s3_shards_into_s3_equals_the_local_run(shared, s3, t
     bench = tmp_path / "bench"
     bench.mkdir()
     (bench / "planted.jsonl").write_text(__import__("json").dumps({"question": " ".join(text.split()[:60])}) + "\n")
-    first = dc.run(dc.DecontamConfig(inputs=(pages,), benchmarks=(str(bench),), out=out))
-    local = dc.run(dc.DecontamConfig(inputs=(str(tmp_path / "shards"),), benchmarks=(str(bench),),
+    first = dc.run(dc.DecontaminateConfig(inputs=(pages,), benchmarks=(str(bench),), out=out))
+    local = dc.run(dc.DecontaminateConfig(inputs=(str(tmp_path / "shards"),), benchmarks=(str(bench),),
                                      out=str(tmp_path / "decontam")))
-    again = dc.run(dc.DecontamConfig(inputs=(pages,), benchmarks=(str(bench),), out=out))
+    again = dc.run(dc.DecontaminateConfig(inputs=(pages,), benchmarks=(str(bench),), out=out))
     assert (first.skipped, again.skipped) == (0, len(FILES)) and local.skipped == 0
     sql = "SELECT id, benchmark, item, part, ngram FROM contamination ORDER BY ALL"
     rows = connect(out).sql(sql).fetchall()
@@ -236,7 +236,7 @@ def test_math_recall_rounds_published_to_s3_equal_the_build_they_came_from(share
     """Recall rounds run in this machine's cache and are published; the S3 root then answers
     the same queries as the build (the recall itself is compared run against run elsewhere)."""
     from curate.io._remote import local_work
-    from pipelines.math_recall import RecallConfig
+    from pipelines.math_recall import MathRecallConfig
     from pipelines.math_recall import run as recall
     from tests.conftest import warc_bytes
     from tests.pipelines.math_corpus import html_records, seed_files
@@ -247,7 +247,7 @@ def test_math_recall_rounds_published_to_s3_equal_the_build_they_came_from(share
     run(IngestConfig(sources=(str(warc),), out=str(pages), math_prefilter=str(math_model),
                      math_prefilter_threshold=0.1))
     out = f"s3://{s3.bucket()}/recall"
-    summary = recall(RecallConfig(out=out, inputs=(str(pages),), prefiltered=(str(pages),),
+    summary = recall(MathRecallConfig(out=out, inputs=(str(pages),), prefiltered=(str(pages),),
                                   seed_files=tuple(seed_files(shared)), chunk_words=150, negatives=300, epoch=40,
                                   lr=0.5, min_count=1, bucket=20_000, threshold=0.5, policy="auto", max_rounds=1,
                                   allow_weak_model=True))

@@ -78,24 +78,24 @@ def _path_rule_cases():
     from pipelines.arxiv import ArxivConfig
     from pipelines.code import CodeConfig
     from pipelines.crawl import CrawlConfig
-    from pipelines.decontam import DecontamConfig
+    from pipelines.decontaminate import DecontaminateConfig
     from pipelines.dedup import DedupConfig
     from pipelines.ingest import IngestConfig
     from pipelines.math_corpus import MathCorpusConfig
-    from pipelines.math_recall import RecallConfig
-    from pipelines.math_score import ScoreConfig
+    from pipelines.math_recall import MathRecallConfig
+    from pipelines.math_score import MathScoreConfig
 
     return [
         (IngestConfig, {"sources": ["w/a.warc.gz", "CC-MAIN-2024-10", "https://h/x.warc.gz"], "out": "o",
                         "math_prefilter": "m/model.bin"}),
         (CrawlConfig, {"out": "o", "math_prefilter": "m/model.bin", "crawls": ["latest"]}),
         (DedupConfig, {"inputs": ["shards"], "out": "d", "index": "idx"}),
-        (DecontamConfig, {"inputs": ["shards"], "benchmarks": ["b"], "out": "d"}),
+        (DecontaminateConfig, {"inputs": ["shards"], "benchmarks": ["b"], "out": "d"}),
         (ArxivConfig, {"sources": ["papers/*.tar.gz"], "out": "o"}),
         (CodeConfig, {"sources": ["repos/x"], "out": "o"}),
-        (RecallConfig, {"inputs": ["shards"], "out": "r", "seed_files": ["seed"], "tokenizer": "t/tokenizer.json",
+        (MathRecallConfig, {"inputs": ["shards"], "out": "r", "seed_files": ["seed"], "tokenizer": "t/tokenizer.json",
                         "annotations": "a.yaml", "prefiltered": ["pre"], "seed_query_root": "q"}),
-        (ScoreConfig, {"model": "r/model.bin", "inputs": ["shards"], "out": "o", "tokenizer": "tokenizer.json"}),
+        (MathScoreConfig, {"model": "r/model.bin", "inputs": ["shards"], "out": "o", "tokenizer": "tokenizer.json"}),
         (MathCorpusConfig, {"out": "o", "model": "r/model.bin", "benchmarks": ["b"], "tokenizer": "tokenizer.json"}),
     ]
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from curate.decontam import NgramIndex, find_benchmarks, load_items
-from pipelines import decontam as dc
+from pipelines import decontaminate as dc
 from tests.dedup.corpus import real_texts, write_pages
 
 
@@ -77,7 +77,7 @@ def pages(shared, benches, tmp_path):
 def test_pipeline_reports_matches_and_adds_benchmarks_incrementally(shared, pages):
     root, gsm_item, math_item = pages
     base = dict(inputs=(str(root / "in"),), benchmarks=(str(shared / "benchmarks"),), out=str(root / "out"))
-    first = dc.run(dc.DecontamConfig(**base, only=("gsm8k",)))
+    first = dc.run(dc.DecontaminateConfig(**base, only=("gsm8k",)))
     assert first.shards == 2 and first.documents == 42 and first.contaminated == 1
     con = duckdb.connect()
     glob = f"read_parquet('{root}/out/contamination/*.parquet')"
@@ -85,9 +85,9 @@ def test_pipeline_reports_matches_and_adds_benchmarks_incrementally(shared, page
     assert rows[0][:5] == ("leak-gsm", "gsm8k", gsm_item.item, "question", 10)
     assert rows[0][5] in " ".join(re.findall(r"[^\W_]+", gsm_item.text.lower()))
     # same benchmarks again: nothing to do
-    assert dc.run(dc.DecontamConfig(**base, only=("gsm8k",))).shards == 0
+    assert dc.run(dc.DecontaminateConfig(**base, only=("gsm8k",))).shards == 0
     # add MATH-500 later: each shard is scanned for MATH-500 only; no GSM8K row is written twice
-    second = dc.run(dc.DecontamConfig(**base, only=("gsm8k", "math500")))
+    second = dc.run(dc.DecontaminateConfig(**base, only=("gsm8k", "math500")))
     assert second.shards == 2 and second.benchmarks == sorted(second.benchmarks)
     # the real-analysis textbook shares one stock 10-gram with a MATH-500 question ("there exists an x
     # in 0 1 such that f"): one content word, no run of them, so it is no evidence
@@ -96,7 +96,7 @@ def test_pipeline_reports_matches_and_adds_benchmarks_incrementally(shared, page
     assert [f[:2] for f in found] == [("leak-gsm", "gsm8k"), ("leak-math", "math500")]
     assert found[1][2] == math_item.item and {f[3] for f in found} <= {"10-gram", "whole question"}
     # DeepSeek's plain rule flags the textbook; switching rules replaces the rows, never adds to them
-    plain = dc.run(dc.DecontamConfig(**base, only=("gsm8k", "math500"), rule="deepseek"))
+    plain = dc.run(dc.DecontaminateConfig(**base, only=("gsm8k", "math500"), rule="deepseek"))
     assert plain.shards == 2 and dict(plain.by_benchmark) == {"gsm8k": 1, "math500": 2}
     found = con.execute(f"SELECT id, rule, ngram FROM {glob} WHERE benchmark = 'math500' ORDER BY id").fetchall()
     assert found[0] == ("c35", "10-gram", "there exists an x in 0 1 such that f") and len(found) == 2
@@ -106,7 +106,7 @@ def test_corrupt_shard_is_recorded_and_retried_others_scanned(shared, pages):
     root, gsm_item, _ = pages
     bad = root / "in" / "pages" / "s2.parquet"
     bad.write_bytes(b"PAR1 this is not parquet")
-    config = dc.DecontamConfig(inputs=(str(root / "in"),), benchmarks=(str(shared / "benchmarks"),),
+    config = dc.DecontaminateConfig(inputs=(str(root / "in"),), benchmarks=(str(shared / "benchmarks"),),
                                out=str(root / "out"), only=("gsm8k",))
     first = dc.run(config)
     assert first.shards == 3 and first.contaminated == 1

@@ -12,7 +12,7 @@ from curate.errors import FatalError
 from curate.io import Ledger
 from curate.query import connect
 from pipelines.ingest import IngestConfig, run
-from pipelines.math_recall import RecallConfig
+from pipelines.math_recall import MathRecallConfig
 from pipelines.math_recall import run as recall
 from tests.conftest import warc_bytes
 from tests.pipelines.math_corpus import html_records, seed_files
@@ -67,7 +67,7 @@ def test_domain_shares_count_prefiltered_pages(shared, fast_ingest):
     members = con.sql("SELECT count(*) FROM rejected WHERE reason = 'math_prefilter' AND url LIKE '%forum.test/users/%'"
                       ).fetchall()[0][0]
     assert members >= 5                                     # most member pages were never extracted
-    config = RecallConfig(inputs=(str(out),), prefiltered=(str(out),), out=str(root / "recall"),
+    config = MathRecallConfig(inputs=(str(out),), prefiltered=(str(out),), out=str(root / "recall"),
                           seed_files=tuple(seed_files(shared)), chunk_words=150, negatives=300, epoch=40, lr=0.5,
                           min_count=1, bucket=20_000, threshold=0.5, policy="auto", max_rounds=1,
                           allow_weak_model=True)   # 18 pages: too few to validate; this test counts domains

@@ -15,7 +15,7 @@ import pytest
 
 from curate import classify
 from curate.errors import FatalError
-from pipelines.math_recall import RecallConfig, run
+from pipelines.math_recall import MathRecallConfig, run
 from tests import debian_docs
 
 SAMPLE = {"python-sympy-doc": {"math": 40, "non_math": 40}, "python-scipy-doc": {"math": 80, "non_math": 120},
@@ -36,8 +36,8 @@ def docs(tmp_path_factory):
             {p["url"]: p["label"] for p in pages})
 
 
-def _config(shared, root, pool, name, **kw) -> RecallConfig:
-    return RecallConfig(inputs=(str(pool),), out=str(root / name), policy="auto", max_rounds=1,
+def _config(shared, root, pool, name, **kw) -> MathRecallConfig:
+    return MathRecallConfig(inputs=(str(pool),), out=str(root / name), policy="auto", max_rounds=1,
                         seed_files=(str(shared / "math_text" / "positive"),), **kw)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.math_recall import RecallConfig, run
+from pipelines.math_recall import MathRecallConfig, run
 from tests.pipelines import math_corpus
 
 
@@ -19,13 +19,13 @@ def corpus(shared, tmp_path_factory):
     return root, math_corpus.build(shared, root)
 
 
-def _config(shared, root, **kw) -> RecallConfig:
+def _config(shared, root, **kw) -> MathRecallConfig:
     # The defaults: training settings and the threshold follow the data.
     base = dict(inputs=(str(root / "pages"),), out=str(root / kw.pop("name", "out")),
                 seed_files=tuple(math_corpus.seed_files(shared)), policy="auto", auto_share=0.15, auto_min_pages=5,
                 max_rounds=6, stop_overlap=0.9)
     base.update(kw)
-    return RecallConfig(**base)
+    return MathRecallConfig(**base)
 
 
 def _ids(con, sql) -> set[str]:

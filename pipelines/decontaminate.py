@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 from curate.decontam import Benchmark, NgramIndex, RULES, find_benchmarks, load_items
-from curate.io import Completion, DONE, FAILED, Ledger, ShardStore, config_out, holds_root
-from pipelines.jobs import root_policy
+from curate.io import DIRECT, Completion, DONE, FAILED, Ledger, ShardStore
 from curate.errors import FatalError, ShardError
-from pipelines._common import Transaction, config_main
-from pipelines._config import check_fields, from_file
-from pipelines._steps import Map, Steps, execute
+from pipelines._common import Transaction
+from pipelines._config import FileConfig
+from pipelines._job import Job
+from pipelines._steps import Map, Steps
 from pipelines.dedup import input_shards, read_batches
 from schemas import CONTAMINATION
 
@@ -33,9 +32,10 @@ COLUMNS = ["id", "url", "crawl", "warc_path", "warc_offset", "text"]
 
 
 @dataclass(frozen=True)
-class DecontamConfig:
+class DecontaminateConfig(FileConfig):
     """Settings of a decontamination run (TOML/YAML keys have the same names)."""
     RANGES: ClassVar[dict] = {"n": (1, None), "min_words": (1, None), "batch_rows": (1, None)}
+    CHOICES: ClassVar[dict] = {"rule": tuple(RULES)}
     PATHS: ClassVar[tuple] = ('inputs', 'benchmarks', 'out')            # resolved relative to a config file (the path rule)
 
     inputs: tuple[str, ...]                 # pages shards: files, globs, folders
@@ -47,14 +47,6 @@ class DecontamConfig:
     rule: str = "evidence"                  # evidence (see curate/decontam/_evidence.py) | deepseek (plain)
     batch_rows: int = 2_000                 # documents scanned per batch
 
-    @classmethod
-    def from_file(cls, path: str | Path, **overrides) -> "DecontamConfig":
-        return from_file(cls, path, overrides)
-
-    def __post_init__(self):
-        check_fields(self)
-        if self.rule not in RULES:
-            raise FatalError(f"rule must be one of {', '.join(RULES)}, not {self.rule!r}")
 
 
 @dataclass
@@ -88,7 +80,7 @@ def shard_key(path: str) -> str:
     return f"{Path(path).stem}-{hashlib.sha1(path.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
 
 
-def select_benchmarks(config: DecontamConfig) -> list[Benchmark]:
+def select_benchmarks(config: DecontaminateConfig) -> list[Benchmark]:
     found = find_benchmarks(config.benchmarks)
     unknown = sorted(set(config.only) - {b.name for b in found})
     if unknown:
@@ -107,7 +99,7 @@ def covered(ledger: Ledger, key: str, rule: str) -> set[str]:
     return done
 
 
-def retract_other_rules(config: DecontamConfig, key: str) -> None:
+def retract_other_rules(config: DecontaminateConfig, key: str) -> None:
     """A scan under another rule is replaced, not added to: its rows and records go."""
     ledger, store = Ledger(config.out), ShardStore(config.out, {"contamination": CONTAMINATION})
     for name in ledger.keys(f"decontam-{key}-"):
@@ -117,7 +109,7 @@ def retract_other_rules(config: DecontamConfig, key: str) -> None:
             ledger.remove(name)
 
 
-def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], index: NgramIndex) -> Completion:
+def scan_shard(config: DecontaminateConfig, shard: str, benches: list[Benchmark], index: NgramIndex) -> Completion:
     """Scan one shard against ``benches`` (whose items ``index`` holds); write rows and the ledger record."""
     keys = sorted(b.key for b in benches)
     key = f"decontam-{shard_key(shard)}-{hashlib.sha1(' '.join([*keys, config.rule]).encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
@@ -147,7 +139,7 @@ def scan_shard(config: DecontamConfig, shard: str, benches: list[Benchmark], ind
     return tx.done
 
 
-def plan(config: DecontamConfig) -> tuple[list[tuple[str, list[Benchmark]]], int, list[Benchmark]]:
+def plan(config: DecontaminateConfig) -> tuple[list[tuple[str, list[Benchmark]]], int, list[Benchmark]]:
     """(shard, benchmarks still to scan) pairs, shards already complete, all benchmarks."""
     benches = select_benchmarks(config)
     ledger = Ledger(config.out)
@@ -163,7 +155,7 @@ def plan(config: DecontamConfig) -> tuple[list[tuple[str, list[Benchmark]]], int
     return todo, skipped, benches
 
 
-def build_index(config: DecontamConfig, benches: list[Benchmark]) -> NgramIndex:
+def build_index(config: DecontaminateConfig, benches: list[Benchmark]) -> NgramIndex:
     """The n-gram index of ``benches``, built once per process (workers scan many shards)."""
     return _cached_index(tuple(benches), config.n, config.min_words, config.rule)
 
@@ -173,19 +165,19 @@ def _cached_index(benches: tuple[Benchmark, ...], n: int, min_words: int, rule: 
     return NgramIndex([it for b in benches for it in load_items(b)], n=n, min_words=min_words, rule=rule)
 
 
-def _plan(config: DecontamConfig, state: dict) -> dict:
+def _plan(config: DecontaminateConfig, state: dict) -> dict:
     todo, skipped, benches = plan(config)
     return {"todo": [(shard, [b.key for b in missing]) for shard, missing in todo], "skipped": skipped,
             "benches": benches}
 
 
-def _scan(config: DecontamConfig, ctx: dict, item: tuple[str, list[str]], tick) -> Completion:
+def _scan(config: DecontaminateConfig, ctx: dict, item: tuple[str, list[str]], tick) -> Completion:
     shard, keys = item
     benches = [b for b in ctx["benches"] if b.key in keys]
     return scan_shard(config, shard, benches, build_index(config, benches))   # index cached per process
 
 
-def _summary(config: DecontamConfig, state: dict) -> DecontamSummary:
+def _summary(config: DecontaminateConfig, state: dict) -> DecontamSummary:
     summary = DecontamSummary(skipped=state["skipped"], benchmarks=[b.key for b in state["benches"]])
     for (shard, _), done in zip(state["todo"], state.get("scan", [])):
         if done.status == FAILED:
@@ -207,15 +199,10 @@ STEPS = Steps(
 )
 
 
-@holds_root(root_policy("decontaminate"), config_out)
-def run(config: DecontamConfig, *, progress: bool = False, workers: int = 1) -> DecontamSummary:
-    """Scan every shard against every benchmark it has not seen."""
-    return execute(STEPS, config, progress=progress, workers=workers)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return config_main(argv, "decontam", __doc__, DecontamConfig, run)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+JOB = Job(DecontaminateConfig, STEPS, "flag documents that contain benchmark text", storage=DIRECT, positional="inputs",
+          hints=('query "SELECT id, benchmark, item, part, rule, ngram FROM contamination LIMIT 20" --root {root}',),
+          example=('inputs = ["shards"]\n'
+                   'benchmarks = ["benchmarks/"]\n'
+                   'out = "decontam"\n'
+                   'only = ["gsm8k", "math500"]\n'))
+run = JOB.run

@@ -1,0 +1,95 @@
+"""A job as one object: its config class, its steps and how its runs hold their output root.
+
+Everything else about a job is generated from its :class:`Job`: the run without Prefect
+(:meth:`Job.run`), the Prefect flow (``flows``), the ``curate <job>`` subcommand and
+``python -m pipelines <job>`` (options from the config's fields and their comments), and its
+page under ``docs/``. Adding a job is a config class, a ``Steps`` declaration, a ``Job`` and
+its line in ``pipelines/jobs.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from curate.io import LOCAL, RootPolicy, config_out, holds_root
+from pipelines._steps import Steps, execute
+
+
+@dataclass(frozen=True)
+class Param:
+    """A run option that is not a config setting (a flow parameter, a keyword of :meth:`Job.run`):
+    it seeds the run's state under ``name``."""
+
+    name: str
+    type: Any
+    default: Any
+    meaning: str
+    local: bool = True           # also a flag of ``curate <job>`` (False: it matters only to a flow)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job. ``name`` is its steps' name (the module, flow, subcommand and docs page use it)."""
+
+    config: Callable[..., Any]                 # the config class (``from_file``) or a loader function
+    steps: Steps
+    summary: str                                # one line: what it does
+    storage: str = LOCAL                        # object storage: DIRECT, MIRRORED or LOCAL (curate.io.RootPolicy)
+    exclusive: bool = False                     # its output root holds nothing else (a mixture)
+    params: tuple[Param, ...] = ()
+    root: Callable[..., Any] = config_out       # (config, **params) -> the output root it holds
+    around: Callable[..., Any] | None = None    # (run, config, params) -> result: runs the held run
+    positional: str | None = None               # the config field given as the subcommand's arguments
+    asks: Callable[[Any], bool] | None = None   # a person answers questions on this run (a flow pauses)
+    hints: tuple[str, ...] = field(default=())  # next commands a finished CLI run suggests ({root})
+    example: str = ""                           # a small working config (TOML), shown in its docs page and tested
+
+    @property
+    def name(self) -> str:
+        return self.steps.job
+
+    @property
+    def flat(self) -> bool:
+        """Its config is a class whose fields are flags (not a spec file read by a loader)."""
+        return isinstance(self.config, type)
+
+    @property
+    def config_class(self) -> type:
+        """The class of its config (a loader function's return annotation)."""
+        if isinstance(self.config, type):
+            return self.config
+        return typing.get_type_hints(self.config)["return"]
+
+    @property
+    def root_policy(self) -> RootPolicy:
+        """How its runs hold their output root (curate.io.holds_root)."""
+        return RootPolicy(self.name, self.storage, self.exclusive)
+
+    def load_config(self, path: str | Path, **overrides) -> Any:
+        """The job's config from a TOML/YAML file (unknown keys refused; ``overrides`` win)."""
+        target = self.config
+        return target.from_file(path, **overrides) if hasattr(target, "from_file") else target(path, **overrides)
+
+    def held(self, body: Callable[..., Any]) -> Callable[..., Any]:
+        """``body(config, **params)`` run holding the job's output root (and inside ``around``):
+        what both the local run and the Prefect flow execute."""
+        locked = holds_root(self.root_policy, self.root)(body)
+        if self.around is None:
+            return locked
+        return lambda config, **params: self.around(locked, config, params)
+
+    def run(self, config, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
+            log: Callable[[str], Any] | None = None, **params) -> Any:
+        """Run the job here (no Prefect): map steps over ``workers`` processes; returns its summary.
+        ``params`` are the job's :class:`Param` values (only those given seed the state);
+        ``ask`` answers its questions; ``log`` gets its progress lines (stderr with ``progress``)."""
+        unknown = sorted(set(params) - {p.name for p in self.params})
+        if unknown:
+            raise TypeError(f"{self.name}: unknown run option(s) {', '.join(unknown)}")
+        say = log or (lambda msg: print(msg, file=sys.stderr) if progress else None)
+        return self.held(lambda cfg, **given: execute(self.steps, cfg, progress=progress, workers=workers,
+                                                      ask=ask, _say=say, **given))(config, **params)
