@@ -106,11 +106,11 @@ def key_table(cls: type) -> str:
 def _command(job: Job) -> str:
     """How ``curate <job>`` is called: its config as flags (the positional field as arguments), or its spec file."""
     if not job.flat:
-        return f"curate {job.name} {job.name}.yaml"
-    given = f"{job.positional.upper()}... " if job.positional else ""
-    required = [f"--{f.name.replace('_', '-')} ..." for f in dataclasses.fields(job.config_class)
-                if f.name != job.positional and f.default is dataclasses.MISSING
-                and f.default_factory is dataclasses.MISSING]
+        return f"curate {job.name} SPEC"
+    given = f"{job.positional.rstrip('s').upper()}... " if job.positional else ""
+    required = [f"--{f.name.replace('_', '-')} {'DIR' if f.name == 'out' else f.name.upper()}"
+                for f in dataclasses.fields(job.config_class) if f.name != job.positional
+                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     return f"curate {job.name} {given}{' '.join(required)}".rstrip()
 
 
@@ -137,13 +137,13 @@ def page(job: Job) -> str:
            " do not edit -->", "",
            " ".join((inspect.getdoc(classes[0]) or "").split()), "",
            "## Run it", "", "```bash",
-           f"{_command(job)}   # here, with a progress bar",
-           f"curate {name} --config {name}.toml" if job.flat else f"curate {name} {name}.toml --out DIR",
-           f"python -m pipelines {name} --config {name}.toml   # the same run, without the command line's conveniences",
+           f"{_command(job)} ...   # here, with a progress bar",
            f"curate run {name} --config {name}.toml   # as a Prefect flow on Dask",
            f"curate serve {name} --config {name}.toml --cron '0 3 * * *'   # on a schedule",
            "```", "",
-           f"`curate {name}`: {flags}. Storage: `{job.storage}`"
+           f"`curate {name}`: {flags}"
+           + (f"; `curate {name} --config {name}.toml` reads them from a file" if job.flat else "")
+           + f". Without the command line: `python -m pipelines {name} --config {name}.toml`. Storage: `{job.storage}`"
            + (", exclusive (its output root holds nothing else)" if job.exclusive else "")
            + f". In Python: `pipelines.jobs.JOBS[\"{name}\"].run(config)`; flow: `flows.jobs.{name.replace('-', '_')}_flow`.", "",
            "## Example config", "", "```toml", job.example.rstrip(), "```", "",

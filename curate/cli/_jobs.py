@@ -54,7 +54,8 @@ def add_config_options(p: argparse.ArgumentParser, cls, positional: str | None =
     hints = typing.get_type_hints(cls)
     choices = getattr(cls, "CHOICES", {})
     if positional:
-        p.add_argument(positional, nargs="*", metavar=positional.rstrip("s").upper(), help=said.get(positional, ""))
+        p.add_argument(positional, nargs="*", metavar=positional.rstrip("s").upper(),
+                       help=said.get(positional, "").replace("%", "%%"))
     p.add_argument("--config", help=f"TOML/YAML with {cls.__name__} keys; flags override it")
     for f in dataclasses.fields(cls):
         if f.name == positional:
@@ -62,6 +63,7 @@ def add_config_options(p: argparse.ArgumentParser, cls, positional: str | None =
         kind, many = _kind(hints[f.name])
         default = f.default if f.default is not dataclasses.MISSING else None
         text = said.get(f.name, "") + (f" (default {default})" if default not in (None, ()) else "")
+        text = text.replace("%", "%%")          # argparse formats help with %: "10% of a domain"
         if kind is bool:
             p.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=text)
         elif many:
@@ -90,17 +92,19 @@ def config_of(job, args, overrides: dict | None = None):
     """The job's config from ``--config`` (or its spec file) and the flags (flags win)."""
     if not job.flat:
         if not args.spec:
-            raise CurateError(f"curate {job.name}: give the spec file")
+            raise CurateError(f"curate {job.name}: give SPEC (a {job.name} spec file, YAML or TOML)")
         return job.load_config(args.spec, **(overrides or {}))
     cls = job.config_class
     given = {**_given(cls, args, job.positional), **(overrides or {})}
     if args.config:
         return job.load_config(args.config, **given)
-    missing = [f.name for f in dataclasses.fields(cls)
-               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in given]
-    if missing:
-        raise CurateError(f"curate {job.name}: give {', '.join(m.upper() + '...' if m == job.positional else _flag(m) for m in missing)}"
-                          " (or --config FILE)")
+    required = sorted((f.name for f in dataclasses.fields(cls)
+                       if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING),
+                      key=lambda name: name != job.positional)        # the arguments first, as typed
+    if any(name not in given for name in required):      # say every one, as a synopsis would
+        words = [f"{name.rstrip('s').upper()}..." if name == job.positional
+                 else f"{_flag(name)} {'DIR' if name == 'out' else name.upper()}" for name in required]
+        raise CurateError(f"curate {job.name}: give {' and '.join(words)} (or --config FILE)")
     return cls(**given)
 
 
@@ -117,7 +121,7 @@ def add_job_parser(sub, job, name: str | None = None) -> None:
     for param in job.params:
         if param.local:
             p.add_argument(_flag(param.name), dest=param.name, type=_kind(param.type)[0], default=None,
-                           help=param.meaning)
+                           help=param.meaning.replace("%", "%%"))
     if not any(f.name == "workers" for f in dataclasses.fields(job.config_class)):
         p.add_argument("--workers", type=int, default=1, help="processes for the job's map steps (default 1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar; only the result's first line")

@@ -20,7 +20,7 @@ def finished(root):
 def test_each_run_ingests_new_paths_only_and_records_failures(prefect_api, shared, tmp_path):
     from flows._runner import task_runner
     from flows.jobs import crawl_flow
-from pipelines.crawl import CrawlConfig
+    from pipelines.crawl import CrawlConfig
 
     with CCServer(CRAWL, [shared / "warc" / f for f in FILES]) as server:
         server.statuses[server.paths[1]] = [404] * 100  # this path is broken for good

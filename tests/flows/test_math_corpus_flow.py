@@ -34,7 +34,7 @@ def test_two_crawls_in_turn_through_the_whole_chain(prefect_api, shared, math_mo
     from curate.cli._flows import outcome
     from flows._runner import task_runner
     from flows.jobs import math_corpus_flow
-from pipelines.math_corpus import MathCorpusConfig
+    from pipelines.math_corpus import MathCorpusConfig
 
     one, two, first, second = crawls
     # The session's model stands in for a finished recall round's (its record: the operating threshold).

@@ -34,6 +34,7 @@ def test_every_job_has_its_subcommand_flow_and_page(name):
 
     job = JOBS[name]
     sub = _subcommand(build_parser([]), name)
+    assert job.summary in sub.format_help()                 # --help renders (a "%" in a comment once broke it)
     dests = {a.dest for a in sub._actions}
     if job.flat:                                  # every config key is a flag (or the positional arguments)
         assert {f.name for f in dataclasses.fields(job.config_class)} <= dests
@@ -98,7 +99,7 @@ def test_a_new_job_is_generated_whole(tmp_path):
     flow = _make(COUNT)
     assert flow.name == "count" and set(flow.parameters.properties) == {"config", "limit"}
     text = docs.page(COUNT)
-    assert "curate count INPUTS... --out ..." in text and "| `column` | str | `\"text\"` |" in text
+    assert "curate count INPUT... --out DIR ..." in text and "| `column` | str | `\"text\"` |" in text
 
 
 def test_python_dash_m_pipelines_runs_a_job(shared, tmp_path):
