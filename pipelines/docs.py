@@ -103,7 +103,7 @@ def key_table(cls: type) -> str:
     return "\n".join(lines)
 
 
-def _command(job: Job) -> str:
+def synopsis(job: Job) -> str:
     """How ``curate <job>`` is called: its config as flags (the positional field as arguments), or its spec file."""
     if not job.flat:
         return f"curate {job.name} SPEC"
@@ -137,7 +137,7 @@ def page(job: Job) -> str:
            " do not edit -->", "",
            " ".join((inspect.getdoc(classes[0]) or "").split()), "",
            "## Run it", "", "```bash",
-           f"{_command(job)} ...   # here, with a progress bar",
+           f"{synopsis(job)} ...   # here, with a progress bar",
            f"curate run {name} --config {name}.toml   # as a Prefect flow on Dask",
            f"curate serve {name} --config {name}.toml --cron '0 3 * * *'   # on a schedule",
            "```", "",

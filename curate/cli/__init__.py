@@ -192,13 +192,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
+#: commands that run no job: their parser is built without loading the jobs
+_NO_JOBS = frozenset({"extract", "query", "catalog", "stats", "tokenizer", "server"})
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="curate", description="Turn raw public data into pre-training corpora.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log retries and worker restarts")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     from curate.cli import _jobs, _math, _mix
-    from pipelines.jobs import JOBS
+
+    words = sys.argv[1:] if argv is None else argv
+    command = next((w for w in words if not w.startswith("-")), None)
+    if command in _NO_JOBS:                  # importing every job (pyarrow, DuckDB, trafilatura) costs 0.25 s
+        JOBS: dict = {}
+    else:
+        from pipelines.jobs import JOBS
 
     for job in JOBS.values():                # curate ingest, dedup, ..., math-corpus: generated
         _jobs.add_job_parser(sub, job)
@@ -230,7 +240,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     _mix.add_parsers(sub)
     _mix.add_tokenizer_parser(sub)
-    _math.add_parsers(sub)
+    _math.add_parsers(sub, JOBS)
 
     p = sub.add_parser("run", help="run a job as a Prefect flow on Dask")
     p.add_argument("job", choices=list(JOBS), help="; ".join(f"{j.name}: {j.summary}" for j in JOBS.values()))

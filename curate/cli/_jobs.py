@@ -113,7 +113,11 @@ def add_job_parser(sub, job, name: str | None = None) -> None:
     from curate.cli._extras import EXTRAS, Extra
 
     extra = EXTRAS.get(job.name, Extra())
-    p = sub.add_parser(name or job.name, help=job.summary, description=extra.description or f"{job.summary}.")
+    from pipelines.docs import synopsis
+
+    words = synopsis(job).split()[2:]                  # after "curate <job>": the arguments it needs
+    p = sub.add_parser(name or job.name, help=job.summary, usage=" ".join(["%(prog)s", *words, "[options]"]),
+                       description=f"{job.summary}." + (f" {extra.description}" if extra.description else ""))
     if job.flat:
         add_config_options(p, job.config_class, job.positional)
     else:

@@ -91,7 +91,7 @@ def cmd_annotate(args) -> int:
     return 0
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub, jobs: dict) -> None:
     math = sub.add_parser("math", help="iterative math page recall (DeepSeekMath): recall, domains, annotate")
     msub = math.add_subparsers(dest="math_command", required=True)
 
@@ -101,10 +101,10 @@ def add_parsers(sub) -> None:
         p.add_argument("--annotations", help="override the annotation file (YAML or CSV)")
 
     from curate.cli._jobs import add_job_parser
-    from pipelines.jobs import JOBS
 
-    add_job_parser(msub, JOBS["math-recall"], "recall")     # the same commands as curate math-recall / math-score
-    add_job_parser(msub, JOBS["math-score"], "score")
+    for name in ("recall", "score"):          # the same commands as curate math-recall / math-score
+        if f"math-{name}" in jobs:
+            add_job_parser(msub, jobs[f"math-{name}"], name)
 
     p = msub.add_parser("domains", help="the review table: math domains and their URL path prefixes")
     common(p)

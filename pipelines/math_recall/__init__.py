@@ -274,6 +274,7 @@ STEPS = Steps(
 
 # With ``out`` on object storage the rounds run on a local mirror that is then published (MIRRORED).
 JOB = Job(MathRecallConfig, STEPS, "DeepSeekMath's iterative math page recall (fastText rounds)", storage=MIRRORED,
+          positional="inputs",
           params=(Param("pause_timeout", int, 3600, "seconds a flow waits for decisions (policy ask)", local=False),),
           asks=lambda config: config.policy == "ask",
           hints=('query "SELECT * FROM math_rounds" --root {root}',),
