@@ -60,7 +60,7 @@ class Job:
     @property
     def config_class(self) -> type:
         """The class of its config (a loader function's return annotation)."""
-        if isinstance(self.config, type):
+        if self.flat:
             return self.config
         return typing.get_type_hints(self.config)["return"]
 
