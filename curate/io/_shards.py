@@ -82,6 +82,29 @@ def committed(root: str | os.PathLike, name: str, listed: set[str] | None = None
     return [store.uri(rel) for rel in names]
 
 
+def dataset_shards(item: str | os.PathLike, dataset: str) -> list[str]:
+    """The shards of ``dataset`` an input names, sorted: an output root or its ``dataset`` folder
+    (the committed shards; on object storage a root is always given this way), else Parquet files
+    or a glob. Local paths come back resolved."""
+    from curate.io._remote import storage_root
+    from curate.io._sources import matches
+
+    store = storage_root(item)
+    if store.remote:
+        root = store.canonical
+        hits = committed(root, dataset)
+        if not hits and root.endswith(f"/{dataset}"):
+            hits = committed(root[: -len(dataset) - 1], dataset)
+        return hits
+    path = Path(item)
+    if path.is_dir():
+        folder = path / dataset if (path / dataset).is_dir() else path
+        hits = committed(folder.parent, folder.name)          # shards with a completion record
+    else:
+        hits = matches(str(item))                            # an existing name as written, else a glob
+    return sorted({str(Path(h).resolve()) for h in hits})
+
+
 class ShardWriter:
     """Writes rows of one dataset for one input into numbered Parquet shards.
 

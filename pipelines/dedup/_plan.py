@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
 from curate.dedup import DedupIndex, SketchParams
 from curate.errors import FatalError
-from curate.io import DONE, Ledger, WorkFolder, committed, matches, storage_root
+from curate.io import DONE, Ledger, WorkFolder, dataset_shards
 from pipelines._config import FileConfig, check_fields
 
 ORDER = {  # representative rule -> SQL ORDER BY (smallest first is kept)
@@ -135,28 +134,14 @@ class DedupSummary:
 
 
 def input_shards(inputs) -> list[str]:
-    """Expand files, globs and folders into a sorted, de-duplicated list of Parquet files."""
+    """Expand output roots (local or ``s3://``), folders, files and globs into a sorted,
+    de-duplicated list of pages shards."""
     found: set[str] = set()
     for item in inputs:
-        store = storage_root(item)
-        if store.remote:                           # an output root on object storage (s3://...)
-            root = store.canonical
-            hits = committed(root, "pages")        # an output root, or its pages/ folder:
-            if not hits and root.endswith("/pages"):
-                hits = committed(root[: -len("/pages")], "pages")
-            if not hits:
-                raise FatalError(f"no committed page shards under {item}")
-            found.update(hits)
-            continue
-        path = Path(item)
-        if path.is_dir():
-            folder = path / "pages" if (path / "pages").is_dir() else path
-            hits = committed(folder.parent, folder.name)     # shards with a completion record
-        else:
-            hits = matches(item)                   # an existing name as written, else a glob
+        hits = dataset_shards(item, "pages")
         if not hits:
-            raise FatalError(f"no Parquet input found at {item}")
-        found.update(str(Path(h).resolve()) for h in hits)
+            raise FatalError(f"no Parquet input found at {item} (nor committed pages shards under it)")
+        found.update(hits)
     return sorted(found)
 
 

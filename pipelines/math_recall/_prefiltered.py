@@ -19,8 +19,7 @@ from curate import reasons
 from curate.classify import url_prefix
 from curate.extract import domain_of, host_of
 from curate.query import sql_str
-from curate.io import committed, parquet_file, storage_root
-from pipelines.dedup import input_shards
+from curate.io import dataset_shards, parquet_file
 from schemas import MATH_PREFILTERED
 
 EMPTY = "(SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS prefix, 0::BIGINT AS pages WHERE false)"
@@ -28,10 +27,7 @@ EMPTY = "(SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS prefix, 0::BIGINT AS 
 
 def rejected_shards(items) -> list[str]:
     """Rejected-page shards of ingest output roots (local or ``s3://``), folders, files or globs."""
-    stores = [(i, storage_root(i)) for i in items]
-    found = [s for _, store in stores if store.remote for s in committed(store.canonical, "rejected")]
-    local = [str(Path(i) / "rejected") if store.is_folder("rejected") else i for i, store in stores if not store.remote]
-    return sorted(found + (input_shards(local) if local else []))
+    return sorted({shard for item in items for shard in dataset_shards(item, "rejected")})
 
 
 def count(shards: list[str], depth: int) -> pa.Table:

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from curate.io import Completion, DONE, Ledger, LocalRoot, RemoteRoot, storage_root
+from curate.io import Completion, DONE, Ledger, LocalRoot, RemoteRoot, dataset_shards, storage_root
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,9 +58,15 @@ def test_parquet_and_the_ledger_through_either(root):
     assert ledger.keys() == ["k-1", "k-2"] and ledger.keys("k-2") == ["k-2"]
     assert ledger.is_done("k-1") and ledger.get("nope") is None
     assert [c.source for c in ledger.all()] == ["s", "t"]
+    shard = storage_root(store.uri("pages/p-00000.parquet")).canonical
+    assert dataset_shards(root, "pages") == [shard]                   # a root, or its dataset folder
+    assert dataset_shards(store.uri("pages"), "pages") == [shard]
+    assert dataset_shards(root, "rejected") == []
     ledger.remove("k-1")
     ledger.remove("k-1")                                             # twice: nothing to remove is fine
     assert ledger.keys() == ["k-2"]
+    if store.remote:                                                  # object storage: only what a record lists
+        assert dataset_shards(root, "pages") == []
 
 
 def test_one_place_tells_a_url_from_a_folder():
