@@ -22,12 +22,7 @@ from flows._steps import run_steps
 from pipelines import Job
 from pipelines.jobs import JOBS
 
-__all__ = ["flow_name", "flow_of", *(f"{name.replace('-', '_')}_flow" for name in JOBS)]
-
-
-def flow_name(job: Job) -> str:
-    """The attribute of this module holding ``job``'s flow."""
-    return f"{job.name.replace('-', '_')}_flow"
+__all__ = ["flow_of", *(job.flow_name for job in JOBS.values())]
 
 
 def _signature(job: Job) -> inspect.Signature:
@@ -59,7 +54,7 @@ def _make(job: Job) -> Flow:
         params = dict(bound.arguments)
         return held(params.pop("config"), **params)
 
-    run.__name__ = run.__qualname__ = flow_name(job)
+    run.__name__ = run.__qualname__ = job.flow_name
     run.__module__ = __name__
     run.__doc__ = f"The {job.name} job: {job.summary}."
     run.__signature__ = signature
@@ -71,7 +66,7 @@ def flow_of(name: str) -> Flow:
     """The flow of the job called ``name`` (a one-line error naming the jobs otherwise)."""
     from pipelines.jobs import get
 
-    return globals()[flow_name(get(name))]
+    return globals()[get(name).flow_name]
 
 
-globals().update({flow_name(job): _make(job) for job in JOBS.values()})
+globals().update({job.flow_name: _make(job) for job in JOBS.values()})

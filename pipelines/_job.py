@@ -53,6 +53,11 @@ class Job:
         return self.steps.job
 
     @property
+    def flow_name(self) -> str:
+        """Its Prefect flow's function (an attribute of ``flows.jobs``, the deployments' entrypoint)."""
+        return f"{self.name.replace('-', '_')}_flow"
+
+    @property
     def flat(self) -> bool:
         """Its config is a class whose fields are flags (not a spec file read by a loader)."""
         return isinstance(self.config, type)

@@ -103,15 +103,21 @@ def key_table(cls: type) -> str:
     return "\n".join(lines)
 
 
+def required_words(job: Job) -> list[str]:
+    """What ``curate <job>`` must be given, one entry per setting (the positional field's
+    arguments first: ``INPUT...``, ``--out DIR``), or its spec file."""
+    if not job.flat:
+        return ["SPEC"]
+    required = [f.name for f in dataclasses.fields(job.config_class)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    return [f"{name.rstrip('s').upper()}..." if name == job.positional
+            else f"--{name.replace('_', '-')} {'DIR' if name == 'out' else name.upper()}"
+            for name in sorted(required, key=lambda name: name != job.positional)]
+
+
 def synopsis(job: Job) -> str:
     """How ``curate <job>`` is called: its config as flags (the positional field as arguments), or its spec file."""
-    if not job.flat:
-        return f"curate {job.name} SPEC"
-    given = f"{job.positional.rstrip('s').upper()}... " if job.positional else ""
-    required = [f"--{f.name.replace('_', '-')} {'DIR' if f.name == 'out' else f.name.upper()}"
-                for f in dataclasses.fields(job.config_class) if f.name != job.positional
-                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-    return f"curate {job.name} {given}{' '.join(required)}".rstrip()
+    return " ".join(["curate", job.name, *required_words(job)])
 
 
 def _params(job: Job) -> list[str]:
@@ -145,7 +151,7 @@ def page(job: Job) -> str:
            + (f"; `curate {name} --config {name}.toml` reads them from a file" if job.flat else "")
            + f". Without the command line: `python -m pipelines {name} --config {name}.toml`. Storage: `{job.storage}`"
            + (", exclusive (its output root holds nothing else)" if job.exclusive else "")
-           + f". In Python: `pipelines.jobs.JOBS[\"{name}\"].run(config)`; flow: `flows.jobs.{name.replace('-', '_')}_flow`.", "",
+           + f". In Python: `pipelines.jobs.JOBS[\"{name}\"].run(config)`; flow: `flows.jobs.{job.flow_name}`.", "",
            "## Example config", "", "```toml", job.example.rstrip(), "```", "",
            "Unknown keys are an error (one line, exit 2); YAML takes the same keys.", ""]
     out += _params(job)

@@ -98,25 +98,29 @@ def config_of(job, args, overrides: dict | None = None):
     given = {**_given(cls, args, job.positional), **(overrides or {})}
     if args.config:
         return job.load_config(args.config, **given)
-    required = sorted((f.name for f in dataclasses.fields(cls)
-                       if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING),
-                      key=lambda name: name != job.positional)        # the arguments first, as typed
-    if any(name not in given for name in required):      # say every one, as a synopsis would
-        words = [f"{name.rstrip('s').upper()}..." if name == job.positional
-                 else f"{_flag(name)} {'DIR' if name == 'out' else name.upper()}" for name in required]
-        raise CurateError(f"curate {job.name}: give {' and '.join(words)} (or --config FILE)")
+    missing = [f.name for f in dataclasses.fields(cls) if f.name not in given
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:                                            # say every one, as the synopsis does
+        from pipelines.docs import required_words
+
+        raise CurateError(f"curate {job.name}: give {' and '.join(required_words(job))} (or --config FILE)")
     return cls(**given)
+
+
+def _config_has_workers(job) -> bool:
+    """The config sets its own processes (ingest's extraction workers): no ``--workers`` of the run."""
+    return any(f.name == "workers" for f in dataclasses.fields(job.config_class))
 
 
 def add_job_parser(sub, job, name: str | None = None) -> None:
     """``curate <name>`` (default the job's name) running ``job`` here."""
     from curate.cli._extras import EXTRAS, Extra
 
-    extra = EXTRAS.get(job.name, Extra())
-    from pipelines.docs import synopsis
+    from pipelines.docs import required_words
 
-    words = synopsis(job).split()[2:]                  # after "curate <job>": the arguments it needs
-    p = sub.add_parser(name or job.name, help=job.summary, usage=" ".join(["%(prog)s", *words, "[options]"]),
+    extra = EXTRAS.get(job.name, Extra())
+    p = sub.add_parser(name or job.name, help=job.summary,
+                       usage=" ".join(["%(prog)s", *required_words(job), "[options]"]),
                        description=f"{job.summary}." + (f" {extra.description}" if extra.description else ""))
     if job.flat:
         add_config_options(p, job.config_class, job.positional)
@@ -126,7 +130,7 @@ def add_job_parser(sub, job, name: str | None = None) -> None:
         if param.local:
             p.add_argument(_flag(param.name), dest=param.name, type=_kind(param.type)[0], default=None,
                            help=param.meaning.replace("%", "%%"))
-    if not any(f.name == "workers" for f in dataclasses.fields(job.config_class)):
+    if not _config_has_workers(job):
         p.add_argument("--workers", type=int, default=1, help="processes for the job's map steps (default 1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar; only the result's first line")
     extra.add(p)
@@ -140,7 +144,7 @@ def run_job(job, extra, args) -> int:
         return taken
     config = config_of(job, args, extra.overrides(args))
     params = {p.name: getattr(args, p.name) for p in job.params if p.local and getattr(args, p.name, None) is not None}
-    workers = 1 if any(f.name == "workers" for f in dataclasses.fields(job.config_class)) else args.workers
+    workers = 1 if _config_has_workers(job) else args.workers    # its own workers setting says how many
     summary = job.run(config, progress=not args.quiet, workers=workers, ask=extra.ask(args, config), **params)
     result(args, extra.text(summary), extra.line(summary))
     root = quote(str(job.root(config, **params)))

@@ -78,11 +78,6 @@ class Ledger:
         if self.store.exists(self._name(key)):
             self.store.remove([self._name(key)])
 
-    def files(self) -> list[str]:
-        """Every record's file (a path or a URL), sorted: what the ``ledger`` view reads."""
-        self.store.invalidate()
-        return [self.store.uri(name) for name in self.store.list(LEDGER, "*.json")]
-
     def all(self) -> list[Completion]:
         self.store.invalidate()
         found = (self.store.read_bytes(name) for name in self.store.list(LEDGER, "*.json"))
