@@ -9,7 +9,9 @@ import dask
 # Extraction starts its own worker processes (hard per-page timeouts); Dask's
 # worker processes are daemonic by default, and daemonic processes cannot have
 # children.
-dask.config.set({"distributed.worker.daemon": False})
+dask.config.set({"distributed.worker.daemon": False,
+                 # the workers we start leave Ctrl-C to the flow's process (flows/_worker.py)
+                 "distributed.worker.preload": ["flows._worker"]})
 
 DASK_ADDRESS_ENV = "CURATE_DASK_ADDRESS"
 

@@ -9,7 +9,7 @@ from prefect import get_run_logger, task, unmapped
 
 from curate.io import active_mirror
 from flows._report import finish
-from pipelines import Map, Steps, context, drive as run_loop
+from pipelines import PROGRESS, Map, Steps, context, drive as run_loop
 
 
 class RetryResult(Exception):
@@ -89,23 +89,36 @@ def drive(steps: Steps, config, *, ask=None, **extra):
         return drive(sub_steps, sub, ask=ask, **seed)
 
     return run_loop(steps, config, ask=ask, **{"spread": many, **extra}, on_single=synced(single), on_stage=stage,
-                    on_map=synced(lambda step, cfg, state: _map(steps.job, step, cfg, state, log, mirror)))
+                    on_map=synced(lambda step, cfg, state: _map(steps, step, cfg, state, log, mirror)))
 
 
-def _map(job: str, step: Map, config, state: dict, log, mirror=None) -> list:
+def _finished(future) -> bool:
+    """Has ``future``'s task finished (asked of Dask without waiting: the run is being interrupted)?"""
+    wrapped = getattr(future, "wrapped_future", None)
+    return wrapped is not None and getattr(wrapped, "status", None) == "finished"
+
+
+def _map(steps: Steps, step: Map, config, state: dict, log, mirror=None) -> list:
+    job = steps.job
     items = step.items(config, state)
+    PROGRESS.begin(steps, step, state, len(items))
     mapped = map_task.with_options(name=f"{job}: {step.name}", task_run_name=f"{step.name} {{label}}",
                                    retries=state.get("task_retries", step.retries))
     futures = mapped.map(unmapped(step.fn), unmapped(config), unmapped(context(step, state)), items,
                          [step.label(item) for item in items], retry_if=unmapped(step.retry_if),
                          mirror=unmapped(mirror))
     out = []
-    for item, future in zip(items, futures):
-        future.wait()
-        if future.state.is_completed() or step.failed is None:
-            out.append(future.result())         # raises when the step has no stand-in for failures
-            continue
-        error = str(future.state.message or "task failed")
-        log.warning("%s %s failed after retries: %s", step.name, step.label(item), error)
-        out.append(step.failed(item, error))
+    try:
+        for item, future in zip(items, futures):
+            future.wait()
+            PROGRESS.done += 1
+            if future.state.is_completed() or step.failed is None:
+                out.append(future.result())         # raises when the step has no stand-in for failures
+                continue
+            error = str(future.state.message or "task failed")
+            log.warning("%s %s failed after retries: %s", step.name, step.label(item), error)
+            out.append(step.failed(item, error))
+    except KeyboardInterrupt:                       # count what finished out of order too
+        PROGRESS.done += sum(_finished(f) for f in futures[len(out) + 1:])
+        raise
     return out

@@ -3,8 +3,9 @@
 What flows and the command line use of the machinery is listed in ``__all__``: the steps a job
 is declared with, the loop that drives them, and the summary formatting."""
 
-from pipelines._common import format_value
+from pipelines._common import format_value, ignore_interrupts
 from pipelines._job import Job, Param
-from pipelines._steps import Hook, Map, Single, Stage, Steps, context, drive, execute
+from pipelines._steps import PROGRESS, Hook, Map, Single, Stage, Steps, context, drive, execute
 
-__all__ = ["Hook", "Job", "Map", "Param", "Single", "Stage", "Steps", "context", "drive", "execute", "format_value"]
+__all__ = ["Hook", "Job", "Map", "PROGRESS", "Param", "Single", "Stage", "Steps", "context", "drive", "execute",
+           "format_value", "ignore_interrupts"]

@@ -37,11 +37,30 @@ def progress_bar(enabled: bool, **kwargs):
 _shared: dict = {}                 # the run's pool of worker processes (see shared_pool)
 
 
+def ignore_interrupts() -> None:
+    """In a worker process: leave Ctrl-C to the process that drives the run. The terminal sends
+    SIGINT to the whole process group; a worker that died of it would print a traceback and
+    break the pool, while the driver ends the run cleanly (nothing half-written is recorded)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _new_pool(workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=ignore_interrupts)
+
+
+def _drop_pool(pool) -> None:
+    """End ``pool`` now (an interrupted run): queued calls cancelled, running ones killed (what
+    they staged is never committed, so the rerun redoes them)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.kill()
 
 
 @contextmanager
@@ -51,12 +70,17 @@ def shared_pool(workers: int):
     if workers <= 1 or "pool" in _shared:
         yield
         return
-    with _new_pool(workers) as pool:
-        _shared["pool"] = (pool, workers)
-        try:
-            yield
-        finally:
-            _shared.pop("pool", None)
+    pool = _new_pool(workers)
+    _shared["pool"] = (pool, workers)
+    try:
+        yield
+    except BaseException:
+        _drop_pool(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        _shared.pop("pool", None)
 
 
 def pool_workers() -> int:
@@ -77,8 +101,13 @@ def pool_map(fn, args: list[tuple], workers: int):
     if shared is not None and shared[1] == workers:
         yield from shared[0].map(fn, *zip(*args))
         return
-    with _new_pool(workers) as pool:
+    pool = _new_pool(workers)
+    try:
         yield from pool.map(fn, *zip(*args))
+    except BaseException:
+        _drop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def expand_inputs(sources, *, what: str = "input", allow_urls: bool = False) -> list[str]:

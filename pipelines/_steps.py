@@ -102,6 +102,35 @@ class Steps:
         return not state.get("skip") and (step.when is None or step.when(config, state))
 
 
+@dataclass
+class Progress:
+    """Where this process's run stands (the map step under way): what an interrupted command says
+    in its one line. Both executors keep it current."""
+
+    job: str = ""
+    step: str = ""
+    inputs: bool = True        # the step maps over the job's inputs (its first map step)
+    done: int = 0
+    total: int = 0
+
+    def begin(self, steps: "Steps", step: "Map", state: dict, n: int) -> None:
+        skipped = state.get("skipped") if isinstance(state.get("skipped"), int) else 0
+        first = next((s for s in steps.steps if isinstance(s, Map)), None)
+        self.job, self.step, self.inputs = steps.job, step.name, step is first
+        self.done, self.total = skipped if step is first else 0, n + (skipped if step is first else 0)
+
+    def line(self) -> str:
+        """``interrupted: 3 of 14 inputs done; rerun to resume`` (finished work is never redone)."""
+        if not self.job:
+            return "interrupted; rerun to resume"
+        if self.inputs:
+            return f"interrupted: {self.done} of {self.total} inputs done; rerun to resume"
+        return f"interrupted in {self.job}'s {self.step} step ({self.done} of {self.total} done); rerun to resume"
+
+
+PROGRESS = Progress()
+
+
 def context(step, state: dict) -> dict:
     """What a step's function sees of the state: a map step, the keys it names; a single step,
     all but the driver's own keys (those starting with "_", such as a log function)."""
@@ -156,25 +185,28 @@ def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, a
     in this process (``timings``: see :func:`drive`)."""
     with shared_pool(workers):
         return drive(steps, config, ask=ask, timings=timings, **extra,
-                     on_map=lambda step, cfg, state: _map_here(step, cfg, state, workers, progress),
+                     on_map=lambda step, cfg, state: _map_here(steps, step, cfg, state, workers, progress),
                      on_single=lambda step, cfg, ctx: step.fn(cfg, ctx),
                      on_stage=lambda sub_steps, sub, seed: execute(sub_steps, sub, workers=workers,
                                                                    progress=progress, ask=ask, **seed))
 
 
-def _map_here(step: Map, config, state: dict, workers: int, progress: bool) -> list:
+def _map_here(steps: Steps, step: Map, config, state: dict, workers: int, progress: bool) -> list:
     items = step.items(config, state)
+    PROGRESS.begin(steps, step, state, len(items))
     out = []
     if step.spread:
         bar = progress_bar(progress, total=len(items), unit=step.unit, desc=step.name)
         ctx = context(step, state)
         for result in pool_map(_call, [(step.fn, config, ctx, item) for item in items], workers):
             out.append(result)
+            PROGRESS.done += 1
             bar.update()
     else:
         bar = progress_bar(progress, unit=step.unit, desc=step.name)
         for i, item in enumerate(items, 1):
             bar.set_description(f"[{i}/{len(items)}] {step.label(item)[:40]}")
             out.append(step.fn(config, context(step, state), item, bar.update if progress else None))
+            PROGRESS.done += 1
     bar.close()
     return out

@@ -277,13 +277,56 @@ def _quiet_third_parties(verbose: bool) -> None:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
+def _silence_teardown() -> None:
+    """After an interrupt, what is left of the run (Dask's cluster closing, Prefect's crash report)
+    prints nothing on the terminal: the one line the command ends with is the message. (Records
+    still reach other handlers: the Prefect server keeps the run's crash.)"""
+    for name in ("", "distributed", "prefect", "prefect.flow_runs", "prefect.task_runs", "tornado", "asyncio"):
+        for handler in logging.getLogger(name).handlers:
+            if type(handler).__name__ in ("StreamHandler", "PrefectConsoleHandler", "RichHandler"):
+                handler.setLevel(logging.CRITICAL + 1)
+
+
+def _interrupt(signum, frame):
+    _silence_teardown()
+    raise KeyboardInterrupt
+
+
+def _interrupted_line() -> str:
+    """What an interrupted run says: how far it got (the jobs' executors keep count), or just that
+    it was interrupted when no job ran."""
+    steps = sys.modules.get("pipelines._steps")            # never imported for commands that run no job
+    return steps.PROGRESS.line() if steps is not None else "interrupted"
+
+
+def _terminate(signum, frame):
+    # SIGTERM (a service manager, `kill`) ends the run as Ctrl-C does: nothing half-written is
+    # recorded, the rerun resumes
+    _interrupt(signum, frame)
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     args = build_parser(argv).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     _quiet_third_parties(args.verbose)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        _silence_teardown()
+        # a progress bar's line is left open on a terminal: end it first
+        print(("\n" if sys.stderr.isatty() else "") + f"curate: {_interrupted_line()}", file=sys.stderr, flush=True)
+        return 130
     except CurateError as exc:
         if args.verbose:
             import traceback

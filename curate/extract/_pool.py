@@ -44,6 +44,12 @@ def _extract_one(payload: tuple) -> tuple:
 def _serve(jobs: Connection, results: Connection) -> None:
     """Worker loop: extract documents until the job pipe closes."""
     import gc
+    import signal
+
+    # Ctrl-C reaches the whole process group: the interrupt is the parent's to handle (it ends
+    # the input uncommitted and closes our pipe, which ends us). A worker that died of it would
+    # otherwise look like a page that killed its worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     # Objects inherited from the fork server never die: keep the collector off
     # them (fewer full-heap passes, fewer copy-on-write page faults).
@@ -129,7 +135,7 @@ class ExtractorPool:
         self.max_pending, self.max_tasks = max_pending, max_tasks_per_worker
         self._ctx = _context() if workers > 0 else None
         self._pool: list[_Worker] = []
-        self.timeouts = self.restarts = 0
+        self.timeouts = self.restarts = self.deaths = 0
 
     def __enter__(self) -> "ExtractorPool":
         host = mp.current_process()
@@ -181,6 +187,7 @@ class ExtractorPool:
         contexts: dict[int, Any] = {}
         payloads: dict[int, Payload] = {}  # in flight, kept to resend after a worker is lost
         results: dict[int, Result] = {}
+        retried: set[int] = set()          # pages whose worker died once: a second death rejects them
         next_seq = next_out = 0
         exhausted = False
         while True:
@@ -222,10 +229,16 @@ class ExtractorPool:
                 if worker.results in ready:
                     try:
                         seq, out = worker.results.recv()
-                    except (EOFError, OSError):  # the worker died (segfault, OOM kill)
-                        lost = worker.queue.popleft()
-                        results[lost] = ("rejected", reasons.EXTRACT_ERROR, "extraction worker died")
-                        payloads.pop(lost)
+                    except (EOFError, OSError):  # the worker died (segfault, OOM kill, kill -9)
+                        self.deaths += 1
+                        lost = worker.queue[0]
+                        if lost in retried:      # twice on this page: the page kills its worker
+                            worker.queue.popleft()
+                            results[lost] = ("rejected", reasons.EXTRACT_ERROR,
+                                             "extraction worker died twice on this page")
+                            payloads.pop(lost)
+                        else:                    # maybe not the page's fault (a kill from outside): retry once
+                            retried.add(lost)
                         self._replace(worker, kill=True, payloads=payloads)
                         continue
                     worker.queue.popleft()
