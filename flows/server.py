@@ -19,7 +19,6 @@ from pathlib import Path
 HOME = Path(os.environ.get("CURATE_PREFECT_HOME", ".curate/prefect")).resolve()
 QUIET = {  # dependencies.md: no network here, and first start needs time for migrations
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_LOGGING_TO_API_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 

@@ -266,14 +266,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _quiet_third_parties(verbose: bool) -> None:
-    """Prefect's and Dask's INFO logs only with -v; never telemetry (set before they are imported,
-    and inherited by the servers and Dask workers we start)."""
+    """Prefect's and Dask's INFO logs on the terminal only with -v; never telemetry (set before they
+    are imported, and inherited by the servers and Dask workers we start). A flow run's own log
+    lines (progress, each input's outcome, the summary) go to the Prefect server at INFO whatever
+    the terminal shows: the console handler is what -v opens, not the loggers."""
     import os
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "curate,pipelines,flows")
     if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
