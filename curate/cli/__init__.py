@@ -120,7 +120,7 @@ def cmd_demo(args) -> int:
         # Flows live outside the library; imported only for the commands that orchestrate.
         from curate.cli._flows import demo_flow
 
-        result, failure = demo_flow(str(warc), str(root / "shards"))
+        result, failure = demo_flow(str(warc), str(root / "shards"), port=args.port)
         print(f"flow 'ingest' on a local Dask cluster: {result.get('inputs', 0)} input(s) processed, "
               f"{result.get('skipped', 0)} already done; pages written: {result.get('pages', 0)}, "
               f"rejected: {result.get('rejected', 0)}")
@@ -164,15 +164,26 @@ def cmd_serve(args) -> int:
 def cmd_server(args) -> int:
     from flows import server
 
-    url = server.api_url(args.port)
     if args.action == "start":
-        url = server.start(port=args.port)
-        print(f"Prefect server running; in shells that run flows:\n  export PREFECT_API_URL={url}")
-    elif args.action == "stop":
-        print("stopped" if server.stop(port=args.port) else "no server started by curate")
-    else:
-        print(f"{url}: {'healthy' if server.healthy(url) else 'not running'} (home {server.home_of(args.port)})")
-    return 0
+        port = args.port or server.DEFAULT_PORT
+        url = server.start(port=port)
+        print(f"Prefect server running (UI http://127.0.0.1:{port}/); in shells that run flows:\n"
+              f"  export PREFECT_API_URL={url}")
+        return 0
+    port = args.port or server.find_port()
+    if args.action == "stop":
+        if port is None and server.running():
+            raise CurateError("several servers run: give --port (" + ", ".join(str(p) for p, _ in server.running()) + ")")
+        print(f"stopped the server on port {port}" if port and server.stop(port=port) else "no server started by curate")
+        return 0
+    live = [(port, server.home_of(port))] if port else server.running()
+    if not live:
+        print("no Prefect server started by curate is running (curate server start [--port P])")
+        return 1
+    for p, home in live:
+        url = server.api_url(p)
+        print(f"{url}: {'healthy' if server.healthy(url) else 'not running'} (UI http://127.0.0.1:{p}/, home {home})")
+    return 0 if all(server.healthy(server.api_url(p)) for p, _ in live) else 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -235,6 +246,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="build the demo WARC and ingest it")
     p.add_argument("--out", default="demo-out", help="folder for the demo input and shards (default ./demo-out)")
     p.add_argument("--no-prefect", action="store_true", help="run the pipeline directly, without Prefect/Dask")
+    p.add_argument("--port", type=int, help="port of the local Prefect server it starts when none runs (default 4200)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
 
@@ -258,9 +270,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--name", help="deployment name (default: the job's); one per config")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("server", help="local Prefect server on 127.0.0.1 (PREFECT_HOME=.curate/prefect)")
+    p = sub.add_parser("server", help="local Prefect server on 127.0.0.1 (its state in $PREFECT_HOME, "
+                                      "default .curate/prefect)")
     p.add_argument("action", choices=["start", "stop", "status"])
-    p.add_argument("--port", type=int, default=4200)
+    p.add_argument("--port", type=int, help="start: the port (default 4200); stop, status: found when not given")
     p.set_defaults(func=cmd_server)
     return parser
 

@@ -13,26 +13,29 @@ from pipelines import jobs
 
 
 @contextmanager
-def prefect_api(start_local: bool) -> Iterator[str | None]:
-    """Use $PREFECT_API_URL if set; else start the local server for the duration."""
+def prefect_api(start_local: bool, port: int | None = None) -> Iterator[str | None]:
+    """Use $PREFECT_API_URL if set; else the server this folder started (or the only one running),
+    else start one on ``port`` (default 4200) for the duration."""
     if os.environ.get("PREFECT_API_URL"):
         yield os.environ["PREFECT_API_URL"]
         return
     if not start_local:
         yield None  # ephemeral mode: fine with processes=False
         return
-    ran_before = server.healthy(server.api_url(4200))
+    port = port or server.find_port() or server.DEFAULT_PORT
+    url = server.api_url(port)
+    ran_before = server.healthy(url)
     if ran_before:
-        print(f"using the Prefect server at {server.api_url(4200)} (runs show in its UI)")
+        print(f"using the Prefect server at {url} (runs show in its UI)")
     else:
-        print("starting a local Prefect server on 127.0.0.1:4200 (first start on a new database takes ~30 s)...")
-    url = server.start(port=4200)
+        print(f"starting a local Prefect server on 127.0.0.1:{port} (first start on a new database takes ~30 s)...")
+    url = server.start(port=port)
     os.environ.update({**server.QUIET, "PREFECT_API_URL": url})
     try:
         yield url
     finally:
         if not ran_before:
-            server.stop()
+            server.stop(port=port)
 
 
 def outcome(state) -> tuple[dict, str | None]:
@@ -123,9 +126,9 @@ def _drop_scheduled(deployment: str) -> int:
             dropped += len(runs)
 
 
-def demo_flow(warc: str, out: str) -> tuple[dict, str | None]:
+def demo_flow(warc: str, out: str, port: int | None = None) -> tuple[dict, str | None]:
     """The demo's ingestion through Prefect on a local Dask cluster (2 process workers)."""
-    with prefect_api(start_local=True):
+    with prefect_api(start_local=True, port=port):
         from flows import flow_of, task_runner
         from pipelines.ingest import IngestConfig
 
