@@ -161,6 +161,12 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_schedules(args) -> int:
+    from curate.cli._flows import schedules_command
+
+    return schedules_command(args.action, args.name)
+
+
 def cmd_server(args) -> int:
     from flows import server
 
@@ -204,7 +210,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: commands that run no job: their parser is built without loading the jobs
-_NO_JOBS = frozenset({"extract", "query", "catalog", "stats", "tokenizer", "server"})
+_NO_JOBS = frozenset({"extract", "query", "catalog", "stats", "tokenizer", "server", "schedules"})
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -269,6 +275,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--cron", default="0 3 * * *", help="cron schedule (default daily 03:00)")
     p.add_argument("--name", help="deployment name (default: the job's); one per config")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("schedules", help="list, pause, resume or delete served deployments (Prefect server)")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "pause", "resume", "delete"])
+    p.add_argument("name", nargs="?", help="the deployment: JOB/NAME as `curate schedules` lists it")
+    p.set_defaults(func=cmd_schedules)
 
     p = sub.add_parser("server", help="local Prefect server on 127.0.0.1 (its state in $PREFECT_HOME, "
                                       "default .curate/prefect)")

@@ -50,6 +50,42 @@ def outcome(state) -> tuple[dict, str | None]:
     return {}, state.message or f"flow run ended {state.type.value}"
 
 
+def schedules_command(action: str, name: str | None) -> int:
+    """``curate schedules [list|pause|resume|delete NAME]`` on the server of $PREFECT_API_URL."""
+    if not os.environ.get("PREFECT_API_URL"):
+        port = server.find_port()
+        if port is None:
+            raise FatalError("curate schedules needs a Prefect server: run `curate server start` and export "
+                             "the PREFECT_API_URL it prints")
+        os.environ["PREFECT_API_URL"] = server.api_url(port)
+    if not server.healthy(os.environ["PREFECT_API_URL"]):
+        raise FatalError(f"no Prefect server answers at {os.environ['PREFECT_API_URL']}")
+    from flows import schedules
+
+    if action == "list":
+        rows = schedules.listing()
+        if not rows:
+            print("no deployments (curate serve JOB --config FILE --cron CRON creates one)")
+            return 0
+        head = ("deployment", "cron", "state", "late", "last run")
+        table = [head] + [(s.name, s.cron, s.state, str(s.late), s.last_run) for s in rows]
+        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+        for r in table:
+            print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+        return 0
+    if not name:
+        raise FatalError(f"curate schedules {action}: give the deployment's NAME (JOB/NAME; see curate schedules)")
+    if action == "pause":
+        print(f"paused {name}; {schedules.pause(name)} queued run(s) dropped")
+    elif action == "resume":
+        schedules.resume(name)
+        print(f"resumed {name}: its schedule fires again (runs are taken while `curate serve` serves it)")
+    else:
+        schedules.delete(name)
+        print(f"deleted {name} (its finished runs stay in the server's history)")
+    return 0
+
+
 def run_flow(job: str, config_path: str, *, dask_address=None, dask_workers=None, dask_memory=None):
     """Run one job as a Prefect flow on Dask; returns (summary, failure message or None)."""
     spec = jobs.get(job)
@@ -82,48 +118,36 @@ def serve(job: str, config_path: str, cron: str, name: str | None = None) -> Non
 
     from flows import flow_of
 
+    from flows import schedules
+
     flow = flow_of(job)
     name = name or job
     deployment = f"{flow.name}/{name}"
-    dropped = _drop_scheduled(deployment)          # a new schedule replaces the old one's queued runs
-    runner = _Runner(name=name, pause_on_shutdown=True)
-    runner.add_flow(flow, name=name, cron=cron, parameters={"config": config})
+    dropped = schedules.drop_scheduled(deployment)  # a new schedule replaces the old one's queued runs
+    # pausing is ours (below), on every way out: Prefect's own pause_on_shutdown is skipped when
+    # the runner is stopped by a signal, and the schedule went on creating runs nobody would take
+    runner = _Runner(name=name, pause_on_shutdown=False)
+    runner.add_flow(flow, name=name, cron=cron, parameters={"config": config}, paused=False)
     print(f"serving {deployment} on {cron!r}" + (f" ({dropped} queued run(s) of the old schedule dropped)"
                                                  if dropped else "")
-          + "; one line per run below; Ctrl-C or SIGTERM stops and drops the queued runs", flush=True)
+          + "; one line per run below; Ctrl-C or SIGTERM stops, pauses the schedule and drops its queued runs",
+          flush=True)
     try:
         asyncio.run(runner.start())
     except KeyboardInterrupt:
         pass
     finally:
-        print(f"stopped serving {deployment}: {_drop_scheduled(deployment)} queued run(s) dropped", flush=True)
+        import signal
 
-
-def _drop_scheduled(deployment: str) -> int:
-    """Delete the runs of ``deployment`` still waiting for their time (none started)."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterName, FlowRunFilter,
-                                                FlowRunFilterState, FlowRunFilterStateType)
-    from prefect.client.schemas.objects import StateType
-
-    name = deployment.partition("/")[2]
-    with get_client(sync_client=True) as client:
+        # a second Ctrl-C while we tidy up must not leave the schedule running
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         try:
-            found = client.read_deployment_by_name(deployment)
-        except Exception:                        # not deployed yet
-            return 0
-        dropped = 0
-        while True:                              # the API pages by 200 at most
-            runs = client.read_flow_runs(
-                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),
-                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))), limit=200)
-            runs = [r for r in runs if r.deployment_id == found.id]
-            if not runs:
-                return dropped
-            for r in runs:
-                client.delete_flow_run(r.id)
-            dropped += len(runs)
+            dropped = schedules.pause(deployment)
+            print(f"stopped serving {deployment}: schedule paused, {dropped} queued run(s) dropped "
+                  f"(resume: curate schedules resume {deployment}, or serve it again)", flush=True)
+        except FatalError:                       # never deployed (the runner failed first)
+            print(f"stopped serving {deployment}", flush=True)
 
 
 def demo_flow(warc: str, out: str, port: int | None = None) -> tuple[dict, str | None]:
