@@ -15,8 +15,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from curate.io import LOCAL, RootPolicy, config_out, holds_root
+from curate.io import LOCAL, RootPolicy, config_out, holds_root, record_run
 from pipelines._steps import Steps, execute
+
+
+_COUNTED = ("inputs", "skipped", "pages", "rejected", "documents", "kept", "rows", "failed")
+
+
+def _result_of(job: "Job", result) -> dict:
+    """A run's result as a dict, whatever returned it: the local run's summary, a flow's dict, or
+    the Failed state a flow returns when inputs failed (it carries the dict)."""
+    if result is None:
+        return {}
+    if isinstance(result, dict):
+        return result
+    data = getattr(result, "data", None)                 # a Prefect state
+    if data is not None:
+        return getattr(data, "result", None) or {}
+    try:
+        out = job.steps.result(result)
+        return out if isinstance(out, dict) else {}
+    except Exception:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -82,10 +102,39 @@ class Job:
     def held(self, body: Callable[..., Any]) -> Callable[..., Any]:
         """``body(config, **params)`` run holding the job's output root (and inside ``around``):
         what both the local run and the Prefect flow execute."""
-        locked = holds_root(self.root_policy, self.root)(body)
+        locked = holds_root(self.root_policy, self.root)(self._recorded(body))
         if self.around is None:
             return locked
         return lambda config, **params: self.around(locked, config, params)
+
+    def _recorded(self, body: Callable[..., Any]) -> Callable[..., Any]:
+        """``body`` that leaves a record of its run in the root (``curate status``'s "last run"):
+        when, how long, how it ended, its counts. Written inside the root's hold, after the
+        run's own outputs; a record that cannot be written costs the run nothing."""
+        def run(config, **params):
+            import time
+            from datetime import datetime, timezone
+
+            started, t0 = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.monotonic()
+            outcome, result = "error", None
+            try:
+                result = body(config, **params)
+                outcome = "failed" if _result_of(self, result).get("failed") else "completed"
+                return result
+            except KeyboardInterrupt:
+                outcome = "interrupted"
+                raise
+            finally:
+                counts = {k: (len(v) if isinstance(v, list) else v) for k, v in _result_of(self, result).items()
+                          if k in _COUNTED and isinstance(v, (int, list))}
+                try:                     # a refused run (a bad input, a setting) leaves the root untouched
+                    if outcome != "error":
+                            record_run(self.root(config, **params), {
+                            "job": self.name, "started": started, "outcome": outcome,
+                            "seconds": round(time.monotonic() - t0, 3), "counts": counts})
+                except Exception:
+                    pass
+        return run
 
     def run(self, config, *, progress: bool = False, workers: int = 1, ask: Callable | None = None,
             log: Callable[[str], Any] | None = None, **params) -> Any:

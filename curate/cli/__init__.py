@@ -161,6 +161,25 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    from curate.io import root_status
+
+    for i, root in enumerate(args.root):
+        print(("\n" if i else "") + root_status(root).format())
+    return 0
+
+
+def cmd_redo(args) -> int:
+    from curate.io import redo
+
+    removed = redo(args.root, args.inputs, failed=args.failed)
+    for done in removed:
+        print(f"reopened {done.source} ({done.status})")
+    print(f"{len(removed)} input(s) will run again on the next run into {args.root}; "
+          "their rows were taken out, so none is duplicated" if removed else "nothing to redo")
+    return 0
+
+
 def cmd_schedules(args) -> int:
     from curate.cli._flows import schedules_command
 
@@ -210,7 +229,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: commands that run no job: their parser is built without loading the jobs
-_NO_JOBS = frozenset({"extract", "query", "catalog", "stats", "tokenizer", "server", "schedules"})
+_NO_JOBS = frozenset({"extract", "query", "catalog", "stats", "tokenizer", "server", "schedules", "status", "redo"})
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -276,6 +295,18 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--name", help="deployment name (default: the job's); one per config")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("status", help="what an output root holds: its job, inputs done/failed/pending, last run, "
+                                      "rows, lock")
+    p.add_argument("root", nargs="+", help="output root (a folder or s3:// URL)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("redo", help="make inputs of an output root run again on the next run (no row duplicated)")
+    p.add_argument("root", help="output root (a folder or s3:// URL)")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="inputs by key, path or file name (curate status "
+                                                             "lists them)")
+    p.add_argument("--failed", action="store_true", help="every failed input")
+    p.set_defaults(func=cmd_redo)
+
     p = sub.add_parser("schedules", help="list, pause, resume or delete served deployments (Prefect server)")
     p.add_argument("action", nargs="?", default="list", choices=["list", "pause", "resume", "delete"])
     p.add_argument("name", nargs="?", help="the deployment: JOB/NAME as `curate schedules` lists it")
@@ -300,7 +331,7 @@ def _quiet_third_parties(verbose: bool) -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "curate,pipelines,flows")
     if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
@@ -338,6 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(argv).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # a flow run's records reach the Prefect server (its UI shows them, tracebacks included);
+        # the terminal gets the run's summary and one-line errors, the rest with -v
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(lambda record: not record.name.startswith("prefect"))
     _quiet_third_parties(args.verbose)
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)

@@ -12,6 +12,9 @@ from flows import server
 from pipelines import jobs
 
 
+_UNWRITABLE = (13, 1, 30, 28, 122)              # EACCES, EPERM, EROFS, ENOSPC, EDQUOT: said in one line
+
+
 @contextmanager
 def prefect_api(start_local: bool, port: int | None = None) -> Iterator[str | None]:
     """Use $PREFECT_API_URL if set; else the server this folder started (or the only one running),
@@ -47,7 +50,13 @@ def outcome(state) -> tuple[dict, str | None]:
 
     if isinstance(data, InputsFailed):
         return data.result, str(data)
-    return {}, state.message or f"flow run ended {state.type.value}"
+    from curate.errors import CurateError
+
+    if isinstance(data, CurateError):           # a config or input mistake: one line, exit 2, as run here
+        raise data
+    if isinstance(data, OSError) and data.errno in _UNWRITABLE:
+        raise data                               # curate's main says it in one line
+    return {}, " ".join((state.message or f"flow run ended {state.type.value}").split())
 
 
 def schedules_command(action: str, name: str | None) -> int:
