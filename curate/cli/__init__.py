@@ -345,7 +345,11 @@ def _silence_teardown() -> None:
                 handler.setLevel(logging.CRITICAL + 1)
 
 
+_signalled: list[int] = []          # the signal that interrupted this run, once one has
+
+
 def _interrupt(signum, frame):
+    _signalled.append(signum)
     _silence_teardown()
     raise KeyboardInterrupt
 
@@ -381,7 +385,11 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, _interrupt)
     try:
         return args.func(args)
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        # an interrupt that a library turned into its own error (DuckDB: "Query interrupted") is
+        # still the interrupt
+        if not (isinstance(exc, KeyboardInterrupt) or _signalled) or isinstance(exc, SystemExit):
+            return _failed(exc, args.verbose)
         if args.verbose:
             import traceback
 
@@ -390,8 +398,14 @@ def main(argv: list[str] | None = None) -> int:
         # a progress bar's line is left open on a terminal: end it first
         print(("\n" if sys.stderr.isatty() else "") + f"curate: {_interrupted_line()}", file=sys.stderr, flush=True)
         return 130
+
+
+def _failed(exc: BaseException, verbose: bool) -> int:
+    """Exit status (and one line) for an error that ended a command; others raise on."""
+    try:
+        raise exc
     except CurateError as exc:
-        if args.verbose:
+        if verbose:
             import traceback
 
             traceback.print_exc()
@@ -402,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT):
             raise
-        if args.verbose:
+        if verbose:
             import traceback
 
             traceback.print_exc()

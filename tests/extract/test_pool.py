@@ -118,3 +118,58 @@ def _alive(pid: int) -> bool:
             return fh.read().split(") ")[1][0] != "Z"     # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+def _kill_worker_during_slow_page(pool, times: int, killed: list) -> None:
+    """SIGKILL the worker busy on the slow page ``times`` times (each time a second into it)."""
+    import os
+    import signal
+
+    seen = set()
+    deadline = time.monotonic() + 90
+    while len(killed) < times and time.monotonic() < deadline:
+        for worker in list(pool._pool):
+            pid = worker.proc.pid
+            if pid in seen or not worker.queue or time.monotonic() - worker.started < 1.0:
+                continue
+            if worker.queue[0] == 2:               # the slow page is the third job
+                seen.add(pid)
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+        time.sleep(0.05)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("kills", [1, 2])
+def test_a_worker_killed_from_outside_is_not_a_bad_page(kills):
+    # One death (kill -9 from outside, an interrupt) is retried on a fresh worker: the page is
+    # extracted. A page whose worker dies twice is the page's fault: a rejected row, the rest kept.
+    import threading
+
+    killed: list = []
+    with ExtractorPool(workers=1, timeout=60) as pool:
+        killer = threading.Thread(target=_kill_worker_during_slow_page, args=(pool, kills, killed))
+        killer.start()
+        out = dict(pool.imap(jobs()))
+        killer.join()
+        deaths = pool.deaths
+    assert len(killed) == kills and deaths == kills
+    assert out["a"][0] == out["b"][0] == "ok" and out["text"][0] == "ok"
+    if kills == 1:
+        assert out["slow"][0] == "ok"
+    else:
+        assert out["slow"] == ("rejected", reasons.EXTRACT_ERROR, "extraction worker died twice on this page")
+
+
+def test_extraction_workers_ignore_ctrl_c():
+    # The terminal's SIGINT reaches every process of the group: workers leave it to their parent
+    import os
+    import signal
+
+    with ExtractorPool(workers=1, timeout=60) as pool:
+        first = dict(pool.imap([("a", ("html", article("Alpha"), "http://a.test/", None))]))  # it is serving
+        os.kill(pool._pool[0].proc.pid, signal.SIGINT)
+        time.sleep(0.3)
+        out = dict(pool.imap([("b", ("html", article("Bravo"), "http://b.test/", None))]))
+        assert pool.deaths == 0 and pool._pool[0].proc.is_alive()
+    assert first["a"][0] == out["b"][0] == "ok"
