@@ -22,8 +22,9 @@ os.environ.update({
     "PREFECT_HOME": str(_HOME),
     "PREFECT_API_URL": f"http://127.0.0.1:{_PORT}/api",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_LOGGING_TO_API_ENABLED": "false",
-    "PREFECT_SERVER_UI_ENABLED": "false",
+    # runs log to the server as deployed (tests read their lines back); the UI is served, on
+    # this non-default port, for the browser test
+    "PREFECT_LOGGING_TO_API_ENABLED": "true",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     # the real scheduler service, looking for due schedules every 10 s instead of 60 s, so that
     # an every-minute cron fires within the scheduled-run test's 3 minutes on a loaded machine
@@ -35,6 +36,6 @@ os.environ.update({
 def prefect_api():
     from flows import server
 
-    url = server.start(port=_PORT, home=_HOME, wait=180, ui=False)
+    url = server.start(port=_PORT, home=_HOME, wait=180, ui=True)
     yield url
     server.stop(_HOME)

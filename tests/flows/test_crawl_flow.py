@@ -82,6 +82,20 @@ def test_serve_registers_a_cron_deployment(prefect_api, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    with get_client(sync_client=True) as client:                    # SIGTERM paused the schedule
+        assert client.read_deployment_by_name("crawl/crawl").paused
+    proc = subprocess.Popen([sys.executable, "-m", "curate", "serve", "crawl", "--config", str(cfg), "--cron", "*/5 * * * *"],
+                            env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:                                                            # serving it again resumes it
+        deadline, paused = time.monotonic() + 90, True
+        with get_client(sync_client=True) as client:
+            while paused and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(1)
+                paused = client.read_deployment_by_name("crawl/crawl").paused
+        assert not paused
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_a_served_every_minute_schedule_fires_and_ingests(prefect_api, shared, tmp_path):
@@ -142,4 +156,36 @@ def test_a_served_every_minute_schedule_fires_and_ingests(prefect_api, shared, t
                 deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id]),
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))), limit=10)
         assert queued == []
+        # stopping serve paused the schedule: a minute cron that kept firing would have a past-due
+        # run within 75 s (the scheduler looks every 10 s here); none comes
+        stopped = time.monotonic()
+        assert deployment.paused
+        listed = subprocess.run([sys.executable, "-m", "curate", "schedules"], capture_output=True, text=True,
+                                env=dict(os.environ))
+        line = next(l for l in listed.stdout.splitlines() if l.startswith("crawl/every-minute "))
+        assert line.split()[1:7] == ["*", "*", "*", "*", "*", "paused"], listed.stdout
+        with get_client(sync_client=True) as client:
+            before = len(client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])), limit=200))
+        time.sleep(max(0.0, stopped + 75 - time.monotonic()))
+        with get_client(sync_client=True) as client:
+            after = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])), limit=200)
+        assert len(after) == before and not [r for r in after if r.state.type == StateType.SCHEDULED]
+        listed = subprocess.run([sys.executable, "-m", "curate", "schedules"], capture_output=True, text=True,
+                                env=dict(os.environ)).stdout
+        assert " paused  0 " in next(l for l in listed.splitlines() if l.startswith("crawl/every-minute "))
+        # and the operator's controls
+        for action, want in (("resume", "active"), ("pause", "paused")):
+            done = subprocess.run([sys.executable, "-m", "curate", "schedules", action, "crawl/every-minute"],
+                                  capture_output=True, text=True, env=dict(os.environ))
+            assert done.returncode == 0, done.stderr
+            with get_client(sync_client=True) as client:
+                assert client.read_deployment_by_name("crawl/every-minute").paused == (want == "paused")
+        done = subprocess.run([sys.executable, "-m", "curate", "schedules", "delete", "every-minute"],
+                              capture_output=True, text=True, env=dict(os.environ))
+        assert done.returncode == 0, done.stderr
+        wrong = subprocess.run([sys.executable, "-m", "curate", "schedules", "pause", "every-minute"],
+                               capture_output=True, text=True, env=dict(os.environ))
+        assert wrong.returncode == 2 and wrong.stderr.startswith("curate: error: no deployment 'every-minute'")
     assert ledger(tmp_path / "out") == {"example.warc.gz": "done"}
