@@ -112,7 +112,7 @@ def root_status(root: str | os.PathLike) -> RootStatus:
     store.invalidate()
     if not store.remote and not Path(root).is_dir():
         raise FatalError(f"no output root at {root}")
-    status = RootStatus(store.uri(""))
+    status = RootStatus(store.uri("") if store.remote else str(Path(root).resolve()))
     marker = store.read_bytes(JOB_FILE)
     status.jobs = [line.split()[0] for line in (marker or b"").decode().splitlines() if line.strip()]
     records = Ledger(root).all()
@@ -126,10 +126,18 @@ def root_status(root: str | os.PathLike) -> RootStatus:
         staging = Path(root) / STAGING
         status.staged = sorted(p.name for p in staging.iterdir()) if staging.is_dir() else []
         status.lock = _lock_holder(str(root))
+    if store.remote:
+        status.lock = "none (object storage has no lock: one run per root is the scheduler's promise)"
     runs = sorted(store.list(RUNS, "*.json"))
     if runs:
         data = store.read_bytes(runs[-1])
         status.last_run = json.loads(data) if data else None
+    if not status.jobs:                   # a root on object storage has no _job file: its runs say
+        for name in runs:
+            data = store.read_bytes(name)
+            job = json.loads(data).get("job") if data else None
+            if job and job not in status.jobs:
+                status.jobs.append(job)
     status.rows = _rows(store, records)
     return status
 
