@@ -36,6 +36,7 @@ NOT_HERE = {
     "curate serve": "serves until stopped: tests/flows/test_crawl_flow.py serves a deployment on a real scheduler",
     "curate run ": "a Prefect flow on Dask: tests/flows/test_<job>_flow.py run each job's flow, the tour `curate run ingest`",
     "curate server": "the tour's block 5 (tests/test_readme_tour.py) starts and stops the server",
+    "curate schedules ": "deployments on a server: tests/flows/test_crawl_flow.py pauses, resumes and deletes one",
     " ... ": "a synopsis: `--help` of its subcommand is run instead",
     "https://host": "a host on the internet: tests/io/test_http_ingest.py reads from a server on 127.0.0.1",
     "http://mirror.local": "a crawl mirror on the internet: tests/flows/test_crawl_flow.py serves one on 127.0.0.1",

@@ -404,6 +404,11 @@ def _failed(exc: BaseException, verbose: bool) -> int:
     """Exit status (and one line) for an error that ended a command; others raise on."""
     try:
         raise exc
+    except BrokenPipeError:              # `curate ... | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except CurateError as exc:
         if verbose:
             import traceback

@@ -144,7 +144,8 @@ def root_status(root: str | os.PathLike) -> RootStatus:
 
 def _matches(done: Completion, wanted: str) -> bool:
     name = done.source.rstrip("/").rsplit("/", 1)[-1]
-    return wanted in (done.key, done.source, name) or os.path.abspath(wanted) == done.source
+    return (wanted in (done.key, done.source, name) or os.path.abspath(wanted) == done.source
+            or os.path.realpath(wanted) == done.source)          # inputs are recorded by their real path
 
 
 def redo(root: str | os.PathLike, inputs: list[str], failed: bool = False) -> list[Completion]:
