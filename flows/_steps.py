@@ -48,7 +48,9 @@ def map_task(fn, config, ctx: dict, item, label: str, retry_if=None, mirror=None
     result = _here(mirror, fn, config, ctx, item, None)
     why = retry_if(result) if retry_if else None
     if why:
-        raise RetryResult(f"{label}: {' '.join(str(why).split())[:300]}")
+        reason = f"{label}: failed: {' '.join(str(why).split())[:300]}"
+        get_run_logger().warning("%s", reason)          # the task run's one line, whatever Prefect adds
+        raise RetryResult(reason)
     line = outcome_line(label, result)
     failed = getattr(result, "status", None) in ("failed", "unsupported", "partial")
     (get_run_logger().warning if failed else get_run_logger().info)("%s", line)

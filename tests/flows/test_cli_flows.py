@@ -58,6 +58,12 @@ def test_a_run_with_a_failed_input_finishes_the_others_then_fails(prefect_api, s
         assert run.state.is_failed()
         (artifact,) = [a for a in client.read_artifacts(limit=200) if a.flow_run_id == run.id]
     assert "| missing.warc.gz | failed |" in artifact.data
+    # the failed input's task run logs its one-line reason (read back from the server)
+    from tests.flows.test_operator import _logs
+
+    failed = [log for log in _logs(run.id) if log.task_run_id is not None and "missing.warc.gz" in log.message
+              and log.level >= 30]
+    assert failed and "\n" not in failed[-1].message and ": failed" in failed[-1].message, failed
 
 
 def test_library_never_imports_prefect():

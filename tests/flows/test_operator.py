@@ -124,28 +124,6 @@ def test_ctrl_c_of_curate_run_loses_no_page_and_the_run_logs_to_prefect(prefect_
     assert "rows      pages 204, rejected 11" in status.stdout and "lock      free" in status.stdout
 
 
-def test_a_failed_input_s_task_run_carries_its_reason(prefect_api, shared, tmp_path):
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}/crawl/missing.warc.gz"
-    cfg = tmp_path / "ingest.yaml"
-    cfg.write_text(f"sources:\n  - {shared / 'warc/warcio/example.warc.gz'}\n  - {dead}\nout: {tmp_path / 'out'}\n"
-                   "http_retries: 0\n")
-    done = curate("run", "ingest", "--config", str(cfg), "--dask-workers", "1")
-    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
-    logs = _logs(_flow_run_of(tmp_path / "out").id)
-    failed = [log for log in logs if log.task_run_id is not None and "missing.warc.gz" in log.message
-              and log.level >= 30]
-    assert failed and "\n" not in failed[-1].message and "failed" in failed[-1].message
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        task = client.read_task_run(failed[-1].task_run_id)
-    assert not task.state.is_completed() or "missing.warc.gz" in failed[-1].message
-
-
 def test_mistakes_under_curate_run_are_one_line_and_exit_2(prefect_api, tmp_path):
     cfg = tmp_path / "bad.toml"
     cfg.write_text(f'sources = ["{tmp_path / "nope.warc.gz"}"]\nout = "{tmp_path / "out"}"\n')
