@@ -128,7 +128,7 @@ def _finished(future) -> bool:
 def _map(steps: Steps, step: Map, config, state: dict, log, mirror=None) -> list:
     job = steps.job
     items = step.items(config, state)
-    PROGRESS.begin(steps, step, state, len(items))
+    PROGRESS.begin(steps, step, state, items)
     skipped = state.get("skipped") if PROGRESS.inputs and isinstance(state.get("skipped"), int) else 0
     log.info("%s: %d to do%s", step.name, len(items), f", {skipped} already done (skipped)" if skipped else "")
     mapped = map_task.with_options(name=f"{job}: {step.name}", task_run_name=f"{step.name} {{label}}",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from curate.io import LOCAL, RootPolicy, config_out, holds_root, record_run
+from curate.io import LOCAL, RootPolicy, config_out, finished_among, holds_root, record_run
 from pipelines._steps import Steps, execute
 
 
@@ -112,11 +112,27 @@ class Job:
         when, how long, how it ended, its counts. Written inside the root's hold, after the
         run's own outputs; a record that cannot be written costs the run nothing."""
         def run(config, **params):
+            import os
             import time
             from datetime import datetime, timezone
 
+            from pipelines._steps import PROGRESS
+
             started, t0 = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.monotonic()
-            outcome, result = "error", None
+            outcome, result, planned = "error", None, []
+            root = self.root(config, **params)
+
+            def plan(labels: list[str]) -> None:
+                # said as soon as the run knows its inputs: a run killed with -9 leaves this record,
+                # and `curate status` names its inputs not done as pending
+                if planned:                   # the job's own inputs (a chain's later stages plan too)
+                    return
+                planned[:] = labels[:100_000]
+                PROGRESS.recount = lambda: finished_among(root, planned)
+                record_run(root, {"job": self.name, "started": started, "outcome": "running", "pid": os.getpid(),
+                                  "planned": planned})
+
+            before, PROGRESS.on_plan = PROGRESS.on_plan, plan
             try:
                 result = body(config, **params)
                 outcome = "failed" if _result_of(self, result).get("failed") else "completed"
@@ -125,13 +141,14 @@ class Job:
                 outcome = "interrupted"
                 raise
             finally:
+                PROGRESS.on_plan = before
                 counts = {k: (len(v) if isinstance(v, list) else v) for k, v in _result_of(self, result).items()
                           if k in _COUNTED and isinstance(v, (int, list))}
                 try:                     # a refused run (a bad input, a setting) leaves the root untouched
-                    if outcome != "error":
-                            record_run(self.root(config, **params), {
-                            "job": self.name, "started": started, "outcome": outcome,
-                            "seconds": round(time.monotonic() - t0, 3), "counts": counts})
+                    if outcome != "error" or planned:
+                        record_run(root, {"job": self.name, "started": started, "outcome": outcome,
+                                          "pid": os.getpid(), "seconds": round(time.monotonic() - t0, 3),
+                                          "counts": counts, "planned": planned})
                 except Exception:
                     pass
         return run

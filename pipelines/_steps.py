@@ -112,19 +112,42 @@ class Progress:
     inputs: bool = True        # the step maps over the job's inputs (its first map step)
     done: int = 0
     total: int = 0
+    planned: int = 0
+    at: str = ""               # the step running now
+    #: told the labels of the inputs a run is about to do (the run's record lists them as planned)
+    on_plan: Callable[[list[str]], None] | None = None
+    #: how many of the planned inputs are done now, from the root's records: after an interrupt,
+    #: inputs that finished while the run was being stopped (tasks on Dask) count too
+    recount: Callable[[], int] | None = None
 
-    def begin(self, steps: "Steps", step: "Map", state: dict, n: int) -> None:
+    def begin(self, steps: "Steps", step: "Map", state: dict, items: list) -> None:
         skipped = state.get("skipped") if isinstance(state.get("skipped"), int) else 0
         first = next((s for s in steps.steps if isinstance(s, Map)), None)
         self.job, self.step, self.inputs = steps.job, step.name, step is first
-        self.done, self.total = skipped if step is first else 0, n + (skipped if step is first else 0)
+        self.done, self.total = skipped if step is first else 0, len(items) + (skipped if step is first else 0)
+        if step is first:
+            self.planned = len(items)
+        if step is first and self.on_plan is not None:
+            try:
+                self.on_plan([step.label(item) for item in items])
+            except Exception:              # the record is for people: it never costs the run
+                pass
 
     def line(self) -> str:
         """``interrupted: 3 of 14 inputs done; rerun to resume`` (finished work is never redone)."""
         if not self.job:
             return "interrupted; rerun to resume"
         if self.inputs:
-            return f"interrupted: {self.done} of {self.total} inputs done; rerun to resume"
+            done = self.done
+            if self.recount is not None:
+                try:
+                    done = max(done, self.total - self.planned + self.recount())
+                except Exception:
+                    pass
+            if done >= self.total and self.at and self.at != self.step:
+                return (f"interrupted in {self.job}'s {self.at} step, all {self.total} inputs done; "
+                        "rerun to resume")
+            return f"interrupted: {done} of {self.total} inputs done; rerun to resume"
         return f"interrupted in {self.job}'s {self.step} step ({self.done} of {self.total} done); rerun to resume"
 
 
@@ -161,6 +184,7 @@ def drive(steps: Steps, config, *, on_map, on_single, on_stage, ask=None, timing
             if not steps.runs(step, config, state):
                 continue
             began = time.monotonic()
+            PROGRESS.at = step.name
             if isinstance(step, Map):
                 state[step.name] = on_map(step, config, state)
             elif isinstance(step, Single):
@@ -193,7 +217,7 @@ def execute(steps: Steps, config, *, workers: int = 1, progress: bool = False, a
 
 def _map_here(steps: Steps, step: Map, config, state: dict, workers: int, progress: bool) -> list:
     items = step.items(config, state)
-    PROGRESS.begin(steps, step, state, len(items))
+    PROGRESS.begin(steps, step, state, items)
     out = []
     if step.spread:
         bar = progress_bar(progress, total=len(items), unit=step.unit, desc=step.name)

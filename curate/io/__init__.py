@@ -12,7 +12,7 @@ from curate.io._mirror import Mirror, active as active_mirror
 from curate.io._names import readable
 from curate.io._remote import (LocalRoot, RemoteRoot, file_stamp, local_work, open_read, parquet_file, storage_root,
                                write_atomic, write_file)
-from curate.io._status import RootStatus, record_run, redo, root_status
+from curate.io._status import RootStatus, finished_among, record_run, redo, root_status
 from curate.io._shards import (ROUND_GLOB, ShardStore, ShardWriter, committed, dataset_shards, listed_shards, round_dir,
                                round_dirs)
 from curate.io._sources import (Source, crawl_of, file_name, input_key, latest_crawl, matches, open_source, reread,
@@ -22,7 +22,7 @@ from curate.io._warc import Record, iter_records, read_record
 from curate.io._work import WorkFolder
 
 __all__ = [
-    "RootStatus", "record_run", "redo", "root_status",
+    "RootStatus", "finished_among", "record_run", "redo", "root_status",
     "DIRECT", "DONE", "FAILED", "LOCAL", "MIRRORED", "PARTIAL", "ROUND_GLOB", "UNSUPPORTED", "Completion", "Ledger", "LocalRoot", "Mirror", "Record", "RemoteRoot",
     "ResumableHTTPFile", "RootLock", "RootPolicy", "ShardStore", "ShardWriter", "Source", "WorkFolder", "active_mirror", "committed",
     "config_out", "crawl_of", "dataset_shards", "fetch", "file_name", "file_stamp", "holds_root", "input_key", "is_html_input",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curate.errors import FatalError
-from curate.io._ledger import FAILED, Completion, Ledger
+from curate.io._ledger import FAILED, FINISHED, Completion, Ledger
 from curate.io._lock import JOB_FILE, LOCK_FILE, RootLock, RootPolicy
 from curate.io._remote import storage_root
 
@@ -46,6 +46,7 @@ class RootStatus:
     fingerprints: Counter = field(default_factory=Counter)
     inputs: dict[str, list[Completion]] = field(default_factory=dict)     # status -> records
     staged: list[str] = field(default_factory=list)                       # keys begun, not committed
+    pending: list[tuple[str, str]] = field(default_factory=list)          # (input, why) planned, not done
     last_run: dict | None = None
     rows: dict[str, int] = field(default_factory=dict)
     lock: str | None = None
@@ -57,12 +58,15 @@ class RootStatus:
             lines.append(f"settings  {prints}" + ("  (more than one: inputs made with other settings)"
                                                   if len(self.fingerprints) > 1 else ""))
         counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(self.inputs.items())) or "none recorded"
-        lines.append(f"inputs    {counts}" + (f"; {len(self.staged)} pending (begun, not committed: the next "
-                                              f"run redoes them)" if self.staged else ""))
+        lines.append(f"inputs    {counts}" + (f", {len(self.pending)} pending" if self.pending else ""))
         for done in self.inputs.get(FAILED, []):
             lines.append(f"  failed  {done.source}: {' '.join(str(done.error).split())[:200]}")
+        for label, why in self.pending[:50]:
+            lines.append(f"  pending {label}: {why}")
+        if len(self.pending) > 50:
+            lines.append(f"  pending ... and {len(self.pending) - 50} more")
         for key in self.staged:
-            lines.append(f"  pending {key}")
+            lines.append(f"  staged  {key}: begun, not committed (a killed run's; the next run redoes it)")
         if self.last_run:
             r = self.last_run
             said = ", ".join(f"{k} {v}" for k, v in r.get("counts", {}).items())
@@ -132,6 +136,10 @@ def root_status(root: str | os.PathLike) -> RootStatus:
     if runs:
         data = store.read_bytes(runs[-1])
         status.last_run = json.loads(data) if data else None
+    status.pending = _pending(status, records)
+    run = status.last_run or {}
+    if run.get("outcome") == "running" and not (status.lock and f"pid {run.get('pid')} " in status.lock):
+        run["outcome"] = "killed before it finished (no record of its end)"
     if not status.jobs:                   # a root on object storage has no _job file: its runs say
         for name in runs:
             data = store.read_bytes(name)
@@ -140,6 +148,32 @@ def root_status(root: str | os.PathLike) -> RootStatus:
                 status.jobs.append(job)
     status.rows = _rows(store, records)
     return status
+
+
+def finished_among(root: str | os.PathLike, labels: list[str]) -> int:
+    """How many of ``labels`` (a run's planned inputs) have a finished completion record in ``root``."""
+    finished = [d for d in Ledger(root).all() if d.status in FINISHED]
+    return sum(1 for label in labels if any(_matches(d, label) for d in finished))
+
+
+def _pending(status: RootStatus, records: list[Completion]) -> list[tuple[str, str]]:
+    """The last run's planned inputs that no finished record covers, each with why."""
+    run = status.last_run or {}
+    finished = [d for d in records if d.status in FINISHED]
+    left = [label for label in run.get("planned", []) if not any(_matches(d, label) for d in finished)]
+    if not left:
+        return []
+    outcome, when, pid = run.get("outcome"), run.get("started"), run.get("pid")
+    if outcome == "running":
+        why = (f"its run (pid {pid}, since {when}) is running" if status.lock and f"pid {pid} " in status.lock
+               else f"its run (pid {pid}, started {when}) was killed before finishing it")
+    elif outcome == "interrupted":
+        why = f"its run of {when} was interrupted"
+    else:
+        why = f"its run of {when} ended {outcome} before it"
+    failed = {d.key for d in records if d.status == FAILED}
+    return [(label, why) for label in left if label not in failed and not any(
+        _matches(d, label) for d in records if d.key in failed)]
 
 
 def _matches(done: Completion, wanted: str) -> bool:

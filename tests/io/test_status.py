@@ -84,3 +84,32 @@ def test_status_names_the_run_holding_the_lock(shared, tmp_path):
         refused = curate("redo", str(out), "example.warc.gz")
     assert f"lock      ingest, pid {os.getpid()} on " in held
     assert refused.returncode == 2 and "in use by another run" in refused.stderr
+
+
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGINT"])
+def test_a_killed_or_interrupted_run_s_inputs_are_pending_with_why(shared, tmp_path, sig):
+    import signal
+    import time
+
+    inputs = [str(shared / "warc"), str(shared / "html" / "trafilatura-cache")]
+    out = tmp_path / "shards"
+    proc = subprocess.Popen([sys.executable, "-m", "curate", "ingest", *inputs, "--out", str(out), "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and len(list((out / "_ledger").glob("*.json"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None
+    os.killpg(proc.pid, getattr(signal, sig))
+    proc.wait(timeout=60)
+    text = curate("status", str(out)).stdout
+    done = int(text.split("inputs    ")[1].split(" done")[0])
+    pending = [line for line in text.splitlines() if line.startswith("  pending ")]
+    assert done >= 3 and len(pending) >= 1, text
+    why = "was killed before finishing it" if sig == "SIGKILL" else "was interrupted"
+    assert all(why in line for line in pending), text
+    if sig == "SIGKILL":
+        assert "killed before it finished" in text.split("last run  ")[1].splitlines()[0]
+    assert curate("ingest", *inputs, "--out", str(out), "-q").returncode == 0
+    after = curate("status", str(out)).stdout
+    assert "pending" not in after and "inputs    13 done, 1 partial, 1 unsupported\n" in after, after
