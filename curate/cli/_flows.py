@@ -38,7 +38,18 @@ def prefect_api(start_local: bool, port: int | None = None) -> Iterator[str | No
         yield url
     finally:
         if not ran_before:
+            _flush_logs()                        # the run's last lines reach the server before it stops
             server.stop(port=port)
+
+
+def _flush_logs() -> None:
+    """Send the log lines still queued for the Prefect API, waiting a few seconds at most."""
+    try:
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=5)
+    except Exception:                            # a server that went first: its lines are lost, not the run
+        pass
 
 
 def outcome(state) -> tuple[dict, str | None]:
