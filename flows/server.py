@@ -53,13 +53,15 @@ def running() -> list[tuple[int, Path]]:
     return found
 
 
-def find_port(home: Path | None = None) -> int | None:
-    """The port of the server started from ``home`` (default: this folder's), else of the only
-    one running; None when that does not say."""
+def find_port(home: Path | None = None, anywhere: bool = True) -> int | None:
+    """The port of the server started from ``home`` (default: this folder's), else (``anywhere``)
+    of the only one running; None when that does not say."""
     home = home or default_home()
     mark = home / "server.port"
     if mark.exists() and mark.read_text().strip().isdigit():
         return int(mark.read_text())
+    if not anywhere:
+        return None
     live = running()
     return live[0][0] if len(live) == 1 else None
 
@@ -123,7 +125,7 @@ def home_of(port: int, home: Path | None = None) -> Path:
 def stop(home: Path | None = None, port: int | None = None) -> bool:
     """Stop the server of ``home`` or on ``port`` (found as :func:`find_port` says when neither)."""
     if port is None:
-        port = find_port(home)
+        port = find_port(home, anywhere=False)   # never another folder's server by guess
         if port is None:
             return False
     home = home_of(port, home) if home is None else home

@@ -195,12 +195,16 @@ def cmd_server(args) -> int:
         print(f"Prefect server running (UI http://127.0.0.1:{port}/); in shells that run flows:\n"
               f"  export PREFECT_API_URL={url}")
         return 0
-    port = args.port or server.find_port()
     if args.action == "stop":
+        # stop finds this folder's server by itself; another folder's only with --port (a second
+        # `stop` must not end someone else's server)
+        port = args.port or server.find_port(anywhere=False)
         if port is None and server.running():
-            raise CurateError("several servers run: give --port (" + ", ".join(str(p) for p, _ in server.running()) + ")")
+            raise CurateError("no server was started from this folder; running: " + ", ".join(
+                f"port {p} (home {h})" for p, h in server.running()) + "; give --port to stop one")
         print(f"stopped the server on port {port}" if port and server.stop(port=port) else "no server started by curate")
         return 0
+    port = args.port or server.find_port()
     live = [(port, server.home_of(port))] if port else server.running()
     if not live:
         print("no Prefect server started by curate is running (curate server start [--port P])")

@@ -143,6 +143,12 @@ def test_server_status_finds_the_server_from_any_folder(prefect_api, tmp_path):
     done = curate("server", "status", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"http://127.0.0.1:{port}/api: healthy" in done.stdout
+    # stop, from a folder that started no server, names the running ones and stops none of them
+    elsewhere = {k: v for k, v in os.environ.items() if k not in ("PREFECT_HOME", "PREFECT_API_URL")}
+    stop = subprocess.run([sys.executable, "-m", "curate", "server", "stop"], capture_output=True, text=True,
+                          env=elsewhere, cwd=tmp_path)
+    assert stop.returncode == 2 and f"port {port} " in stop.stderr and len(stop.stderr.splitlines()) == 1
+    assert curate("server", "status", "--port", port, cwd=tmp_path).returncode == 0
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (the README's "
