@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class CurateError(Exception):
     """Base of every error curate raises on purpose."""
@@ -22,3 +24,8 @@ class ShardError(CurateError):
 
 class RetryableError(CurateError):
     """A transient failure (HTTP 5xx, dropped connection): retry the input later."""
+
+
+#: errors of the output's disk or folder (EACCES, EPERM, EROFS, ENOSPC, EDQUOT): a command says them
+#: in one line naming the file, wherever the run raised them (here or in a flow)
+UNWRITABLE_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT)

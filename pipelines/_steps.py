@@ -112,7 +112,7 @@ class Progress:
     inputs: bool = True        # the step maps over the job's inputs (its first map step)
     done: int = 0
     total: int = 0
-    planned: int = 0
+    skipped: int = 0           # inputs found done by the plan (the first map step's)
     at: str = ""               # the step running now
     #: told the labels of the inputs a run is about to do (the run's record lists them as planned)
     on_plan: Callable[[list[str]], None] | None = None
@@ -121,17 +121,17 @@ class Progress:
     recount: Callable[[], int] | None = None
 
     def begin(self, steps: "Steps", step: "Map", state: dict, items: list) -> None:
-        skipped = state.get("skipped") if isinstance(state.get("skipped"), int) else 0
         first = next((s for s in steps.steps if isinstance(s, Map)), None)
         self.job, self.step, self.inputs = steps.job, step.name, step is first
-        self.done, self.total = skipped if step is first else 0, len(items) + (skipped if step is first else 0)
-        if step is first:
-            self.planned = len(items)
-        if step is first and self.on_plan is not None:
-            try:
-                self.on_plan([step.label(item) for item in items])
-            except Exception:              # the record is for people: it never costs the run
-                pass
+        self.skipped = 0
+        if step is first:                  # the job's inputs: those the plan found done count as done
+            self.skipped = state.get("skipped") if isinstance(state.get("skipped"), int) else 0
+            if self.on_plan is not None:
+                try:
+                    self.on_plan([step.label(item) for item in items])
+                except Exception:          # the record is for people: it never costs the run
+                    pass
+        self.done, self.total = self.skipped, self.skipped + len(items)
 
     def line(self) -> str:
         """``interrupted: 3 of 14 inputs done; rerun to resume`` (finished work is never redone)."""
@@ -141,7 +141,7 @@ class Progress:
             done = self.done
             if self.recount is not None:
                 try:
-                    done = max(done, self.total - self.planned + self.recount())
+                    done = max(done, self.skipped + self.recount())
                 except Exception:
                     pass
             if done >= self.total and self.at and self.at != self.step:

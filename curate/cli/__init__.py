@@ -421,9 +421,9 @@ def _failed(exc: BaseException, verbose: bool) -> int:
         print(f"curate: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        import errno
+        from curate.errors import UNWRITABLE_ERRNOS
 
-        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+        if exc.errno not in UNWRITABLE_ERRNOS:
             raise
         if verbose:
             import traceback

@@ -12,9 +12,6 @@ from flows import server
 from pipelines import jobs
 
 
-_UNWRITABLE = (13, 1, 30, 28, 122)              # EACCES, EPERM, EROFS, ENOSPC, EDQUOT: said in one line
-
-
 @contextmanager
 def prefect_api(start_local: bool, port: int | None = None) -> Iterator[str | None]:
     """Use $PREFECT_API_URL if set; else the server this folder started (or the only one running),
@@ -65,7 +62,9 @@ def outcome(state) -> tuple[dict, str | None]:
 
     if isinstance(data, CurateError):           # a config or input mistake: one line, exit 2, as run here
         raise data
-    if isinstance(data, OSError) and data.errno in _UNWRITABLE:
+    from curate.errors import UNWRITABLE_ERRNOS
+
+    if isinstance(data, OSError) and data.errno in UNWRITABLE_ERRNOS:
         raise data                               # curate's main says it in one line
     return {}, " ".join((state.message or f"flow run ended {state.type.value}").split())
 
@@ -136,9 +135,7 @@ def serve(job: str, config_path: str, cron: str, name: str | None = None) -> Non
             # never awaited, and its queued runs behind)
             raise KeyboardInterrupt
 
-    from flows import flow_of
-
-    from flows import schedules
+    from flows import flow_of, schedules
 
     flow = flow_of(job)
     name = name or job
