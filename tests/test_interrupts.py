@@ -116,3 +116,21 @@ def test_an_interrupted_job_reruns_to_the_uninterrupted_output(job, moments, sha
         assert digest(here / "out") == want, f"{job} after {sig.name} at {share:.0%}"
     assert interrupted >= 1 or len(moments) == 2, (
         f"{job} finished before every interrupt ({seconds:.1f} s): the test tested nothing")
+
+
+def test_an_interrupt_while_the_command_starts_is_one_line(pages, tmp_path):
+    """Ctrl-C while Python imports the command line or builds its options (every job's config is
+    read then) ends in one line and 130, as later; a signal after the command is done leaves its
+    exit status alone. (CI once caught a fast mix here: the handler was installed too late.)"""
+    argv = ["filter", str(pages), "--out", "out", "-q"]
+    seen = set()
+    for after in (0.05, 0.2, 0.4, 0.7, 1.0, 1.5):
+        rc, err, _ = curate(argv, tmp_path, after=after, sig=signal.SIGINT)
+        assert rc in (0, 130), err
+        if rc == 130:
+            lines = [line for line in err.splitlines() if line.strip()]
+            assert len(lines) == 1 and lines[0].startswith("curate: interrupted"), err
+        seen.add(rc)
+    assert 130 in seen, "every run finished before its interrupt: the test tested nothing"
+    rc, err, _ = curate(argv, tmp_path)
+    assert rc == 0, err

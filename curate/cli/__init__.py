@@ -372,9 +372,33 @@ def _terminate(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``curate`` command. Called with no ``argv`` (the installed command, ``python -m
+    curate``), a signal that comes once the command is done and Python is shutting down changes
+    nothing: the work and the exit status stand (no "rerun to resume" for finished work)."""
     import signal
 
-    args = build_parser(argv).parse_args(argv)
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _main(argv: list[str] | None) -> int:
+    import signal
+
+    # first thing: a Ctrl-C while the command line is still being assembled (every job's options
+    # are read from its config's source) is an interrupt like any other, not a traceback
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
+    try:
+        args = build_parser(argv).parse_args(argv)
+    except KeyboardInterrupt:
+        print("curate: interrupted before it started; nothing written", file=sys.stderr, flush=True)
+        return 130
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.verbose:
@@ -383,10 +407,6 @@ def main(argv: list[str] | None = None) -> int:
         for handler in logging.getLogger().handlers:
             handler.addFilter(lambda record: not record.name.startswith("prefect"))
     _quiet_third_parties(args.verbose)
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminate)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupt)
     try:
         return args.func(args)
     except BaseException as exc:
