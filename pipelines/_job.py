@@ -59,7 +59,7 @@ class Job:
     steps: Steps
     summary: str                                # one line: what it does
     storage: str = LOCAL                        # object storage: DIRECT, MIRRORED or LOCAL (curate.io.RootPolicy)
-    exclusive: bool = False                     # its output root holds nothing else (a mixture)
+    shares: tuple[str, ...] = ()                # jobs whose output may share its root (curate.io.RootPolicy)
     params: tuple[Param, ...] = ()
     root: Callable[..., Any] = config_out       # (config, **params) -> the output root it holds
     around: Callable[..., Any] | None = None    # (run, config, params) -> result: runs the held run
@@ -92,7 +92,7 @@ class Job:
     @property
     def root_policy(self) -> RootPolicy:
         """How its runs hold their output root (curate.io.holds_root)."""
-        return RootPolicy(self.name, self.storage, self.exclusive)
+        return RootPolicy(self.name, self.storage, self.shares)
 
     def load_config(self, path: str | Path, **overrides) -> Any:
         """The job's config from a TOML/YAML file (unknown keys refused; ``overrides`` win)."""

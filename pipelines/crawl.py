@@ -51,7 +51,7 @@ STEPS = Steps("crawl", _plan, (replace(_INGEST, fn=_ingest, context=("ingest_con
 
 
 JOB = Job(CrawlConfig, STEPS, "the next new files of Common Crawl crawls -> page shards (for schedules)",
-          storage=MIRRORED, hints=('query "SELECT source, status, pages, rejected FROM ledger" --root {root}',),
+          storage=MIRRORED, shares=("ingest",), hints=('query "SELECT source, status, pages, rejected FROM ledger" --root {root}',),
           example=('out = "shards"\n'
                    'crawls = ["CC-MAIN-2024-22"]\n'
                    'max_files = 5\n'))

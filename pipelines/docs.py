@@ -150,7 +150,8 @@ def page(job: Job) -> str:
            f"`curate {name}`: {flags}"
            + (f"; `curate {name} --config {name}.toml` reads them from a file" if job.flat else "")
            + f". Without the command line: `python -m pipelines {name} --config {name}.toml`. Storage: `{job.storage}`"
-           + (", exclusive (its output root holds nothing else)" if job.exclusive else "")
+           + (f", its output root may also hold {' and '.join(job.shares)}'s output" if job.shares
+              else ", its output root holds its output alone")
            + f". In Python: `pipelines.jobs.JOBS[\"{name}\"].run(config)`; flow: `flows.jobs.{job.flow_name}`.", "",
            "## Example config", "", "```toml", job.example.rstrip(), "```", "",
            "Unknown keys are an error (one line, exit 2); YAML takes the same keys.", ""]

@@ -30,7 +30,7 @@ from curate.errors import FatalError
 
 LOCK_FILE = "_lock"
 _held: dict[str, list] = {}          # resolved root -> [fd, depth]
-JOB_FILE = "_job"                    # the jobs that wrote this root, one per line ("<job> exclusive")
+JOB_FILE = "_job"                    # the job that wrote this root (one per line where jobs share one)
 #: storage policies: how a job may use an object-storage (fsspec URL) root
 DIRECT, MIRRORED, LOCAL = "direct", "mirrored", "local"
 
@@ -42,42 +42,50 @@ class RootPolicy:
 
     ``storage``: ``direct`` (every output goes through ShardStore and the ledger, so it may write
     an ``s3://`` root itself), ``mirrored`` (it runs on a local mirror of such a root and
-    publishes it when it finishes) or ``local`` (folders only). ``exclusive``: the root holds this
-    job's output alone (a mixture's folder is its shards and manifest: anything else in it, or it
-    in another job's root, would be read as the wrong thing)."""
+    publishes it when it finishes) or ``local`` (folders only). ``shares``: the other jobs whose
+    output may live in the same root (see :func:`_claim` for the rule)."""
 
     job: str
     storage: str = LOCAL
-    exclusive: bool = False
+    shares: tuple[str, ...] = ()
 
 
-def _jobs_in(root: Path) -> dict[str, bool]:
-    """The jobs that wrote ``root`` (name -> exclusive): its ``_job`` file, else what its folders
-    say (roots from before the file existed: a mixture's manifest and shards are exclusive)."""
-    marker = root / JOB_FILE
-    if marker.exists():
-        lines = [line.split() for line in marker.read_text().splitlines() if line.strip()]
-        return {words[0]: words[1:] == ["exclusive"] for words in lines}
-    found = {}
-    if (root / "manifest.json").exists() and (root / "mixture").is_dir():
-        found["mix"] = True
-    if any((root / d).is_dir() for d in ("pages", "duplicates", "contamination", "code_samples", "figures",
-                                         "quality", "_ledger")):
-        found["other"] = False
-    return found
+#: roots from before the ``_job`` file: the job a dataset folder says wrote it
+_LEGACY = {"pages": "ingest", "duplicates": "dedup", "contamination": "decontaminate", "code_samples": "code",
+           "figures": "arxiv", "quality": "filter", "math_rounds": "math-recall", "mixture": "mix"}
 
 
-def _claim(root: Path, policy: RootPolicy) -> None:
-    """Record ``policy.job`` as a writer of ``root``; a one-line error when the root holds output
-    it must not mix with (an exclusive job's, or any other when this job is exclusive)."""
-    there, job = _jobs_in(root), policy.job
-    others = set(there) - {job}
-    if (policy.exclusive and others) or (job not in there and any(there.values())):
-        named = " and ".join(sorted(f"{j}'s" if j != "other" else "another job's" for j in there))
-        raise FatalError(f"{root} holds {named} output; {job} does not write into it: choose another output folder")
+def root_jobs(root) -> list[str]:
+    """The jobs that wrote ``root`` (a folder or an ``s3://`` URL): its ``_job`` file (one job
+    per line), else what its dataset folders say (a root from before the file existed)."""
+    from curate.io._remote import storage_root
+
+    store = storage_root(root)
+    marker = store.read_bytes(JOB_FILE)
+    if marker is not None:
+        return [line.split()[0] for line in marker.decode().splitlines() if line.strip()]
+    return sorted({job for folder, job in _LEGACY.items() if store.is_folder(folder)})
+
+
+def _claim(root, policy: RootPolicy) -> None:
+    """The ownership rule, in one place: **an output root holds one job's output**. The root's
+    ``_job`` file names the job that wrote it; another job's run into it is refused with one line
+    naming both. The one exception is declared, not assumed: jobs that write the same dataset the
+    same way name each other in ``shares`` (``ingest`` and ``crawl`` both append page shards, so a
+    crawl root may also take files ingested by hand). Why: every root's views (``rejected``,
+    ``ledger``, ``removals``) and a mixture's removal sets read a root as one job's output; two
+    jobs' rows in one root are read as the wrong thing. Object storage follows the same rule."""
+    from curate.io._remote import storage_root
+
+    there, job = root_jobs(root), policy.job
+    others = [j for j in there if j != job and j not in policy.shares]
+    if others:
+        named = " and ".join(f"{j}'s" for j in others)
+        raise FatalError(f"{root} holds {named} output; {job} writes into a root of its own "
+                         f"(one job per output root): choose another --out")
     if job not in there:
-        with open(root / JOB_FILE, "a", encoding="utf-8") as fh:
-            fh.write(job + (" exclusive" if policy.exclusive else "") + "\n")
+        store = storage_root(root)
+        store.write_bytes(JOB_FILE, "".join(f"{j}\n" for j in [*there, job]).encode())
 
 
 _guard = threading.Lock()
@@ -103,6 +111,7 @@ class RootLock:
             if self.policy.storage != DIRECT:
                 raise FatalError(f"{self.job} cannot write to {self.url}: its outputs go to a local folder "
                                  "only; give it a local output folder")
+            _claim(self.url, self.policy)
             return self
         if self.root.exists() and not self.root.is_dir():
             raise FatalError(f"output root {self.root} is a file, not a folder")

@@ -74,7 +74,7 @@ STEPS = Steps(
 )
 
 
-JOB = Job(IngestConfig, STEPS, "WARC/WET files, URLs or crawl ids -> page shards with lineage", storage=DIRECT,
+JOB = Job(IngestConfig, STEPS, "WARC/WET files, URLs or crawl ids -> page shards with lineage", storage=DIRECT, shares=("crawl",),
           positional="sources",
           params=(Param("max_inputs", int | None, None, "at most this many of the inputs not yet done"),
                   Param("task_retries", int, 2, "Prefect retries of a failed input within one run", local=False)),

@@ -414,7 +414,7 @@ def _around(held, spec: MixSpec, params: dict) -> dict:
     return built(lambda folder: held(spec, **{**params, "out": folder}), spec, params.get("out"))
 
 
-JOB = Job(load_spec, STEPS, "a reproducible training mixture to a token budget", exclusive=True,
+JOB = Job(load_spec, STEPS, "a reproducible training mixture to a token budget",
           params=(Param("out", str | None, None, "output folder or s3:// URL (default: the spec's out)"),),
           root=lambda spec, out=None, **kw: output_folder(spec, out), around=_around,
           hints=('query "SELECT source, count(*) AS documents, sum(tokens) AS tokens FROM mixture GROUP BY ALL" '

@@ -66,9 +66,9 @@ def test_the_lock_is_reentrant_within_a_run_and_released_after(tmp_path):
         check = subprocess.run([sys.executable, "-c", HOLD.replace("time.sleep(120)", "pass"), str(out)],
                                capture_output=True, text=True)
         assert check.returncode != 0 and "in use by another run (code, pid" in check.stderr
-    check = subprocess.run([sys.executable, "-c", HOLD.replace("time.sleep(120)", "pass"), str(out)],
-                           capture_output=True, text=True)
-    assert check.returncode == 0
+    check = subprocess.run([sys.executable, "-c", HOLD.replace("time.sleep(120)", "pass").replace("'ingest'", "'code'"),
+                            str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
 
 
 def test_an_output_path_that_is_a_file_is_one_line(tmp_path, shared):
@@ -79,3 +79,35 @@ def test_an_output_path_that_is_a_file_is_one_line(tmp_path, shared):
     assert run.returncode == 2
     assert run.stderr == f"curate: error: output root {out} is a file, not a folder\n"
     assert out.read_text() == "not a folder"
+
+
+def test_a_root_holds_one_jobs_output(tmp_path):
+    """The ownership rule: the first job's name goes in ``_job``; any other job is refused in one
+    line naming both, and leaves the root as it was; jobs that declare each other share."""
+    from curate.io._lock import RootPolicy, root_jobs
+
+    out = tmp_path / "out"
+    with RootLock(out, RootPolicy("ingest", shares=("crawl",))):
+        pass
+    assert root_jobs(out) == ["ingest"]
+    for job in ("dedup", "filter", "code", "mix"):
+        with pytest.raises(FatalError, match=rf"^{out} holds ingest's output; {job} writes into a root of its own"):
+            with RootLock(out, job):
+                pass
+    with RootLock(out, RootPolicy("crawl", shares=("ingest",))):
+        pass
+    assert root_jobs(out) == ["ingest", "crawl"]
+    with pytest.raises(FatalError, match="holds ingest's and crawl's output; dedup"):
+        with RootLock(out, "dedup"):
+            pass
+    assert (out / "_job").read_text() == "ingest\ncrawl\n"
+
+
+def test_a_root_from_before_the_job_file_is_known_by_its_folders(tmp_path):
+    from curate.io._lock import root_jobs
+
+    (tmp_path / "old" / "duplicates").mkdir(parents=True)
+    assert root_jobs(tmp_path / "old") == ["dedup"]
+    with pytest.raises(FatalError, match="holds dedup's output; filter writes"):
+        with RootLock(tmp_path / "old", "filter"):
+            pass

@@ -18,8 +18,9 @@ from tests.dedup.corpus import real_texts, write_pages
 
 @pytest.fixture(scope="module")
 def root(shared, tmp_path_factory):
-    """pages (math textbook chunks flagged has_math, web and docs text), code_samples, duplicates."""
-    root = tmp_path_factory.mktemp("mix-root")
+    """pages (math textbook chunks flagged has_math, web and docs text); beside it, each in a root
+    of its own (one job per output root), code_samples (``../code``) and duplicates (``../dedup``)."""
+    root = tmp_path_factory.mktemp("mix-root") / "web"
     texts = real_texts(shared, chunk_words=150)
     tex = [t for t in texts if "\\" in t]
     rows = [{"id": f"p{i:04d}", "url": f"https://x.example/{i}", "crawl": "CC-MAIN-2024-10", "text": t,
@@ -31,18 +32,21 @@ def root(shared, tmp_path_factory):
     files = [{"repo_name": f"{r}/{p.relative_to(shared / 'repos' / r)}", "path": p.name,
               "content": p.read_text(errors="replace")}
              for r in ("python-requests", "java-jsoup", "c-lua") for p in sorted((shared / "repos" / r).rglob("*.*"))]
-    pq.write_table(pa.Table.from_pylist(files), root / "stack.parquet")
-    run_code(CodeConfig(sources=(str(root / "stack.parquet"),), out=str(root), dedup=False))
-    dd.run(dd.DedupConfig(inputs=(str(root / "pages"),), out=str(root)))
+    pq.write_table(pa.Table.from_pylist(files), root.parent / "stack.parquet")
+    run_code(CodeConfig(sources=(str(root.parent / "stack.parquet"),), out=str(root.parent / "code"), dedup=False))
+    dd.run(dd.DedupConfig(inputs=(str(root / "pages"),), out=str(root.parent / "dedup")))
     return root
 
 
 def spec(root, **over):
     data = {"name": "test-mix", "root": str(root), "total_tokens": 400_000, "seed": 7, "rows_per_shard": 300,
             "sources": [
-                {"name": "math", "dataset": "pages", "where": "has_math", "share": 0.5, "max_epochs": 4},
-                {"name": "web", "dataset": "pages", "where": "NOT has_math", "share": 0.3, "max_epochs": 3},
-                {"name": "code", "dataset": "code_samples", "text": ["fim_text", "text"], "share": 0.2},
+                {"name": "math", "dataset": "pages", "where": "has_math", "share": 0.5, "max_epochs": 4,
+                 "removals": [str(root.parent / "dedup")]},
+                {"name": "web", "dataset": "pages", "where": "NOT has_math", "share": 0.3, "max_epochs": 3,
+                 "removals": [str(root.parent / "dedup")]},
+                {"name": "code", "dataset": "code_samples", "text": ["fim_text", "text"], "share": 0.2,
+                 "root": str(root.parent / "code")},
             ]}
     data.update(over)
     return spec_from_mapping(data)
