@@ -85,7 +85,7 @@ def recall(name: str, work: Path, pool: Path, rounds: int, **settings) -> list[d
     print(f"  {name}: {len(summary.rounds)} round(s) in {time.perf_counter() - t0:.1f}s")
     out = []
     for row in summary.rounds:
-        record = json.loads((Path(config.out) / f"round={row['round']}" / "model.bin.json").read_text())
+        record = json.loads((Path(config.out) / f"round-{row['round']}" / "model.bin.json").read_text())
         out.append({"row": row, "record": record})
     return out
 

@@ -1,13 +1,13 @@
 """Score new page shards with a finished recall round's model and select math pages.
 
 The production path after a recall run: each new crawl's page shards are scored by the last
-round's model (``<recall out>/round=N/model.bin``) and pages at or above the model's operating
+round's model (``<recall out>/round-N/model.bin``) and pages at or above the model's operating
 threshold (from its ``model.bin.json``; or a number given here) are selected, optionally up to
 a token budget. Outputs under ``out``: ``math_scores`` (one shard per input shard, ledger-tracked:
 a rerun scores only new or failed shards) and ``math_selected/selected.parquet`` (rebuilt when
 shards were added).
 
-    curate math score --model recall/round=2/model.bin crawl-2024-22/ --out math-2024-22/
+    curate math score --model recall/round-2/model.bin crawl-2024-22/ --out math-2024-22/
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Schemas of the iterative math recall (DeepSeekMath section 2.1).
 
-Every dataset lives under ``<out>/round=N/<dataset>/`` and carries its round in
+Every dataset lives under ``<out>/round-N/<dataset>/`` and carries its round in
 a ``round`` column, so a view over all rounds needs no Hive partitioning.
 """
 

@@ -17,6 +17,8 @@ MIXTURE = pa.schema(
         field("source_shard", pa.string(), "Lineage: the input shard (the URL and WARC record of the row are "
                                            "in the mixture_lineage view, joined on source_shard, source_row)."),
         field("source_row", pa.int64(), "Provenance: the row in source_shard."),
+        field("mix_row", pa.int64(), "The row's unique key: its position in the mixture (0-based, part files in "
+                                     "order). An id repeats across epochs; this never does."),
     ],
     metadata={"dataset": "mixture", "description": "Rows of a training mixture, shuffled, with a reference to the input row each came from."},
 )

@@ -85,10 +85,10 @@ class Ledger:
 
 
 def publish(local, url: str, *, record_key: str | None = None, last: str | None = None,
-            skip: tuple[str, ...] = ("_work", "_lock", "_staging", "_ledger")) -> list[str]:
+            skip: tuple[str, ...] = ("_work", "_lock", "_staging", "_ledger", "_listed")) -> list[str]:
     """Upload a finished local build to ``url`` in commit order: every file but ``last``, then
     (with ``record_key``) a completion record listing every Parquet file by its dataset (the
-    folder holding it, at any depth: ``round=2/math_scores/x.parquet`` is of ``math_scores``;
+    folder holding it, at any depth: ``round-2/math_scores/x.parquet`` is of ``math_scores``;
     readers see them only then), then ``last`` (a manifest that says the build is complete).
     Top-level folders in ``skip`` and dot-named temporary files or folders stay local.
     Returns the uploaded names."""

@@ -28,24 +28,36 @@ from curate.errors import FatalError
 from curate.io._names import readable
 
 STAGING = "_staging"
-# In a dataset folder written here: readers see only the shards a completion record lists.
+# A dataset written here: readers see only the shards a completion record lists. Its mark is a
+# zero-byte ``<root>/_listed/<dataset>``, outside the dataset's folder: every file in a dataset
+# folder is Parquet, so HF datasets, DuckDB globs (``pages/*``) and datatrove read it as it is.
+LISTED = "_listed"
+# where roots written before the mark moved keep it (read, and removed by the next run)
 LEDGER_MARK = "_LISTED_IN_LEDGER"
 
 
-#: per-round datasets (math recall) live in ``<root>/round=<n>/<dataset>/``: the one place that says so
-ROUND_GLOB = "round=*"
+def _listed_mark(name: str) -> str:
+    return f"{LISTED}/{name}"
+
+
+#: per-round datasets (math recall) live in ``<root>/round-<n>/<dataset>/``: the one place that says
+#: so. Not ``round=<n>``: that is a Hive partition to pandas, pyarrow and polars, whose ``round``
+#: (a dictionary) clashed with the files' own int32 ``round`` column. Roots from before the rename
+#: keep their ``round=<n>`` folders; the glob matches both.
+ROUND_GLOB = "round[-=]*"
 
 
 def round_dir(root: str | os.PathLike, n: int) -> Path:
-    """The folder of round ``n`` of an output root."""
-    return Path(root) / f"round={n}"
+    """The folder of round ``n`` of an output root (an older root's ``round=<n>`` where it has one)."""
+    legacy = Path(root) / f"round={n}"
+    return legacy if legacy.is_dir() else Path(root) / f"round-{n}"
 
 
 def round_dirs(root: str | os.PathLike) -> list[tuple[int, Path]]:
     """(n, folder) of every round folder under ``root``, in round order."""
     found = []
     for path in Path(root).glob(ROUND_GLOB):
-        n = path.name.partition("=")[2]
+        n = path.name[len("round-"):]
         if path.is_dir() and n.isascii() and n.isdigit():
             found.append((int(n), path))
     return sorted(found)
@@ -63,7 +75,7 @@ def listed_shards(root: str | os.PathLike) -> set[str]:
 def committed(root: str | os.PathLike, name: str, listed: set[str] | None = None) -> list[str]:
     """The shard files of dataset ``name`` under ``root`` that readers may see, sorted.
 
-    In a folder this module writes (it holds :data:`LEDGER_MARK`), that is the shards
+    In a dataset this module writes (marked in ``_listed/``), that is the shards
     listed by completion records: a shard renamed into place by an input whose record
     was never written (a kill, a full disk) stays invisible until a rerun removes it.
     Folders written otherwise (a mixture, an older output) show every shard. ``listed``:
@@ -76,7 +88,7 @@ def committed(root: str | os.PathLike, name: str, listed: set[str] | None = None
     store.invalidate()
     names = store.list(name, "*.parquet")
     # object storage has no rename: there a shard is visible only once a record lists it, always
-    if names and (store.remote or store.exists(f"{name}/{LEDGER_MARK}")):
+    if names and (store.remote or store.exists(_listed_mark(name)) or store.exists(f"{name}/{LEDGER_MARK}")):
         listed = listed_shards(root) if listed is None else listed
         names = [rel for rel in names if rel in listed]
     return [store.uri(rel) for rel in names]
@@ -222,8 +234,11 @@ class ShardStore:
                     for name, schema in self.schemas.items()}
         self.discard(key)
         for name in self.schemas:
-            (self.root / name).mkdir(exist_ok=True)
-            (self.root / name / LEDGER_MARK).touch()     # before any shard of it can exist
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+            mark = self.root / _listed_mark(name)
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()                                 # before any shard of it can exist
+            (self.root / name / LEDGER_MARK).unlink(missing_ok=True)   # an older root's, now moved
             for stale in (self.root / name).glob(f"{key}-*.parquet"):
                 stale.unlink()
         return {

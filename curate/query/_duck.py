@@ -16,7 +16,7 @@ from schemas import DATASETS, describe
 
 def dataset_files(root: str | Path, name: str, listed: set[str] | None = None) -> list[str]:
     """The committed shards of ``name``: under ``root/name/`` or, for per-round datasets, every
-    ``root/round=*/name/`` (see :func:`curate.io.committed`: un-recorded shards are not shown;
+    ``root/round-*/name/`` (see :func:`curate.io.committed`: un-recorded shards are not shown;
     ``listed``: the root's :func:`curate.io._shards.listed_shards`, when the caller has it)."""
     store = storage_root(root)
     if store.remote:           # object storage: what the records list, by dataset folder (any round)
@@ -107,7 +107,7 @@ def connect(root, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
         if files:
             # The view lists its files (those with a completion record), so a long-lived connection
             # or catalog shows the shards committed when it was made. hive_partitioning off:
-            # round=N folders must not add a second ``round`` column.
+            # an older root's round=N folders must not add a second ``round`` column.
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
                         f"read_parquet({files_sql(files)}, hive_partitioning=false, union_by_name=true)")
         elif any(storage_root(r).is_folder(name) for r in roots):

@@ -1,6 +1,6 @@
 """Iterative math recall (DeepSeekMath section 2.1): train, score, select, discover, grow, repeat.
 
-Round N (outputs under ``<out>/round=N/``): pages under URL prefixes accepted after round N-1
+Round N (outputs under ``<out>/round-N/``): pages under URL prefixes accepted after round N-1
 that N-1 did not collect join the seed (``math_seed``); a fastText model is trained on the seed
 against random pages (``model.bin`` + ``model.bin.json``); every pages shard is scored
 (``math_scores``); the top pages by score up to the token budget are selected

@@ -180,16 +180,18 @@ def write_bucket(out: Path, work: Path, plan: dict, bucket: int) -> str:
     """Step 4: one output shard: the bucket's rows of every routed shard, in shuffle-key order."""
     path = out / "mixture" / f"part-{bucket:05d}.parquet"
     if not path.exists():
-        parts = []
+        parts, first = [], 0
         for i in range(len(plan["inputs"])):
             routed = read_ipc(work / "routed" / f"{i:06d}.arrow")          # memory-mapped: slices copy nothing
             starts = json.loads(routed.schema.metadata[b"starts"])
+            first += starts[bucket]           # rows of earlier buckets: where this part's mix_row starts
             if starts[bucket + 1] > starts[bucket]:
                 parts.append(routed.slice(starts[bucket], starts[bucket + 1] - starts[bucket]))
         table = pa.concat_tables([p.replace_schema_metadata(None) for p in parts]) if parts else None
         if table is not None:
             order = np.argsort(table.column("key").to_numpy(), kind="stable")
             table = table.take(pa.array(order)).drop_columns(["key"])
+            table = table.append_column("mix_row", pa.array(np.arange(first, first + table.num_rows, dtype=np.int64)))
         else:
             table = MIXTURE.empty_table()
         # dictionaries only where values repeat: on texts and ids Parquet's writer tries one

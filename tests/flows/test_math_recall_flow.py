@@ -46,10 +46,10 @@ def test_flow_pauses_for_prefix_decisions_and_recalls_them(prefect_api, shared, 
     assert "forum.test/questions" in notes and "tester" in notes
     assert [r["round"] for r in result["rounds"]] == [1, 2]
     con = duckdb.connect()
-    sel2 = {r[0] for r in con.execute(f"SELECT id FROM '{config.out}/round=2/math_selected/*.parquet'").fetchall()}
+    sel2 = {r[0] for r in con.execute(f"SELECT id FROM '{config.out}/round-2/math_selected/*.parquet'").fetchall()}
     assert len(set(groups["gsm_questions"]) & sel2) >= 15
     scored = con.execute(f"SELECT count(*), count(DISTINCT source_shard) FROM "
-                         f"'{config.out}/round=2/math_scores/*.parquet'").fetchone()
+                         f"'{config.out}/round-2/math_scores/*.parquet'").fetchone()
     assert scored == (len([i for g in groups.values() for i in g]), 3)
 
 
@@ -63,7 +63,7 @@ def test_math_score_flow_matches_the_pipeline(prefect_api, shared, tmp_path):
     math_corpus.build(shared, tmp_path)
     recall = _config(shared, tmp_path, max_rounds=1)
     run(recall)
-    model = str(tmp_path / "out" / "round=1" / "model.bin")
+    model = str(tmp_path / "out" / "round-1" / "model.bin")
     flowed = MathScoreConfig(model=model, inputs=(str(tmp_path / "pages"),), out=str(tmp_path / "flow"))
     result = math_score_flow.with_options(task_runner=task_runner(workers=2))(flowed)
     plain = score(MathScoreConfig(model=model, inputs=flowed.inputs, out=str(tmp_path / "plain")))

@@ -230,7 +230,7 @@ def test_math_recall_on_s3_pages_on_the_cluster(shared, s3, cluster, math_model,
     assert not s3.keys(bucket, "recall/_work/")                  # the staging copy is gone
     # the scoring ran on the workers, on their own copies of the round's folder
     copies = [h / "cache" / "work" for h in cluster.homes]
-    assert all(list(c.rglob("round=1/math_scores/*.parquet")) for c in copies), copies
+    assert all(list(c.rglob("round-1/math_scores/*.parquet")) for c in copies), copies
 
 
 def test_a_mixture_of_s3_pages_on_the_cluster(shared, s3, cluster, tmp_path):

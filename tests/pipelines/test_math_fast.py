@@ -72,7 +72,7 @@ def test_domain_shares_count_prefiltered_pages(shared, fast_ingest):
                           min_count=1, bucket=20_000, threshold=0.5, policy="auto", max_rounds=1,
                           allow_weak_model=True)   # 18 pages: too few to validate; this test counts domains
     recall(config)
-    rows = duckdb.sql(f"SELECT level, prefix, pages, collected FROM '{root}/recall/round=1/math_domains/*.parquet' "
+    rows = duckdb.sql(f"SELECT level, prefix, pages, collected FROM '{root}/recall/round-1/math_domains/*.parquet' "
                       "WHERE domain = 'forum.test'").fetchall()
     by_level = {(level, prefix): (pages, collected) for level, prefix, pages, collected in rows}
     assert by_level[("domain", None)][0] == 22, by_level    # 12 threads + 10 member pages, extracted or not

@@ -52,7 +52,7 @@ def test_defaults_give_a_usable_small_model_on_real_pages(shared, docs):
     root, pool, held, labels = docs
     summary = run(_config(shared, root, pool, "defaults"))
     row = summary.rounds[0]
-    record = json.loads((root / "defaults" / "round=1" / "model.bin.json").read_text())
+    record = json.loads((root / "defaults" / "round-1" / "model.bin.json").read_text())
     # sized to the data: ~200 seed chunks give a small model, with the settings recorded
     assert record["model_bytes"] < 20 << 20 and record["params"]["dim"] < 256 and "epoch" in record["auto_params"]
     assert record["validation"]["separation"] >= 0.5 and record["weakness"] is None
@@ -73,8 +73,8 @@ def test_deepseekmath_settings_on_a_small_seed_are_refused(shared, docs):
     with pytest.raises(FatalError, match=r"round 1: the model is too weak to select with: scores barely move.*"
                                          r"allow_weak_model"):
         run(_config(shared, root, pool, "fixed", **fixed))
-    assert not (root / "fixed" / "round=1" / "model.bin").exists()           # a rerun retrains
-    weak = json.loads((root / "fixed" / "round=1" / "model.bin.weak.json").read_text())
+    assert not (root / "fixed" / "round-1" / "model.bin").exists()           # a rerun retrains
+    weak = json.loads((root / "fixed" / "round-1" / "model.bin.weak.json").read_text())
     assert weak["validation"]["separation"] < 0.2 and weak["model_bytes"] > 100 << 20
     # overridden loudly: the run selects, but the unattended policy records nothing from it
     summary = run(_config(shared, root, pool, "fixed", allow_weak_model=True, **fixed))
@@ -85,7 +85,7 @@ def test_score_new_shards_with_a_finished_round(shared, docs, tmp_path, capsys):
     from curate.cli import main
 
     root, pool, held, labels = docs
-    model = root / "defaults" / "round=1" / "model.bin"
+    model = root / "defaults" / "round-1" / "model.bin"
     if not model.exists():
         run(_config(shared, root, pool, "defaults"))
     record = json.loads(model.with_name("model.bin.json").read_text())

@@ -6,6 +6,8 @@ the assertions are bounds on groups of pages, not exact scores.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -41,11 +43,11 @@ def test_domain_found_in_round_one_is_recalled_in_round_two(shared, corpus):
     out = config.out
 
     def selected(n):
-        return _ids(con, f"SELECT id FROM '{out}/round={n}/math_selected/*.parquet'")
+        return _ids(con, f"SELECT id FROM '{out}/round-{n}/math_selected/*.parquet'")
 
     # round 1: the forum is a math domain, its /questions prefix accepted by the unattended policy,
     # while the plain-English GSM8K threads under it are (nearly) all missed
-    dom = con.execute(f"SELECT collected_share, math_domain FROM '{out}/round=1/math_domains/*.parquet' "
+    dom = con.execute(f"SELECT collected_share, math_domain FROM '{out}/round-1/math_domains/*.parquet' "
                       "WHERE level = 'domain' AND domain = 'forum.test'").fetchone()
     assert dom[1] and dom[0] > 0.10
     assert "forum.test/questions" in (root / "out" / "annotations.yaml").read_text()
@@ -54,7 +56,7 @@ def test_domain_found_in_round_one_is_recalled_in_round_two(shared, corpus):
     assert len(set(groups["math500"]) & selected(1)) >= 8
 
     # round 2: the uncollected pages under the accepted prefix joined the seed and are recalled
-    seed2 = _ids(con, f"SELECT id FROM '{out}/round=2/math_seed/*.parquet'")
+    seed2 = _ids(con, f"SELECT id FROM '{out}/round-2/math_seed/*.parquet'")
     assert len(gsm & seed2) >= 17 and not seed2 & selected(1)
     assert rounds[1]["seed_added"] == len(seed2)
     last = selected(rounds[-1]["round"])
@@ -62,7 +64,7 @@ def test_domain_found_in_round_one_is_recalled_in_round_two(shared, corpus):
     # windowed training, eight runs ended with 11 to 20 of the 20, never fewer)
     assert len(gsm & selected(2)) > len(gsm & selected(1)) and len(gsm & last) >= 10, summary.format()
     assert len(rounds) >= 3, summary.format()
-    new = _ids(con, f"SELECT id FROM '{out}/round=2/math_selected/*.parquet' WHERE new")
+    new = _ids(con, f"SELECT id FROM '{out}/round-2/math_selected/*.parquet' WHERE new")
     assert new == selected(2) - selected(1)
 
     # precision: ordinary web pages and forum member pages stay out
@@ -80,7 +82,7 @@ def test_domain_found_in_round_one_is_recalled_in_round_two(shared, corpus):
     assert "overlap" in table.splitlines()[0] and len(table.splitlines()) >= len(rounds) + 1
 
     # a rerun resumes: every round is reused, nothing is retrained or rescored
-    model = root / "out" / "round=1" / "model.bin"
+    model = root / "out" / "round-1" / "model.bin"
     stamp = model.stat().st_mtime_ns
     again = run(config)
     assert again.resumed == len(rounds) and [r["round"] for r in again.rounds] == [r["round"] for r in rounds]
@@ -120,11 +122,11 @@ def test_file_policy_waits_for_a_person_and_resumes_with_decisions(shared, corpu
     more = run(_config(shared, root, name="out-file", policy="file", annotations=str(notes), max_rounds=2))
     assert more.resumed == 1 and len(more.rounds) == 2
     con = duckdb.connect()
-    seed = _ids(con, f"SELECT id FROM '{config.out}/round=2/math_seed/*.parquet'")
+    seed = _ids(con, f"SELECT id FROM '{config.out}/round-2/math_seed/*.parquet'")
     gsm = groups["gsm_questions"]
     assert gsm[0] not in seed                              # the deeper "not math" decision wins
     assert len(set(gsm[1:]) & seed) >= 16
-    urls = {r[0] for r in con.execute(f"SELECT url FROM '{config.out}/round=2/math_seed/*.parquet'").fetchall()}
+    urls = {r[0] for r in con.execute(f"SELECT url FROM '{config.out}/round-2/math_seed/*.parquet'").fetchall()}
     assert all(u.startswith("https://forum.test/questions/") for u in urls)
 
 
@@ -136,4 +138,26 @@ def test_round_without_negatives_left_is_a_clear_error(shared, corpus):
                      allow_weak_model=True)
     with pytest.raises(FatalError, match="round 2: no page left to sample as a negative.*selected by round 1"):
         run(config)
-    assert (root / "all-selected" / "round=1" / "math_rounds" / "round.parquet").exists()   # round 1 kept
+    assert (root / "all-selected" / "round-1" / "math_rounds" / "round.parquet").exists()   # round 1 kept
+
+
+def test_a_recall_root_reads_in_pandas_polars_and_duckdb(shared, corpus):
+    """Round folders are ``round-N``, not Hive's ``round=N``: pandas and pyarrow at their defaults
+    once made ``round`` a dictionary from the folder name and refused the files' int32 column."""
+    import pandas as pd
+    import polars as pl
+
+    root, _ = corpus
+    out = Path(_config(shared, root).out)
+    if not (out / "round-1" / "math_scores").is_dir():
+        run(_config(shared, root))
+    assert not list(out.glob("round=*"))
+    scores = pd.read_parquet(out / "round-1" / "math_scores")
+    assert len(scores) > 100 and str(scores["round"].dtype) == "int32" and set(scores["round"]) == {1}
+    every = pd.concat([pd.read_parquet(d / "math_scores") for d in sorted(out.glob("round-*"))
+                       if (d / "math_scores").is_dir()])
+    assert set(every["round"]) >= {1, 2}
+    polled = pl.read_parquet(f"{out}/round-*/math_scores/*.parquet")
+    assert polled.height == len(every) and polled["round"].dtype == pl.Int32
+    con = duckdb.connect()
+    assert con.execute(f"SELECT count(*) FROM read_parquet('{out}/round-*/math_scores/*')").fetchone()[0] == len(every)
