@@ -142,7 +142,7 @@ STEPS = Steps(
 
 JOB = Job(ArxivConfig, STEPS, "arXiv LaTeX sources -> figure/caption pairs, images as PNG", storage=DIRECT,
           positional="sources",
-          hints=('query "SELECT arxiv_id, len(caption_images) AS figures FROM arxivcap LIMIT 10" --root {root}',),
+          hints=('query "SELECT paper_id, figure_index, caption, width, height FROM figures LIMIT 10" --root {root}',),
           example=('sources = ["arxiv-src/*.tar.gz"]\n'
                    'out = "figs"\n'
                    'dpi = 100\n'))

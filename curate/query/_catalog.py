@@ -3,7 +3,7 @@
 ``removals`` answers "why was this document removed?" with one row per removal:
 the pipeline and stage, a machine-readable reason, a human detail, and lineage.
 Its parts come from whichever datasets exist: ``rejected`` (ingestion, code
-filters), ``duplicates`` (rows not kept) and ``contamination``.
+filters), ``duplicates`` (rows not kept), ``contamination`` and ``quality`` (filter drops).
 """
 
 from __future__ import annotations
@@ -37,18 +37,34 @@ _PARTS = {
                                any_value(warc_path) AS warc_path, any_value(warc_offset) AS warc_offset,
                                any_value(source_shard) AS source_shard, any_value(source_row) AS source_row
                         FROM contamination GROUP BY id""",
+    # a quality-filter drop: the first rule that failed and its measured value; every family's
+    # first failure after it (all families always run)
+    "quality": """SELECT 'filter' AS pipeline, 'quality' AS stage, reason,
+                         reason || ' = ' || coalesce(round(value, 4)::VARCHAR, '?')
+                         || CASE WHEN len(failed) > 1 THEN '; also ' || array_to_string(list_filter(failed, lambda f: f <> reason), ', ')
+                                 ELSE '' END AS detail,
+                         id, NULL AS url, NULL AS crawl, NULL AS warc_path, NULL::BIGINT AS warc_offset,
+                         source_shard, source_row
+                  FROM quality WHERE NOT keep""",
 }
+
+# the view on a root with nothing removed (yet): every column, no rows, so a query of removals
+# answers "none" instead of a missing-table error
+_NONE = ("SELECT NULL::VARCHAR AS pipeline, NULL::VARCHAR AS stage, NULL::VARCHAR AS reason, NULL::VARCHAR AS detail, "
+         "NULL::VARCHAR AS id, NULL::VARCHAR AS url, NULL::VARCHAR AS crawl, NULL::VARCHAR AS warc_path, "
+         "NULL::BIGINT AS warc_offset, NULL::VARCHAR AS source_shard, NULL::BIGINT AS source_row WHERE false")
 
 
 def add_removals(con: duckdb.DuckDBPyConnection) -> bool:
-    """Create the ``removals`` view from the datasets present; False when there are none."""
-    views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    parts = [sql for name, sql in _PARTS.items() if name in views]
-    if not parts:
-        return False
+    """Create the ``removals`` view from the datasets present: ingest and code rejections, dedup,
+    decontamination and quality-filter drops. It exists on every root (empty where nothing was
+    removed); returns whether any part was found."""
+    views = {v for (v,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal "
+                                       "UNION SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    parts = [sql for name, sql in _PARTS.items() if name in views] or [_NONE]
     con.execute("CREATE OR REPLACE VIEW removals AS " + " UNION ALL ".join(
         f"SELECT {REMOVAL_COLUMNS} FROM ({p})" for p in parts))
-    return True
+    return parts != [_NONE]
 
 
 LINEAGE_COLUMNS = ("url", "crawl", "warc_path", "warc_offset")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 from datetime import datetime, timezone
+from curate.query._stats import token_cell
 
 BAR = "#3b6ea5"
 CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222}
@@ -56,7 +57,7 @@ def thumbnails(items: list[dict]) -> str:
 
 def render(stats: dict, title: str = "curate corpus report") -> str:
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{d['rows']:,}</td>"
-                   f"<td>{'' if d['tokens'] is None else format(d['tokens'], ',')}</td></tr>"
+                   f"<td>{'' if d['tokens'] is None else token_cell(d)}</td></tr>"
                    for n, d in stats["datasets"].items())
     charts = "".join(f'<section><h2>{html.escape(t)}</h2>{bar_chart(p)}</section>'
                      for t, p in stats["charts"].items())
@@ -67,6 +68,7 @@ def render(stats: dict, title: str = "curate corpus report") -> str:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
             f"<p class='note'>{html.escape(stats['root'])} &middot; {stamp}</p>"
-            f"<h2>Datasets</h2><table><tr><th>dataset</th><th>rows</th><th>tokens (approx.)</th></tr>{rows}</table>"
+            f"<h2>Datasets</h2><table><tr><th>dataset</th><th>rows</th><th>tokens</th></tr>{rows}</table>"
+            "<p>~: approximate (characters / 4); other token counts are the tokenizer's.</p>"
             f"<div class='grid'>{charts}</div>{thumbnails(stats.get('thumbnails', []))}{''.join(missing)}"
             f"</body></html>")

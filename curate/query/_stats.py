@@ -56,7 +56,9 @@ def collect(root: str | Path, top: int = 12) -> dict:
         cols = _columns(con, view)
         tokens = "sum(tokens)" if "tokens" in cols else "sum(n_chars) / 4" if "n_chars" in cols else "NULL"
         rows, toks = con.execute(f"SELECT count(*), {tokens} FROM {view}").fetchall()[0]
-        out["datasets"][view] = {"rows": int(rows), "tokens": int(toks) if toks is not None else None}
+        # exact where a tokenizer counted them (a tokens column); characters / 4 otherwise
+        out["datasets"][view] = {"rows": int(rows), "tokens": int(toks) if toks is not None else None,
+                                 "exact": "tokens" in cols}
     charts = out["charts"]
     if "pages" in views:
         charts["Top domains (pages)"] = _pairs(con, f"SELECT coalesce(domain, '?'), count(*) FROM pages "
@@ -85,8 +87,9 @@ def collect(root: str | Path, top: int = 12) -> dict:
         charts["Removals by reason"] = _pairs(con, "SELECT pipeline || ': ' || reason, count(*) FROM removals "
                                                    "GROUP BY 1 ORDER BY 2 DESC, 1")
     if "duplicates" in views:
-        charts["Duplicate cluster sizes"] = _pairs(con, """
-            SELECT CASE WHEN cluster_size >= 10 THEN '10+' ELSE cluster_size::VARCHAR END, count(*)
+        # clusters, not documents: a cluster of 5 is one cluster (its 5 rows share cluster_id)
+        charts["Duplicate clusters by size (documents per cluster: clusters)"] = _pairs(con, """
+            SELECT CASE WHEN cluster_size >= 10 THEN '10+' ELSE cluster_size::VARCHAR END, count(DISTINCT cluster_id)
             FROM duplicates GROUP BY 1 ORDER BY min(cluster_size)""")
     if "contamination" in views:
         charts["Contaminated documents by benchmark"] = _pairs(con, "SELECT benchmark, count(DISTINCT id) "
@@ -107,11 +110,19 @@ def collect(root: str | Path, top: int = 12) -> dict:
     return out
 
 
+def token_cell(d: dict) -> str:
+    """A dataset's token count as shown: exact counts as they are, estimates marked ``~``."""
+    if d["tokens"] is None:
+        return "-"
+    return f"{d['tokens']:,}" if d.get("exact") else f"~{d['tokens']:,}"
+
+
 def format_stats(stats: dict) -> str:
-    lines = [f"root: {stats['root']}", "", f"{'dataset':16s} {'rows':>12s} {'tokens (approx.)':>18s}"]
+    lines = [f"root: {stats['root']}", "", f"{'dataset':16s} {'rows':>12s} {'tokens':>18s}"]
     for name, d in stats["datasets"].items():
-        tok = f"{d['tokens']:,}" if d["tokens"] is not None else "-"
-        lines.append(f"{name:16s} {d['rows']:>12,} {tok:>18s}")
+        lines.append(f"{name:16s} {d['rows']:>12,} {token_cell(d):>18s}")
+    if any(d["tokens"] is not None and not d.get("exact") for d in stats["datasets"].values()):
+        lines.append("(~: approximate, characters / 4; other token counts are the tokenizer's)")
     for title, pairs in stats["charts"].items():
         lines += ["", title]
         lines += [f"  {str(k):40s} {v:>10,}" for k, v in pairs]

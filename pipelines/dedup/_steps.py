@@ -113,10 +113,36 @@ def read_batches(path: str, wanted: list[str], batch_rows: int, error: type):
         columns = [c for c in wanted if c in pf.schema_arrow.names]
         if "text" not in columns:
             raise error(f"{path}: no text column (is it a pages shard?)")
+        wrong = mistyped(pf.schema_arrow, columns)
+        if wrong:               # not a shard to retry: the input is wrong, for every job that reads it
+            raise FatalError(f"{path}: {wrong} (is it a pages shard?)")
         for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
             yield batch, columns
     except (OSError, pa.ArrowException) as exc:
         raise error(f"cannot read {path}: {exc}; remove or replace this shard and rerun") from exc
+
+
+def _stringy(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t) or (
+        pa.types.is_dictionary(t) and _stringy(t.value_type))
+
+
+def mistyped(schema: pa.Schema, columns: list[str]) -> str | None:
+    """What is wrong with the types of ``columns`` of a file read as pages (None: nothing): a
+    column that the pages schema declares as text must be text (any Arrow string type), an
+    integer one an integer, a boolean one a boolean. Checked before a row is read, so a wrong
+    file is one line, not a traceback from deep inside a kernel."""
+    from schemas import PAGES
+
+    for name in columns:
+        if name not in PAGES.names:
+            continue
+        want, got = PAGES.field(name).type, schema.field(name).type
+        ok = (_stringy(got) if _stringy(want) else pa.types.is_integer(got) if pa.types.is_integer(want)
+              else pa.types.is_boolean(got) if pa.types.is_boolean(want) else True)
+        if not ok:
+            return f"column {name} is {got}, not {want}"
+    return None
 
 
 def _first8(exact: list[bytes]) -> np.ndarray:

@@ -35,10 +35,16 @@ class IngestSummary:
         elif done.status == UNSUPPORTED:             # said once, recorded, never redone, not a failure
             self.unsupported.append((done.source, done.error or ""))
 
+    @property
+    def processed(self) -> int:
+        """Inputs read this run, unsupported files (recorded as such) left out."""
+        return self.inputs - len(self.unsupported)
+
     def format(self) -> str:
         rate = self.pages / self.seconds if self.seconds else 0.0
-        lines = [f"inputs: {self.inputs} processed, {self.skipped} already done, {len(self.failed)} failed"
-                 + (f", {len(self.unsupported)} skipped as unsupported" if self.unsupported else ""),
+        # each input counted once: an unsupported file (a WAT) is neither processed nor failed
+        lines = [f"inputs: {self.processed} processed, {self.skipped} already done, {len(self.failed)} failed"
+                 + (f", {len(self.unsupported)} unsupported (recorded, not redone)" if self.unsupported else ""),
                  f"records read: {self.records}", f"pages written: {self.pages}",
                  f"rejected: {self.rejected}"]
         lines += [f"  {reason}: {n}" for reason, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -57,7 +63,8 @@ class IngestSummary:
         """The run's summary table (one line per input), for a Prefect artifact."""
         rate = self.pages / self.seconds if self.seconds else 0.0
         lines = [f"# {title}", "",
-                 f"{self.inputs} inputs processed, {self.skipped} already done, {len(self.failed)} failed; "
+                 f"{self.processed} inputs processed, {self.skipped} already done, {len(self.failed)} failed"
+                 + (f", {len(self.unsupported)} unsupported" if self.unsupported else "") + "; "
                  f"{self.records} records, {self.pages} pages, {self.rejected} rejected, {rate:.1f} pages/s", "",
                  "| input | status | records | pages | rejected | top reasons | seconds |",
                  "| --- | --- | ---: | ---: | ---: | --- | ---: |"]
