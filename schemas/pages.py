@@ -36,6 +36,9 @@ PAGES = pa.schema(
         field("math_markers", pa.list_(pa.string()), "Math markers found: mathjax_script, katex, mathml, tex_image, tex_text, math_container."),
         field("n_chars", pa.int64(), "Number of characters of text."),
         field("extractor", pa.string(), "Extractor name and versions, e.g. 'trafilatura/2.3.1+curate-math/1'."),
+        field("url_from", pa.string(), "Where a saved HTML page's url came from: canonical (its <link rel=canonical>), "
+                                       "og_url (its og:url), base_url (--base-url + its path in the folder) or file "
+                                       "(none of these: file:// + its path); null for WARC and WET records."),
     ],
     metadata={"dataset": "pages", "description": "One row per extracted web page."},
 )

@@ -44,6 +44,7 @@ class Record:
     detail: str | None = None
     crawl: str | None = None      # from the file's warcinfo (isPartOf), if any
     source_path: str | None = None  # the file a record came from, when not the input itself (HTML folders)
+    url_from: str | None = None     # a saved page's: which of canonical, og_url, base_url, file gave its url
 
     def doc_id(self, file_name: str) -> str:
         """Stable id: the file's name plus the record id and offset (the offset alone when it has no id).

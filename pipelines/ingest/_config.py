@@ -49,10 +49,19 @@ class IngestConfig(ExtractSettings):
 
     sources: tuple[str, ...]                # WARC/WET files, folders of them or of .html files, http(s)/s3 URLs, globs, crawl ids
     limit: int | None = None               # at most this many inputs (after expansion)
+    base_url: str | None = None            # URL prefix of saved .html pages that name no URL (canonical, og:url win)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.base_url is not None and not (self.base_url.startswith(("http://", "https://"))
+                                              and "://" in self.base_url and len(self.base_url) > 8):
+            raise FatalError(f"base_url {self.base_url!r}: give an absolute http(s) URL, e.g. https://example.org/docs")
 
     def fingerprint(self) -> dict:
         """Settings that change output rows (stored in each completion record)."""
         out = {"extractor": EXTRACTOR, "max_body_bytes": self.max_body_bytes, "timeout": self.timeout}
+        if self.base_url:
+            out["base_url"] = self.base_url
         if self.math_prefilter:
             out["math_prefilter"] = {"model": _model_id(self.math_prefilter),
                                      "threshold": self.math_prefilter_threshold}

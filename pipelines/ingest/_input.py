@@ -41,7 +41,8 @@ def _lineage(rec: Record, source: Source, name: str) -> dict:
     return {"id": rec.doc_id(name), "url": rec.url, "crawl": source.crawl or rec.crawl,
             "warc_path": rec.source_path or source.uri,
             "warc_offset": rec.offset, "warc_record_id": rec.record_id, "warc_type": rec.warc_type,
-            "fetch_time": rec.date, "http_status": rec.http_status, "content_type": rec.content_type}
+            "fetch_time": rec.date, "http_status": rec.http_status, "content_type": rec.content_type,
+            "url_from": rec.url_from}
 
 
 def _gated(rec: Record, payload: tuple | None, gate) -> tuple | None:
@@ -68,7 +69,7 @@ def _gated(rec: Record, payload: tuple | None, gate) -> tuple | None:
 def _records(source: Source, config: IngestConfig) -> Iterator[Iterator[Record]]:
     """The input's records: a WARC/WET stream, or a folder of HTML files (one record each)."""
     if is_html_input(source.uri):
-        yield iter_html_records(source.uri, max_body_bytes=config.max_body_bytes)
+        yield iter_html_records(source.uri, max_body_bytes=config.max_body_bytes, base_url=config.base_url)
         return
     with open_source(source.uri, retries=config.http_retries, backoff=config.http_backoff) as stream:
         yield iter_records(stream, max_body_bytes=config.max_body_bytes)
