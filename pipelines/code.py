@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from curate.code import DEEPSEEK, SampleSettings, build, read_source
+from curate.code import DEEPSEEK, MIN_FIM_CHARS, SampleSettings, build, read_source
 from curate.errors import FatalError
 from curate.io import MIRRORED, Completion, DONE, FAILED, ShardStore, committed
 from pipelines import dedup as dd
@@ -34,7 +34,8 @@ from schemas import CODE_FILES, CODE_SAMPLES, REJECTED
 @dataclass(frozen=True)
 class CodeConfig(FileConfig):
     """Settings of a code run (TOML/YAML keys have the same names)."""
-    RANGES: ClassVar[dict] = {"fim_rate": (0, 1), "spm_rate": (0, 1), "max_file_bytes": (1, None), "max_repo_bytes": (1, None), "dedup_threshold": (0, 1)}
+    RANGES: ClassVar[dict] = {"fim_rate": (0, 1), "spm_rate": (0, 1), "max_file_bytes": (1, None), "max_repo_bytes": (1, None), "dedup_threshold": (0, 1),
+                              "fim_min_chars": (0, None), "max_sample_chars": (1, None)}
     CHOICES: ClassVar[dict] = {"per": ("component", "repository")}
     PATHS: ClassVar[tuple] = ('sources', 'out')            # resolved relative to a config file (the path rule)
 
@@ -49,6 +50,8 @@ class CodeConfig(FileConfig):
     max_repo_bytes: int = 512 << 20         # larger repositories are rejected
     dedup: bool = True                     # near-dedup the samples (MinHash, see pipelines/dedup.py)
     dedup_threshold: float = 0.7            # Jaccard at which two samples are near-duplicates
+    fim_min_chars: int = MIN_FIM_CHARS      # a sample with less code than this (path comments aside) gets no FIM
+    max_sample_chars: int | None = None     # split a larger component into samples at file boundaries, in order
 
     def __post_init__(self):
         check_fields(self)
@@ -57,7 +60,8 @@ class CodeConfig(FileConfig):
 
     @property
     def settings(self) -> SampleSettings:
-        return SampleSettings(self.per, self.fim_rate, self.spm_rate, tuple(self.sentinels), self.seed)
+        return SampleSettings(self.per, self.fim_rate, self.spm_rate, tuple(self.sentinels), self.seed,
+                              self.fim_min_chars, self.max_sample_chars)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from curate.code import _filters as F
 from curate.code._deps import c_dependencies, csharp_dependencies, java_dependencies, python_dependencies
 from curate.code._deps_more import go_dependencies, js_dependencies, rust_dependencies
-from curate.code._fim import DEEPSEEK, fim
+from curate.code._fim import DEEPSEEK, MIN_FIM_CHARS, fim
 from curate.code._lang import language_of, path_comment
 from curate.code._order import components, order
 from curate.code._repo import Repository
@@ -25,6 +25,8 @@ class SampleSettings:
     spm_rate: float = 0.0                   # share of FIM samples laid out SPM
     sentinels: tuple[str, str, str] = DEEPSEEK
     seed: int = 0
+    fim_min_chars: int = MIN_FIM_CHARS      # less code than this: no FIM (see curate.code._fim)
+    max_sample_chars: int | None = None     # split a larger component at file boundaries, in order
 
 
 def dependencies(files: dict[str, str]) -> dict[str, set[str]]:
@@ -87,6 +89,52 @@ def keep_files(repo: Repository) -> tuple[dict[str, str], list[tuple[str, str, s
     return kept, refused
 
 
+def split(ordered: list[str], files: dict[str, str], max_chars: int | None) -> list[list[str]]:
+    """``ordered`` cut at file boundaries into runs of at most ``max_chars`` characters (a file
+    larger than that is a run of its own); dependency order is kept across the runs."""
+    if not max_chars:
+        return [ordered]
+    runs, size = [[]], 0
+    for p in ordered:
+        n = len(files[p]) + len(p) + 8
+        if runs[-1] and size + n > max_chars:
+            runs.append([])
+            size = 0
+        runs[-1].append(p)
+        size += n
+    return runs
+
+
+def _sample(repo: Repository, index: int, part: int, ordered: list[str], files: dict[str, str],
+            deps: dict[str, set[str]], settings: SampleSettings) -> tuple[dict, list[dict]]:
+    """One code_samples row (part ``part`` of component ``index``) and its code_files rows."""
+    langs = Counter(language_of(p) for p in ordered)
+    language = sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    parts, comments, at = [], [], 0
+    for p in ordered:
+        body = files[p] if files[p].endswith("\n") else files[p] + "\n"
+        comment = f"{path_comment(p, language_of(p))}\n"
+        comments.append((at, at + len(comment)))
+        parts.append(comment + body)
+        at += len(comment) + len(body)
+    text = "".join(parts)
+    # part 0 keeps the key (and id) a whole component had before splitting existed
+    key = f"{repo.name}\0{ordered[0]}\0{index}" + (f"\0{part}" if part else "")
+    sid = hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    result = fim(text, key, rate=settings.fim_rate, spm_rate=settings.spm_rate, seed=settings.seed,
+                 sentinels=settings.sentinels, protected=tuple(comments), min_chars=settings.fim_min_chars)
+    sample = {"id": sid, "repo": repo.name, "component": index, "language": language,
+              "paths": ordered, "n_files": len(ordered), "n_chars": len(text), "text": text,
+              "fim_text": result.text if result.mode else None, "fim_mode": result.mode,
+              "source": repo.source}
+    rows = [{"repo": repo.name, "path": p, "language": language_of(p), "sample_id": sid,
+             "component": index, "position": position, "n_chars": len(files[p]),
+             "sha1": hashlib.sha1(files[p].encode("utf-8", "surrogateescape")).hexdigest(),
+             "dependencies": sorted(deps.get(p, ())), "source": repo.source}
+            for position, p in enumerate(ordered)]
+    return sample, rows
+
+
 def build(repo: Repository, settings: SampleSettings) -> tuple[list[dict], list[dict], list[tuple[str, str, str]]]:
     """(code_samples rows, code_files rows, refused files) of one repository."""
     files, refused = keep_files(repo)
@@ -96,24 +144,8 @@ def build(repo: Repository, settings: SampleSettings) -> tuple[list[dict], list[
     samples, file_rows = [], []
     for index, group in enumerate(groups):
         ordered = order(group, deps, settings.seed)
-        langs = Counter(language_of(p) for p in ordered)
-        language = sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        parts = []
-        for p in ordered:
-            body = files[p] if files[p].endswith("\n") else files[p] + "\n"
-            parts.append(f"{path_comment(p, language_of(p))}\n{body}")
-        text = "".join(parts)
-        key = f"{repo.name}\0{ordered[0]}\0{index}"
-        sid = hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        result = fim(text, key, rate=settings.fim_rate, spm_rate=settings.spm_rate, seed=settings.seed,
-                     sentinels=settings.sentinels)
-        samples.append({"id": sid, "repo": repo.name, "component": index, "language": language,
-                        "paths": ordered, "n_files": len(ordered), "n_chars": len(text), "text": text,
-                        "fim_text": result.text if result.mode else None, "fim_mode": result.mode,
-                        "source": repo.source})
-        for position, p in enumerate(ordered):
-            file_rows.append({"repo": repo.name, "path": p, "language": language_of(p), "sample_id": sid,
-                              "component": index, "position": position, "n_chars": len(files[p]),
-                              "sha1": hashlib.sha1(files[p].encode("utf-8", "surrogateescape")).hexdigest(),
-                              "dependencies": sorted(deps.get(p, ())), "source": repo.source})
+        for part, paths_of in enumerate(split(ordered, files, settings.max_sample_chars)):
+            sample, rows = _sample(repo, index, part, paths_of, files, deps, settings)
+            samples.append(sample)
+            file_rows += rows
     return samples, file_rows, refused
