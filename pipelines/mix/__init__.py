@@ -103,6 +103,8 @@ def plan_selection(spec: MixSpec, work: Path, sets: list | None = None) -> dict:
                       "rows": int(len(pick)), "tokens": chosen.tokens, "epochs": round(chosen.epochs, 4),
                       "short_by": chosen.short_by, "short_reason": chosen.short_reason,
                       "removals": [{**r.describe(), "excluded": int(n)} for r, n in zip(applied, excluded)],
+                      # each row once: a page both dedup and the filter removed is one page left out
+                      "excluded": int(excluded[-2]), "excluded_by_several": int(excluded[-1]),
                       "removals_note": None if applied else NOTHING_EXCLUDED, "not_covered": uncovered})
     n = sum(len(shard) for _, shard, _ in picks)
     if spec.tokens_per_shard:                              # shards of about tokens_per_shard tokens each
@@ -332,6 +334,9 @@ def format_manifest(manifest: dict) -> str:
                      f"epochs {s['epochs']:.3f}  of {s['candidates']} candidates{short}")
         lines += [f"  {'':16s} excluded {r['excluded']} removed by {r['dataset']} under {r['root']}"
                   for r in s.get("removals", [])]
+        if len(s.get("removals", [])) > 1 and "excluded" in s:
+            lines.append(f"  {'':16s} excluded {s['excluded']} rows in all, each once "
+                         f"({s['excluded_by_several']} removed by more than one set)")
         if s.get("removals_note"):
             lines.append(f"  {'':16s} {s['removals_note']}")
         if s.get("not_covered"):

@@ -190,10 +190,12 @@ def file_candidates(spec: MixSpec, src: SourceSpec, file: str,
     finally:
         con.close()
     rows = np.asarray(found["file_row_number"], dtype=np.int64)
-    counts = np.zeros(len(sets), np.int64)
+    # per removal set, then two more: rows left out by any set (each once) and by more than one
+    counts = np.zeros(len(sets) + 2, np.int64)
     if flags:
         marks = np.stack([np.asarray(found[f"r{i}"], dtype=bool) for i, _ in flags])
         counts[[i for i, _ in flags]] = marks.sum(axis=1)
+        counts[-2], counts[-1] = marks.any(axis=0).sum(), (marks.sum(axis=0) > 1).sum()
         rows = rows[~marks.any(axis=0)]
     return rows, counts
 
@@ -218,14 +220,17 @@ def save_candidates(work: Path, spec: MixSpec, source_index: int, file: str,
 def candidates(spec: MixSpec, src: SourceSpec, files: list[str], sets: list[RemovalSet], work: Path | None = None,
                source_index: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(file index, row) of the rows passing the source's filter and no removal set, in file and
-    row order, and the rows each removal set excluded: from the count step's cache when there is
-    one, else one query per file here."""
-    shard_of, rows, counts = [], [], np.zeros(len(sets), np.int64)
+    row order, and the rows each removal set excluded, then the rows any set excluded (each once)
+    and those more than one did: from the count step's cache when there is one, else one query
+    per file here."""
+    shard_of, rows, counts = [], [], np.zeros(len(sets) + 2, np.int64)
     for i, f in enumerate(files):
         cached = candidate_cache(work, source_index, f) if work is not None and source_index is not None else None
         if cached is not None and cached.exists():
             with np.load(cached) as saved:
                 found, excluded = saved["rows"], saved["counts"]
+            if len(excluded) != len(sets) + 2:          # a cache from before the union was counted
+                found, excluded = file_candidates(spec, src, f, sets)
         else:
             found, excluded = file_candidates(spec, src, f, sets)
         rows.append(found)

@@ -102,3 +102,17 @@ def test_a_column_of_the_wrong_type_is_one_line_and_exit_2(job, shared, tmp_path
     extra = ["--benchmarks", shared / "benchmarks"] if job == "decontaminate" else []
     done = _curate(job, tmp_path / "bad.parquet", *extra, "--out", "out", cwd=tmp_path, rc=2)
     assert done.stderr.count("\n") == 1 and "is int64, not" in done.stderr, done.stderr
+
+
+def test_a_mixture_counts_each_excluded_page_once(roots):
+    import json
+
+    (roots / "m.yaml").write_text("name: t\nroot: pages\ntotal_tokens: 100000\nseed: 1\nsources:\n"
+                                  "  - {name: web, dataset: pages, share: 1.0, removals: [dedup, filtered]}\n")
+    out = _curate("mix", "m.yaml", "--out", "mixture", cwd=roots).stdout
+    source = json.loads((roots / "mixture" / "manifest.json").read_text())["sources"][0]
+    by_set = [r["excluded"] for r in source["removals"]]
+    assert len(by_set) == 2 and source["excluded_by_several"] > 0          # dedup and the filter overlap
+    assert source["excluded"] == sum(by_set) - source["excluded_by_several"]   # two sets: A + B - both
+    assert source["candidates"] + source["excluded"] == 204
+    assert f"excluded {source['excluded']} rows in all, each once" in out
