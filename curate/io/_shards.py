@@ -64,10 +64,14 @@ def round_dirs(root: str | os.PathLike) -> list[tuple[int, Path]]:
 
 
 def listed_shards(root: str | os.PathLike) -> set[str]:
-    """Every shard path (``<dataset>/<file>``) a completion record under ``root`` lists."""
-    from curate.io._ledger import Ledger
+    """Every shard path (``<dataset>/<file>``) a completion record under ``root`` lists, but those
+    of a record that a finished record names in its ``supersedes`` (a run that replaced it: the
+    replaced rows vanish at once, even before their files are removed)."""
+    from curate.io._ledger import DONE, Ledger
 
-    return {path for done in Ledger(root).all() for paths in done.shards.values() for path in paths}
+    records = Ledger(root).all()
+    gone = {key for done in records if done.status == DONE for key in (done.config or {}).get("supersedes", [])}
+    return {path for done in records if done.key not in gone for paths in done.shards.values() for path in paths}
 
 
 

@@ -159,6 +159,10 @@ def finished_among(root: str | os.PathLike, labels: list[str]) -> int:
 def _pending(status: RootStatus, records: list[Completion]) -> list[tuple[str, str]]:
     """The last run's planned inputs that no finished record covers, each with why."""
     run = status.last_run or {}
+    if run.get("outcome") == "completed":
+        # a completed run left nothing pending, whatever its plan's labels were (a dedup plans its
+        # shards, "shard 0", and records one run)
+        return []
     finished = [d for d in records if d.status in FINISHED]
     left = [label for label in run.get("planned", []) if not any(_matches(d, label) for d in finished)]
     if not left:

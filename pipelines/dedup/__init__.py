@@ -24,7 +24,7 @@ from curate.io import DIRECT
 from pipelines._job import Job, Param
 from pipelines._steps import Map, Single, Steps, execute as execute_steps
 from pipelines.dedup._decide import decide
-from pipelines.dedup._plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan
+from pipelines.dedup._plan import ORDER, DedupConfig, DedupSummary, Plan, input_shards, is_done, plan, retire
 from pipelines.dedup._steps import bucket_edges, number_nodes, read_batches, sketch_shard
 from pipelines.dedup._verify import format_report, quality_report
 
@@ -43,7 +43,10 @@ def quality(config: DedupConfig, run_name: str | None = None, sample: int = 400)
 
 def _plan(config: DedupConfig, state: dict) -> dict:
     p = plan(config, spread=state.get("spread", False))      # set by flows on a cluster of machines
-    return {"plan": p, "skip": is_done(config, p)}
+    skip = is_done(config, p)
+    if skip and p.supersedes:                # killed after its commit, before the earlier run went
+        retire(config, p.supersedes)
+    return {"plan": p, "skip": skip}
 
 
 def _sketch(config: DedupConfig, ctx: dict, shard: int, tick) -> int:

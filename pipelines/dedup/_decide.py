@@ -11,7 +11,7 @@ from curate.dedup import DedupIndex, components, s_curve
 from curate.io import Completion, DONE, ShardStore
 from curate.query import sql_str, write_query
 from pipelines._common import Transaction, pool_map, pool_workers
-from pipelines.dedup._plan import DedupConfig, DedupSummary, Plan
+from pipelines.dedup._plan import DedupConfig, DedupSummary, Plan, retire
 from pipelines.dedup._steps import NODES_REL, _connect, _files, docs_rel, edges_rel, keys_rel, signature_jaccard
 from pipelines.dedup._verify import pair_jaccards
 from schemas import DUPLICATES
@@ -50,7 +50,9 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
     key = f"dedup-{plan.run}"
     store = ShardStore(config.out, {"duplicates": DUPLICATES})
     done = Completion(key=key, source=",".join(plan.shards)[:2000], status=DONE,
-                      config={**_fingerprint(config), "inputs": plan.shards})
+                      config={**_fingerprint(config), "inputs": plan.shards,
+                              # readers stop seeing the replaced runs' rows the moment this record exists
+                              **({"supersedes": plan.supersedes} if plan.supersedes else {})})
     summary = DedupSummary(run=plan.run, rounds=rounds, s_curve=s_curve(config.bands, config.rows))
     removed: dict[str, int] = {}
     # All or nothing, with the completion record; any error aborts and is raised (no input to skip).
@@ -73,6 +75,7 @@ def decide(config: DedupConfig, plan: Plan, log=None) -> DedupSummary:
             # before the record: a rerun after a crash here finds the generation and leaves it as is
             _commit_index(con, config, plan, summary.documents)
     con.close()
+    retire(config, plan.supersedes)          # after the new rows are committed: never no dedup at all
     if not config.keep_work:
         work.remove()
     return summary

@@ -80,6 +80,7 @@ class Plan:
     shards: list[str]
     work: WorkFolder                         # each machine's copy of the work files (see curate/io/_work.py)
     base: int = 0
+    supersedes: list[str] = field(default_factory=list)   # earlier runs of a root that has grown since
 
 
 @dataclass
@@ -145,17 +146,40 @@ def input_shards(inputs) -> list[str]:
     return sorted(found)
 
 
-def _refuse_other_inputs(config: DedupConfig, run: str) -> None:
-    """One line when ``out`` already holds a dedup of other inputs: two independent runs in one
-    root would each keep a copy of the other's duplicates. Deduplicating across runs is what
-    ``index`` (with ``run`` names) is for."""
-    ledger = Ledger(config.out)
+def _superseded(config: DedupConfig, run: str, shards: list[str]) -> list[str]:
+    """The earlier runs in ``out`` that this one replaces: a root that has grown (scheduled
+    ingestion adds shards every day) is deduplicated again whole, so the result is the same as
+    deduplicating every page at once (same kept pages, cluster sizes across everything), and the
+    earlier run's rows are retired once the new ones are committed (:func:`retire`). An earlier
+    run of inputs that are *not* all among these is another dataset's dedup: one line, as before;
+    deduplicating across separate roots is what ``index`` (with ``run`` names) is for."""
+    ledger, mine, found = Ledger(config.out), set(shards), []
     for key in ledger.keys("dedup-"):
         record = ledger.get(key)
         if key.startswith("dedup-code-") or record is None or record.status != DONE or key == f"dedup-{run}":
             continue
-        raise FatalError(f"{config.out} holds a dedup of other inputs ({key[len('dedup-'):]}); dedup all inputs "
-                         "in one run, give --index and --run to dedup across runs, or choose another --out")
+        if set(record.config.get("inputs", [])) <= mine:
+            found.append(key)
+            continue
+        raise FatalError(f"{config.out} holds a dedup of other inputs ({key[len('dedup-'):]}), not all among these; "
+                         "dedup all inputs in one run, give --index and --run to dedup across runs, or choose "
+                         "another --out")
+    return sorted(found)
+
+
+def retire(config: DedupConfig, keys: list[str]) -> None:
+    """Remove the earlier runs ``keys`` replaced: the record first (its rows are invisible from
+    then on), then its shards. A kill in between leaves unlisted files only, and the next run
+    (which finds itself done) retires them again."""
+    from curate.io import storage_root
+
+    ledger, store = Ledger(config.out), storage_root(config.out)
+    for key in keys:
+        record = ledger.get(key)
+        if record is None:
+            continue
+        ledger.remove(key)
+        store.remove([p for paths in record.shards.values() for p in paths if store.exists(p)])
 
 
 def plan(config: DedupConfig, spread: bool = True) -> Plan:
@@ -163,11 +187,10 @@ def plan(config: DedupConfig, spread: bool = True) -> Plan:
     on object storage the work files are shared through it (see curate/io/_work.py)."""
     shards = input_shards(config.inputs)
     run = config.run or "run-" + hashlib.sha1("\n".join(shards).encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    if config.run is None and config.index is None:
-        _refuse_other_inputs(config, run)
+    supersedes = _superseded(config, run, shards) if config.run is None and config.index is None else []
     work = WorkFolder(config.out, "_dedup", run, spread=spread)
     base = DedupIndex(config.index, config.params).base_for(run) if config.index else 0
-    return Plan(run, shards, work, base)
+    return Plan(run, shards, work, base, supersedes)
 
 
 def is_done(config: DedupConfig, p: Plan) -> bool:
