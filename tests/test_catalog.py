@@ -26,7 +26,8 @@ from tests.dedup.corpus import real_texts, write_pages
 def root(shared, tmp_path_factory):
     root = tmp_path_factory.mktemp("catalog-root")
     warc = write_demo_warc(root / "input" / "demo.warc.gz")
-    run_ingest(IngestConfig(sources=(str(warc),), out=str(root)))
+    # one root per job (the ownership rule); the catalog finds them under the folder that holds them
+    run_ingest(IngestConfig(sources=(str(warc),), out=str(root / "web")))
     texts = real_texts(shared)[:6]
     gsm = json.loads((shared / "benchmarks" / "gsm8k" / "test.jsonl").read_text().splitlines()[3])["question"]
     # Pages of another origin sit beside the root: a file dropped into pages/ without a ledger
@@ -38,14 +39,14 @@ def root(shared, tmp_path_factory):
         {"id": "x-copy", "url": "https://copy.example/", "crawl": "CC-MAIN-2024-22", "text": texts[2],
          "domain": "copy.example", "n_chars": len(texts[2])},
         {"id": "x-leak", "url": "https://leak.example/", "text": "Homework: " + gsm, "n_chars": 300}])
-    dd.run(dd.DedupConfig(inputs=(str(root / "pages"), str(extra)), out=str(root)))
-    dc.run(dc.DecontaminateConfig(inputs=(str(root / "pages"), str(extra)), benchmarks=(str(shared / "benchmarks" / "gsm8k"),),
-                             out=str(root)))
+    dd.run(dd.DedupConfig(inputs=(str(root / "web" / "pages"), str(extra)), out=str(root / "dedup")))
+    dc.run(dc.DecontaminateConfig(inputs=(str(root / "web" / "pages"), str(extra)),
+                                  benchmarks=(str(shared / "benchmarks" / "gsm8k"),), out=str(root / "decon")))
     pq.write_table(pa.Table.from_pylist([
         {"repo_name": "acme/r", "path": "a.py", "content": "import b\nprint(b.x)\n"},
         {"repo_name": "acme/r", "path": "b.py", "content": "x = 1\n"},
         {"repo_name": "acme/r", "path": "logo.png.py", "content": "\x00\x01binary"}]), root / "stack.parquet")
-    run_code(CodeConfig(sources=(str(root / "stack.parquet"),), out=str(root), dedup=False))
+    run_code(CodeConfig(sources=(str(root / "stack.parquet"),), out=str(root / "code"), dedup=False))
     return root
 
 

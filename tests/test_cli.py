@@ -70,11 +70,11 @@ def test_dedup_and_decontaminate_commands_then_query_views(shared, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "14 documents, 13 kept" in done.stdout
     done = curate("decontaminate", str(tmp_path / "in"), "--benchmarks", str(shared / "benchmarks"),
-                  "--only", "gsm8k,mgsm_en", "--out", out, "-q")
+                  "--only", "gsm8k,mgsm_en", "--out", out + "-decon", "-q")
     assert done.returncode == 0, done.stderr
     q = curate("query", "SELECT d.id, d.reason, d.duplicate_of, c.benchmark FROM duplicates d "
                "LEFT JOIN contamination c USING (id) WHERE NOT d.keep OR c.id IS NOT NULL ORDER BY d.id",
-               "--root", out, "--format", "json")
+               "--root", out, "--root", out + "-decon", "--format", "json")
     assert q.returncode == 0, q.stderr
     found = [json.loads(line) for line in q.stdout.splitlines()]
     assert {(r["id"], r["reason"], r["duplicate_of"]) for r in found if r["reason"]} == {("z-copy", "exact_duplicate", "d4")}

@@ -1,5 +1,5 @@
 """Every `curate query`, `curate catalog` and `curate stats` command of the README runs as written,
-on the layout the README uses (shards/, dedup/, code/, figs/ built from real shared data)."""
+on the layout the README uses (shards/, dedup/, decontam/, code/, figs/ built from real shared data)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def layout(shared, tmp_path_factory, s3):
          "--out", "shards/"],
         ["dedup", "shards/", "--out", "dedup/"],
         ["filter", "shards/", "--out", "quality/"],
-        ["decontaminate", "shards/", "--benchmarks", str(shared / "benchmarks"), "--out", "dedup/"],
+        ["decontaminate", "shards/", "--benchmarks", str(shared / "benchmarks"), "--out", "decontam/"],
         ["code", str(shared / "repos" / "python-requests"), "--out", "code/"],
         ["arxiv", *map(str, sorted((shared / "arxiv").iterdir())), "--out", "figs/"],
         ["mix", "mixture.yaml", "--format", "megatron", "--out", "mix-tok/"],

@@ -113,11 +113,12 @@ def test_printed_next_steps_run_as_printed_with_odd_folder_names(shared, tmp_pat
     out = tmp_path / "it's a $(dir) `x`"
     assert curate("ingest", str(shared / "warc" / "dolma" / "sample-0000.warc.gz"), "--out", str(out), "-q",
                   cwd=tmp_path).returncode == 0
-    done = curate("dedup", str(out), "--out", str(out), cwd=tmp_path)
+    dd = tmp_path / "its dedup $(x) `y`"
+    done = curate("dedup", str(out), "--out", str(dd), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     hint = next(line.strip() for line in done.stdout.splitlines() if " query " in line and "--root" in line)
     argv = shlex.split(hint)                         # what a shell would pass
-    assert argv[argv.index("--root") + 1] == str(out)
+    assert argv[argv.index("--root") + 1] == str(dd)
     again = subprocess.run([sys.executable, "-m", "curate", *argv[argv.index("query"):]], capture_output=True,
                            text=True, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
