@@ -47,7 +47,7 @@ def root(shared, tmp_path_factory):
         {"repo_name": "acme/r", "path": "b.py", "content": "x = 1\n"},
         {"repo_name": "acme/r", "path": "logo.png.py", "content": "\x00\x01binary"}]), root / "stack.parquet")
     run_code(CodeConfig(sources=(str(root / "stack.parquet"),), out=str(root / "code"), dedup=False))
-    return root
+    return [root / name for name in ("web", "dedup", "decon", "code")]
 
 
 def test_catalog_file_and_removals_across_pipelines(root, tmp_path):
