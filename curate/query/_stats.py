@@ -86,6 +86,13 @@ def collect(root: str | Path, top: int = 12) -> dict:
     if "removals" in views:
         charts["Removals by reason"] = _pairs(con, "SELECT pipeline || ': ' || reason, count(*) FROM removals "
                                                    "GROUP BY 1 ORDER BY 2 DESC, 1")
+        # each removed page once, and how many pipelines removed it (the overlap of the sets)
+        overlap = _pairs(con, """
+            SELECT CASE WHEN n = 1 THEN 'by one pipeline' ELSE 'by ' || n || ' pipelines' END, count(*)
+            FROM (SELECT id, count(DISTINCT pipeline) AS n FROM removals WHERE id IS NOT NULL GROUP BY id)
+            GROUP BY n ORDER BY n""")
+        if overlap:
+            charts["Removed pages, each once"] = overlap
     if "duplicates" in views:
         # clusters, not documents: a cluster of 5 is one cluster (its 5 rows share cluster_id)
         charts["Duplicate clusters by size (documents per cluster: clusters)"] = _pairs(con, """

@@ -116,3 +116,13 @@ def test_a_mixture_counts_each_excluded_page_once(roots):
     assert source["excluded"] == sum(by_set) - source["excluded_by_several"]   # two sets: A + B - both
     assert source["candidates"] + source["excluded"] == 204
     assert f"excluded {source['excluded']} rows in all, each once" in out
+
+
+def test_stats_count_each_removed_page_once_with_the_overlap(roots):
+    stats = collect_stats([roots / "dedup", roots / "filtered"])
+    chart = dict(stats["charts"]["Removed pages, each once"])
+    con = open_root([roots / "dedup", roots / "filtered"])
+    both = con.execute("SELECT count(*) FROM (SELECT id FROM removals GROUP BY id "
+                       "HAVING count(DISTINCT pipeline) = 2)").fetchone()[0]
+    pages = con.execute("SELECT count(DISTINCT id) FROM removals").fetchone()[0]
+    assert both > 0 and chart["by 2 pipelines"] == both and sum(chart.values()) == pages
