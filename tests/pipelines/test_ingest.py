@@ -239,8 +239,12 @@ def test_a_folder_of_html_files_is_one_input_with_lineage_to_each_file(shared, t
     summary = ingest([pages], out)
     assert summary.inputs == 1 and summary.records == len(files) >= 100 and not summary.failed
     assert summary.pages + summary.rejected == len(files) and summary.pages >= 0.8 * len(files)
-    rows = table(out, "SELECT url, warc_path, warc_offset, warc_type FROM pages")
+    rows = table(out, "SELECT url, warc_path, warc_offset, warc_type, url_from FROM pages")
     assert {r[3] for r in rows} == {"file"} and {r[2] for r in rows} == {0}
-    assert all(r[0] == Path(r[1]).as_uri() and Path(r[1]).is_file() for r in rows)       # lineage to the file
+    assert all(Path(r[1]).is_file() for r in rows)                                      # lineage to the file
+    # the URL a page names for itself, else file:// + its path (tests/io/test_saved_page_urls.py)
+    assert all(r[0] == Path(r[1]).as_uri() for r in rows if r[4] == "file")
+    assert all(r[0].startswith(("http://", "https://")) for r in rows if r[4] in ("canonical", "og_url"))
+    assert {r[4] for r in rows} == {"file", "canonical", "og_url"}
     assert table(out, "SELECT count(DISTINCT id) FROM pages")[0][0] == summary.pages
     assert ingest([pages], out).skipped == 1                                            # a rerun redoes nothing
