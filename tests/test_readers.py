@@ -17,6 +17,9 @@ import pyarrow.parquet as pq
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# HF datasets reads local Parquet offline: no request to the Hub, here or in CI
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
 def _curate(*argv, cwd):
