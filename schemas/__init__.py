@@ -4,7 +4,7 @@ Every Parquet writer passes one of these schemas; DuckDB views and the docs are
 derived from them. Each field carries a ``description`` in its metadata.
 """
 
-from schemas._base import field, describe
+from schemas._base import describe, field, is_text
 from schemas.arxiv import ARXIVCAP, FIGURES
 from schemas.code import CODE_FILES, CODE_SAMPLES
 from schemas.dedup import CONTAMINATION, DUPLICATES
@@ -34,4 +34,4 @@ DATASETS = {
     "quality": QUALITY,
 }
 
-__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_PREFILTERED", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "MIXTURE_TOKENS", "PAGES", "QUALITY", "REJECTED", "field", "describe"]
+__all__ = ["ARXIVCAP", "CODE_FILES", "FIGURES", "CODE_SAMPLES", "CONTAMINATION", "DATASETS", "DUPLICATES", "MATH_DOMAINS", "MATH_PREFILTERED", "MATH_ROUNDS", "MATH_SCORES", "MATH_SEED", "MATH_SELECTED", "MIXTURE", "MIXTURE_TOKENS", "PAGES", "QUALITY", "REJECTED", "field", "describe", "is_text"]

@@ -17,3 +17,13 @@ def describe(schema: pa.Schema) -> dict[str, str]:
         meta = f.metadata or {}
         out[f.name] = meta.get(b"description", b"").decode()
     return out
+
+
+def is_text(type_: pa.DataType, binary: bool = False) -> bool:
+    """Whether a column of ``type_`` holds text: any Arrow string type, dictionary-encoded or not
+    (``binary``: bytes count too, as a file's raw content). How inputs of the wrong type are told
+    apart before a row is read."""
+    while pa.types.is_dictionary(type_):
+        type_ = type_.value_type
+    return (pa.types.is_string(type_) or pa.types.is_large_string(type_) or pa.types.is_string_view(type_)
+            or (binary and (pa.types.is_binary(type_) or pa.types.is_large_binary(type_))))

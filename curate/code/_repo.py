@@ -124,11 +124,11 @@ def read_parquet_rows(path: Path, max_file_bytes: int) -> Iterator[Repository]:
     """Repositories of a Parquet file of (repo, path, content) rows, one repository at a time
     (DuckDB sorts by repository and path out of core, so rows need not be grouped)."""
     import duckdb
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from curate.errors import FatalError
     from curate.query import sql_str
+    from schemas import is_text
 
     try:
         names = pq.ParquetFile(path).schema_arrow.names
@@ -139,11 +139,7 @@ def read_parquet_rows(path: Path, max_file_bytes: int) -> Iterator[Repository]:
         raise ShardError(f"{path}: needs repository, path and content columns; has {', '.join(names)}")
     schema = pq.ParquetFile(path).schema_arrow
     for column, binary_ok in zip(pick, (False, False, True)):
-        kind = schema.field(column).type
-        while pa.types.is_dictionary(kind):
-            kind = kind.value_type
-        text = pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
-        if not (text or (binary_ok and (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)))):
+        if not is_text(schema.field(column).type, binary=binary_ok):
             # the input is wrong, not one file of it unlucky: the run stops here in one line
             raise FatalError(f"{path}: column {column} is {schema.field(column).type}, not text")
     con = duckdb.connect()

@@ -55,15 +55,24 @@ _LEGACY = {"pages": "ingest", "duplicates": "dedup", "contamination": "decontami
            "figures": "arxiv", "quality": "filter", "math_rounds": "math-recall", "mixture": "mix"}
 
 
+def named_jobs(store) -> list[str] | None:
+    """The jobs a root's ``_job`` file names (``store``: its storage root), None without one.
+    (Files from before the one-job rule may say ``<job> exclusive``: the first word is the job.)"""
+    marker = store.read_bytes(JOB_FILE)
+    if marker is None:
+        return None
+    return [line.split()[0] for line in marker.decode().splitlines() if line.strip()]
+
+
 def root_jobs(root) -> list[str]:
     """The jobs that wrote ``root`` (a folder or an ``s3://`` URL): its ``_job`` file (one job
     per line), else what its dataset folders say (a root from before the file existed)."""
     from curate.io._remote import storage_root
 
     store = storage_root(root)
-    marker = store.read_bytes(JOB_FILE)
-    if marker is not None:
-        return [line.split()[0] for line in marker.decode().splitlines() if line.strip()]
+    named = named_jobs(store)
+    if named is not None:
+        return named
     return sorted({job for folder, job in _LEGACY.items() if store.is_folder(folder)})
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from curate.errors import FatalError
 from curate.io._ledger import FAILED, FINISHED, Completion, Ledger
-from curate.io._lock import JOB_FILE, LOCK_FILE, RootLock, RootPolicy
+from curate.io._lock import LOCK_FILE, RootLock, RootPolicy, named_jobs
 from curate.io._remote import storage_root
+from curate.io._shards import STAGING
 
 RUNS = "_runs"
-STAGING = "_staging"
 
 
 def fingerprint(config: dict) -> str:
@@ -117,8 +117,7 @@ def root_status(root: str | os.PathLike) -> RootStatus:
     if not store.remote and not Path(root).is_dir():
         raise FatalError(f"no output root at {root}")
     status = RootStatus(store.uri("") if store.remote else str(Path(root).resolve()))
-    marker = store.read_bytes(JOB_FILE)
-    status.jobs = [line.split()[0] for line in (marker or b"").decode().splitlines() if line.strip()]
+    status.jobs = named_jobs(store) or []
     records = Ledger(root).all()
     if not status.jobs and not records:
         raise FatalError(f"{root} is not a curate output root (no _job file, no completion records)")
@@ -193,8 +192,7 @@ def redo(root: str | os.PathLike, inputs: list[str], failed: bool = False) -> li
     if not inputs and not failed:
         raise FatalError("curate redo: give INPUT... (as curate status lists them) or --failed")
     store = storage_root(root)
-    marker = store.read_bytes(JOB_FILE)
-    jobs = [line.split()[0] for line in (marker or b"").decode().splitlines() if line.strip()]
+    jobs = named_jobs(store) or []
     records = Ledger(root).all()
     if not records:
         raise FatalError(f"{root} holds no completion records: nothing to redo")

@@ -122,23 +122,18 @@ def read_batches(path: str, wanted: list[str], batch_rows: int, error: type):
         raise error(f"cannot read {path}: {exc}; remove or replace this shard and rerun") from exc
 
 
-def _stringy(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t) or (
-        pa.types.is_dictionary(t) and _stringy(t.value_type))
-
-
 def mistyped(schema: pa.Schema, columns: list[str]) -> str | None:
     """What is wrong with the types of ``columns`` of a file read as pages (None: nothing): a
     column that the pages schema declares as text must be text (any Arrow string type), an
     integer one an integer, a boolean one a boolean. Checked before a row is read, so a wrong
     file is one line, not a traceback from deep inside a kernel."""
-    from schemas import PAGES
+    from schemas import PAGES, is_text
 
     for name in columns:
         if name not in PAGES.names:
             continue
         want, got = PAGES.field(name).type, schema.field(name).type
-        ok = (_stringy(got) if _stringy(want) else pa.types.is_integer(got) if pa.types.is_integer(want)
+        ok = (is_text(got) if is_text(want) else pa.types.is_integer(got) if pa.types.is_integer(want)
               else pa.types.is_boolean(got) if pa.types.is_boolean(want) else True)
         if not ok:
             return f"column {name} is {got}, not {want}"
